@@ -1,0 +1,25 @@
+"""PropDesk core: the thin platform every department plugin stands on.
+
+Plugin authors import the hook markers from here::
+
+    from core import hookimpl, hookspec
+"""
+
+import pluggy
+
+#: Version of the plugin contract. A manifest's ``core_api`` range is checked
+#: against it ("<major>.<minor>"); bump the major on breaking hook changes.
+CORE_API_VERSION = "1.0"
+
+hookspec = pluggy.HookspecMarker("propdesk")
+hookimpl = pluggy.HookimplMarker("propdesk")
+
+
+def create_app(config=None):
+    """Build the Flask application (see :mod:`core.app`)."""
+    from core.app import create_app as _create_app
+
+    return _create_app(config)
+
+
+__all__ = ["CORE_API_VERSION", "create_app", "hookimpl", "hookspec"]

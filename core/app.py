@@ -1,0 +1,207 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, g, render_template, request, session
+from flask_login import current_user
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.config import ROOT, default_config
+from core.extensions import babel, csrf, db, login_manager, migrate
+from core.plugins import PluginManager
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        "propdesk",
+        root_path=str(ROOT),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=os.environ.get("PROPDESK_INSTANCE", str(ROOT / "instance")),
+    )
+    app.config.update(default_config())
+    if config:
+        app.config.update(config)
+
+    import core.db  # noqa: F401  (engine events)
+
+    db.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+
+    from core import i18n
+
+    # Plugins first: their translation folders join the core's.
+    pm = PluginManager(allow=app.config.get("PROPDESK_PLUGINS"),
+                       extra=app.config.get("PROPDESK_EXTRA_PLUGINS"))
+    app.extensions["propdesk_plugins"] = pm
+    pm.load()
+    import core.hooks as core_hooks
+
+    pm.register_core(core_hooks)
+
+    dirs = [str(ROOT / "translations")]
+    for code in pm.order:
+        tdir = pm.infos[code].path / "translations"
+        if tdir.is_dir():
+            dirs.append(str(tdir))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+
+    from core.site import MIGRATIONS_DIR, version_locations
+
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+
+    @migrate.configure
+    def _locations(cfg):
+        cfg.set_main_option("version_locations", os.pathsep.join(version_locations(app)).replace("%", "%%"))
+        return cfg
+
+    audit.install(Session)
+
+    _register_blueprints(app, pm)
+    _register_request_hooks(app, pm)
+    _register_errors(app)
+    _register_template_helpers(app)
+
+    from core import cli
+
+    cli.register(app, pm)
+
+    # app_ready runs for every loaded plugin at start-up, enabled or not:
+    # template filters and signals cannot be removed later.
+    with app.app_context():
+        for impl in pm.pm.hook.app_ready.get_hookimpls():
+            try:
+                impl.function(**({"app": app} if "app" in impl.argnames else {}))
+            except Exception:
+                log.exception("app_ready of %s failed", impl.plugin_name)
+    return app
+
+
+def _register_blueprints(app: Flask, pm: PluginManager) -> None:
+    from core.views import admin, auth, estates, main, residents
+
+    for bp in (auth.bp, main.bp, estates.bp, residents.bp, admin.bp):
+        app.register_blueprint(bp)
+    for code in pm.order:
+        impls = [i for i in pm.pm.hook.blueprints.get_hookimpls() if i.plugin_name == code]
+        for impl in impls:
+            try:
+                for bp in impl.function() or []:
+                    prefix = bp.url_prefix or f"/{code}"
+                    app.register_blueprint(bp, url_prefix=prefix)
+                    pm.infos[code].blueprint_names.append(bp.name)
+            except Exception as exc:
+                log.exception("blueprints of plugin %s failed", code)
+                pm.infos[code].skip_reason = f"blueprints failed: {exc}"
+    pm.blueprint_owner = {
+        name: code for code in pm.order for name in pm.infos[code].blueprint_names
+    }
+
+
+PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health", "auth.set_language"}
+
+
+def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
+    from core.site import refresh_if_changed
+
+    @app.before_request
+    def _site_state():
+        g.request_started = __import__("time").perf_counter()
+        refresh_if_changed()
+        owner = pm.blueprint_owner.get(request.blueprint or "")
+        if owner and not pm.is_active(owner):
+            from flask import abort
+
+            abort(404)
+        if request.endpoint and request.endpoint.endswith(".static"):
+            return None
+        if request.endpoint not in PUBLIC_ENDPOINTS and request.endpoint is not None:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+        session.permanent = True
+        return None
+
+    @app.after_request
+    def _security_headers(resp):
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; font-src 'self'; frame-ancestors 'self'; form-action 'self'",
+        )
+        resp.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.endpoint != "static":
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
+    @login_manager.user_loader
+    def _load_user(ident: str):
+        from core.models import User
+
+        try:
+            uid, version = (int(x) for x in ident.split(":", 1))
+        except ValueError:
+            return None
+        user = db.session.get(User, uid)
+        if user is None or user.session_version != version or not user.active:
+            return None
+        return user
+
+
+def _register_errors(app: Flask) -> None:
+    from core.errors import DomainError
+
+    @app.errorhandler(OperationalError)
+    def _db_down(exc):
+        log.error("database error: %s", exc)
+        db.session.rollback()
+        return render_template("errors/503.html"), 503
+
+    for code in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(
+            code, lambda e, c=code: (render_template(f"errors/{c}.html", error=e), c)
+        )
+
+    @app.errorhandler(DomainError)
+    def _domain(exc):
+        return render_template("errors/400.html", error=exc), 400
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from core import i18n, ui
+    from core.forms import render_field_errors  # noqa: F401
+    from core.permissions import has_permission
+
+    app.jinja_env.filters.update(
+        datetime=i18n.fmt_datetime,
+        date=i18n.fmt_date,
+        money=i18n.fmt_money,
+        number=i18n.fmt_number,
+        mask_phone=i18n.mask_phone,
+        mask_id=i18n.mask_id,
+        badge=ui.badge,
+    )
+
+    @app.context_processor
+    def _shell():
+        from core.shell import shell_context
+
+        return shell_context()
+
+    from flask_babel import get_locale
+
+    app.jinja_env.globals.update(can=has_permission, section_title=ui.section_title,
+                                 languages=i18n.LANGUAGE_NAMES, get_locale=get_locale)

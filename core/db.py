@@ -1,0 +1,60 @@
+"""Database engine behaviour that must hold on every connection.
+
+SQLite: foreign keys on, WAL journal (readers never block the writer), a busy
+timeout, and — for anything that may write (non-GET requests, CLI, jobs) —
+``BEGIN IMMEDIATE``, so concurrent writers queue up instead of failing halfway
+with "database is locked" (the numbering service depends on this).
+"""
+
+from __future__ import annotations
+
+import contextvars
+
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+_READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+force_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("force_immediate", default=False)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_connect(dbapi_connection, connection_record):
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if not _is_memory(dbapi_connection):
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+def _is_memory(dbapi_connection) -> bool:
+    cur = dbapi_connection.cursor()
+    try:
+        rows = cur.execute("PRAGMA database_list").fetchall()
+        return any(r[1] == "main" and not r[2] for r in rows)
+    finally:
+        cur.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    read_only = (
+        has_request_context()
+        and request.method in _READ_ONLY_METHODS
+        and not force_immediate.get()
+    )
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def is_database_error(exc: BaseException) -> bool:
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    return isinstance(exc, OperationalError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )

@@ -1,0 +1,139 @@
+"""The core's own implementations of its hooks: menu, search, panels, widgets, jobs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, or_, select
+
+from core import hookimpl
+from core.extensions import db
+from core.permissions import CORE_PERMISSIONS
+from core.ui import NavItem, Panel, SearchHit, Widget
+
+
+@hookimpl
+def permissions():
+    return CORE_PERMISSIONS
+
+
+@hookimpl
+def nav_items(user, estates):
+    return [
+        NavItem(_l("Units"), "estates.units", "estates", "core.estates.view", 10, icon="house-door"),
+        NavItem(_l("Residents"), "residents.index", "estates", "core.residents.view", 20, icon="people"),
+        NavItem(_l("Buildings"), "estates.buildings", "estates", "core.estates.view", 30, icon="building"),
+        NavItem(_l("Estates"), "estates.index", "estates", "core.estates.view", 40, icon="map"),
+        NavItem(_l("Staff"), "admin.users", "admin", "core.users.admin", 10, icon="person-badge"),
+        NavItem(_l("Roles"), "admin.roles", "admin", "core.roles.admin", 20, icon="shield-lock"),
+        NavItem(_l("Modules"), "admin.plugins", "admin", "core.plugins.admin", 30, icon="puzzle"),
+        NavItem(_l("Audit log"), "admin.audit", "admin", "core.audit.view", 40, icon="journal-text"),
+    ]
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@hookimpl
+def search(query, user, estates, limit):
+    from core.models import Resident, Unit
+    from core.permissions import has_permission
+
+    hits: list[SearchHit] = []
+    if not estates:
+        return hits
+    pattern = _like(query)
+    if has_permission("core.estates.view", user):
+        rows = db.session.execute(
+            select(Unit.id, Unit.number, Unit.estate_id, Unit.use)
+            .where(Unit.estate_id.in_(estates), Unit.number.like(pattern, escape="\\"))
+            .order_by(func.length(Unit.number), Unit.number)
+            .limit(limit)
+        ).all()
+        hits += [
+            SearchHit(_l("Unit"), r.number, url_for("estates.unit", unit_id=r.id), "", r.estate_id)
+            for r in rows
+        ]
+    if has_permission("core.residents.view", user) and len(hits) < limit:
+        digits = "".join(ch for ch in query if ch.isdigit())
+        conds = [Resident.name.like(pattern, escape="\\")]
+        if len(digits) >= 3:
+            conds.append(Resident.phone.like(_like(digits), escape="\\"))
+        rows = db.session.execute(
+            select(Resident.id, Resident.name, Resident.phone, Resident.estate_id)
+            .where(Resident.estate_id.in_(estates), or_(*conds))
+            .limit(limit - len(hits))
+        ).all()
+        from core.i18n import mask_phone
+
+        hits += [
+            SearchHit(_l("Resident"), r.name, url_for("residents.detail", resident_id=r.id),
+                      mask_phone(r.phone), r.estate_id)
+            for r in rows
+        ]
+    return hits
+
+
+@hookimpl
+def dashboard_widgets(user, estates):
+    from core.models import Building, Resident, Unit
+
+    if not estates:
+        return []
+
+    def count(model):
+        return db.session.scalar(select(func.count()).select_from(model).where(model.estate_id.in_(estates)))
+
+    by_use = dict(
+        db.session.execute(
+            select(Unit.use, func.count()).where(Unit.estate_id.in_(estates)).group_by(Unit.use)
+        ).all()
+    )
+    return [
+        Widget(
+            "core-estate-summary",
+            _l("Estates at a glance"),
+            "core/widgets/estate_summary.html",
+            {"buildings": count(Building), "units": count(Unit), "residents": count(Resident),
+             "by_use": by_use},
+            permission="core.estates.view",
+            sequence=10,
+            width=4,
+        )
+    ]
+
+
+@hookimpl
+def unit_panels(unit, user):
+    return [
+        Panel("core-occupancy", _l("Residents of this unit"), "core/panels/unit_occupancy.html",
+              {"unit": unit}, permission="core.residents.view", sequence=10)
+    ]
+
+
+@hookimpl
+def resident_panels(resident, user):
+    return [
+        Panel("core-resident-units", _l("Units"), "core/panels/resident_units.html",
+              {"resident": resident}, permission="core.estates.view", sequence=10)
+    ]
+
+
+def purge_login_attempts():
+    from core.models import LoginAttempt, utcnow
+
+    cutoff = utcnow() - timedelta(days=7)
+    res = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff))
+    return f"{res.rowcount} old failed logins removed"
+
+
+@hookimpl
+def scheduled_jobs():
+    from core.jobs import Job
+
+    return [Job("core.purge_login_attempts", _l("Forget failed logins older than a week"),
+                timedelta(days=1), purge_login_attempts)]

@@ -1,0 +1,127 @@
+"""Languages, time zones, and locale-aware formatting of dates, times and money."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from babel.numbers import format_currency, format_decimal
+from flask import current_app, g, has_request_context, request, session
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
+
+
+def select_locale() -> str:
+    supported = current_app.config["PROPDESK_LOCALES"]
+    if has_request_context():
+        if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
+            return current_user.locale
+        if session.get("locale") in supported:
+            return session["locale"]
+        best = request.accept_languages.best_match(["en", "zh-CN", "zh"])
+        if best in ("zh-CN", "zh"):
+            return "zh_CN"
+        if best:
+            return best
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def estate_timezone() -> str:
+    """The time zone of the estate in view (Asia/Shanghai by default)."""
+    if has_request_context() and "estate_tz" in g:
+        return g.estate_tz
+    tz = current_app.config["PROPDESK_DEFAULT_TIMEZONE"]
+    if has_request_context() and getattr(current_user, "is_authenticated", False):
+        from core.models import Estate
+        from core.security import current_estate_ids
+
+        ids = current_estate_ids()
+        if len(ids) == 1:
+            from core.extensions import db
+
+            est = db.session.get(Estate, ids[0])
+            if est is not None:
+                tz = est.timezone
+        g.estate_tz = tz
+    return tz
+
+
+def select_timezone() -> str:
+    return estate_timezone()
+
+
+def to_local(value: datetime, tz: str | None = None) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(ZoneInfo(tz or estate_timezone()))
+
+
+def fmt_datetime(value, fmt: str = "short") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, fmt)
+    return format_date(value, fmt)
+
+
+def fmt_date(value, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return format_date(value, fmt)
+
+
+CENT = Decimal("0.01")
+
+
+def to_money(value) -> Decimal:
+    """Parse money exactly: a ``Decimal`` with two places, or ``ValueError``."""
+    if isinstance(value, float):
+        raise TypeError("money must never be a float")
+    try:
+        d = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation as exc:
+        raise ValueError(f"not an amount: {value!r}") from exc
+    if not d.is_finite():
+        raise ValueError("not an amount")
+    return d.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def fmt_money(value, currency: str | None = None) -> str:
+    if value is None:
+        return ""
+    currency = currency or current_app.config["PROPDESK_CURRENCY"]
+    return format_currency(Decimal(value), currency, locale=str(get_locale()))
+
+
+def fmt_number(value, digits: int | None = None) -> str:
+    if value is None:
+        return ""
+    if digits is not None:
+        return format_decimal(value, format="#,##0." + "0" * digits, locale=str(get_locale()))
+    return format_decimal(value, locale=str(get_locale()))
+
+
+def mask_phone(phone: str) -> str:
+    """``13812341234`` → ``138****1234``."""
+    digits = phone or ""
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_id(number: str) -> str:
+    """An ID number shows its first 4 and last 4 characters only."""
+    if not number:
+        return ""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def today_local() -> date:
+    return datetime.now(ZoneInfo(estate_timezone())).date()

@@ -1,0 +1,269 @@
+"""Plugin discovery, dependency resolution, loading and per-site enablement.
+
+One path for every plugin: the entry-point group ``propdesk.plugins`` (built-ins
+are declared in our own pyproject.toml the same way). Manifests are read without
+importing plugin code; a plugin that is broken, misses a dependency, sits in a
+cycle or wants another core API is skipped together with its dependents, and
+the reason is kept for the admin page. The site still starts.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import traceback
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pluggy
+from flask import current_app, g
+
+from core import CORE_API_VERSION
+from core import hookspecs as core_hookspecs
+from core.manifest import Manifest, ManifestError, package_path, read_manifest, version_satisfies
+
+log = logging.getLogger(__name__)
+ENTRY_POINT_GROUP = "propdesk.plugins"
+CORE_CODE = "core"
+
+
+@dataclass
+class PluginInfo:
+    code: str
+    package: str
+    path: Path | None = None
+    manifest: Manifest | None = None
+    module: object | None = None
+    loaded: bool = False
+    skip_reason: str | None = None
+    blueprint_names: list[str] = field(default_factory=list)
+
+    @property
+    def migrations_path(self) -> Path | None:
+        if self.path is None:
+            return None
+        p = self.path / "migrations" / "versions"
+        return p if p.is_dir() else None
+
+
+class PluginManager:
+    """Wraps pluggy's manager with discovery, ordering and the site's enabled set."""
+
+    def __init__(self, allow: list[str] | None = None, extra: dict[str, str] | None = None):
+        self.pm = pluggy.PluginManager("propdesk")
+        self.pm.add_hookspecs(core_hookspecs)
+        self.allow = allow
+        self.extra = extra or {}
+        self.infos: dict[str, PluginInfo] = {}
+        self.order: list[str] = []  # loaded plugins, dependencies first
+        # Per-site state, refreshed when the ``plugins`` revision changes.
+        self.enabled: set[str] = set()
+        self.state_reasons: dict[str, str] = {}
+        self.revision: int | None = None
+        self._callers: dict[str, object] = {}
+
+    # -- discovery and loading -------------------------------------------------
+    def discover(self) -> None:
+        found: dict[str, str] = {}
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            found.setdefault(ep.name, ep.value)
+        found.update(self.extra)
+        for code, package in sorted(found.items()):
+            if self.allow is not None and code not in self.allow:
+                continue
+            info = PluginInfo(code=code, package=package)
+            self.infos[code] = info
+            try:
+                info.path = package_path(package)
+                info.manifest = read_manifest(info.path, expected_code=code)
+            except (ManifestError, ImportError, ValueError) as exc:
+                info.skip_reason = f"bad manifest: {exc}"
+
+    def _skip(self, code: str, reason: str) -> None:
+        info = self.infos[code]
+        if info.skip_reason is None:
+            info.skip_reason = reason
+
+    def resolve(self) -> list[str]:
+        """Order plugins dependencies-first; skip the unloadable with a reason."""
+        infos = self.infos
+        for code, info in infos.items():
+            if info.skip_reason:
+                continue
+            m = info.manifest
+            try:
+                if not version_satisfies(CORE_API_VERSION, m.core_api):
+                    self._skip(code, f"needs core API {m.core_api}, this core is {CORE_API_VERSION}")
+            except ManifestError as exc:
+                self._skip(code, str(exc))
+            for dep in m.depends:
+                if dep not in infos:
+                    self._skip(code, f"missing dependency {dep!r}")
+        # Depth-first topological sort; cycles are skipped with their members.
+        order: list[str] = []
+        state: dict[str, str] = {}
+
+        def visit(code: str, stack: list[str]) -> None:
+            if state.get(code) == "done":
+                return
+            if state.get(code) == "visiting":
+                cycle = stack[stack.index(code):] + [code]
+                for member in cycle:
+                    self._skip(member, "dependency cycle: " + " → ".join(cycle))
+                return
+            state[code] = "visiting"
+            info = infos[code]
+            if info.manifest:
+                for dep in info.manifest.depends:
+                    if dep in infos:
+                        visit(dep, stack + [code])
+            state[code] = "done"
+            order.append(code)
+
+        for code in sorted(infos, key=lambda c: (self._sequence(c), c)):
+            visit(code, [])
+        # Propagate skips to dependents (order is dependencies-first).
+        for code in order:
+            info = infos[code]
+            if info.skip_reason or not info.manifest:
+                continue
+            for dep in info.manifest.depends:
+                if infos[dep].skip_reason:
+                    self._skip(code, f"dependency {dep!r} was skipped")
+        return [c for c in order if not infos[c].skip_reason]
+
+    def _sequence(self, code: str) -> int:
+        m = self.infos[code].manifest if code in self.infos else None
+        return m.sequence if m else 100
+
+    def load(self) -> None:
+        """Import every resolvable plugin in dependency order, each on its own."""
+        self.discover()
+        for code in self.resolve():
+            info = self.infos[code]
+            if any(self.infos[d].skip_reason for d in info.manifest.depends):
+                self._skip(code, "a dependency failed to load")
+                continue
+            try:
+                module = importlib.import_module(info.package)
+                try:
+                    specs = importlib.import_module(info.package + ".hookspecs")
+                except ModuleNotFoundError as exc:
+                    if exc.name != info.package + ".hookspecs":
+                        raise
+                    specs = None
+                if specs is not None:
+                    self.pm.add_hookspecs(specs)
+                self.pm.register(module, name=code)
+            except Exception as exc:  # a broken plugin must not stop the site
+                log.error("plugin %s failed to load:\n%s", code, traceback.format_exc())
+                if self.pm.has_plugin(code):
+                    self.pm.unregister(name=code)
+                self._skip(code, f"failed to import: {type(exc).__name__}: {exc}")
+                continue
+            info.module = module
+            info.loaded = True
+            self.order.append(code)
+        self.pm.check_pending()
+
+    def register_core(self, module) -> None:
+        """The core implements its own hooks (its menu, search, permissions)."""
+        self.pm.register(module, name=CORE_CODE)
+
+    # -- the site's enabled set ------------------------------------------------
+    def is_active(self, code: str) -> bool:
+        return code == CORE_CODE or code in self.enabled
+
+    def active_codes(self) -> list[str]:
+        return [CORE_CODE] + [c for c in self.order if c in self.enabled]
+
+    def set_enabled(self, enabled: set[str], reasons: dict[str, str], revision: int) -> None:
+        self.enabled = set(enabled)
+        self.state_reasons = dict(reasons)
+        self.revision = revision
+        self._callers.clear()
+
+    def hook(self, name: str):
+        """A hook caller limited to the enabled plugins (for event hooks)."""
+        caller = self._callers.get(name)
+        if caller is None:
+            remove = [
+                self.infos[c].module for c in self.order if c not in self.enabled
+            ]
+            caller = self.pm.subset_hook_caller(name, remove_plugins=remove)
+            self._callers[name] = caller
+        return caller
+
+    def implementations(self, name: str):
+        """Enabled implementations of hook ``name``, in plugin ``sequence`` order."""
+        caller = getattr(self.pm.hook, name, None)
+        if caller is None:
+            return []
+        impls = [i for i in caller.get_hookimpls() if self.is_active(i.plugin_name)]
+        return sorted(
+            impls,
+            key=lambda i: (
+                -1 if i.plugin_name == CORE_CODE else self._sequence(i.plugin_name),
+                i.plugin_name,
+            ),
+        )
+
+    def call_each(self, name: str, /, **kwargs):
+        """Call each enabled implementation alone; yields ``(plugin_code, result, error)``.
+
+        Used for UI hooks so one failing plugin cannot break a page.
+        """
+        for impl in self.implementations(name):
+            args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
+            try:
+                yield impl.plugin_name, impl.function(**args), None
+            except Exception as exc:
+                log.exception("hook %s of plugin %s failed", name, impl.plugin_name)
+                yield impl.plugin_name, None, exc
+
+    def collect(self, name: str, /, **kwargs) -> list:
+        """Flatten list results of enabled implementations; failures are logged and skipped."""
+        out = []
+        for _code, result, _err in self.call_each(name, **kwargs):
+            if result:
+                out.extend(result if isinstance(result, list | tuple) else [result])
+        return out
+
+    def collect_all_loaded(self, name: str, /, **kwargs) -> list:
+        """Like :meth:`collect` but over every loaded plugin, enabled or not (permissions,
+        blueprints: things declared once at start-up)."""
+        caller = getattr(self.pm.hook, name)
+        results = caller(**kwargs)
+        out = []
+        for result in results:
+            if result:
+                out.extend(result if isinstance(result, list | tuple) else [result])
+        return out
+
+    def plugin_of(self, obj_module: str) -> str | None:
+        for code, info in self.infos.items():
+            if info.loaded and (obj_module == info.package or obj_module.startswith(info.package + ".")):
+                return code
+        return None
+
+
+def plugins() -> PluginManager:
+    """The application's plugin manager."""
+    return current_app.extensions["propdesk_plugins"]
+
+
+def hook(name: str):
+    """Call a plugin event hook for the enabled plugins: ``hook("repairs_completed")(repair=r)``."""
+    return plugins().hook(name)
+
+
+def is_enabled(code: str) -> bool:
+    """Whether plugin ``code`` is enabled on this site right now."""
+    return plugins().is_active(code)
+
+
+def request_cache() -> dict:
+    if "propdesk_cache" not in g:
+        g.propdesk_cache = {}
+    return g.propdesk_cache

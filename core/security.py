@@ -1,0 +1,96 @@
+"""Record rules: the estate scope and plugin filters, applied as query filters.
+
+A user never sees another estate's records — not in lists, counts, search,
+exports, nor by guessing an id (404) — because every read goes through
+:func:`scoped` or :func:`get_scoped_or_404`.
+"""
+
+from __future__ import annotations
+
+from flask import abort, g, session
+from flask_login import current_user
+from sqlalchemy import false, select
+
+from core.extensions import db
+
+
+def user_estate_ids(user=None) -> list[int]:
+    """Every estate the user belongs to (all of them for company-level staff)."""
+    from core.models import Estate
+
+    user = user or current_user
+    if not getattr(user, "is_authenticated", False):
+        return []
+    key = f"estate_ids_{user.id}"
+    if key in g:
+        return g.get(key)
+    if user.all_estates:
+        ids = list(db.session.scalars(select(Estate.id).where(Estate.active.is_(True)).order_by(Estate.id)))
+    else:
+        ids = sorted(e.id for e in user.estates if e.active)
+    setattr(g, key, ids)
+    return ids
+
+
+def current_estate_ids(user=None) -> list[int]:
+    """The estates in the user's current view: the switcher's choice, or all of theirs."""
+    ids = user_estate_ids(user)
+    chosen = session.get("estate_id")
+    if chosen and chosen in ids and (user is None or user is current_user):
+        return [chosen]
+    return ids
+
+
+def _plugin_rules(model, user) -> list:
+    from core.plugins import plugins, request_cache
+
+    cache = request_cache().setdefault("record_rules", {})
+    if user.id not in cache:
+        merged: dict = {}
+        for rules in plugins().collect("record_rules", user=user):
+            for mdl, exprs in rules.items():
+                merged.setdefault(mdl, []).extend(exprs)
+        cache[user.id] = merged
+    return cache[user.id].get(model, [])
+
+
+def scope_filters(model, user=None, estate_ids=None) -> list:
+    """The WHERE clauses that restrict ``model`` to what ``user`` may see."""
+    user = user or current_user
+    if not getattr(user, "is_authenticated", False):
+        return [false()]
+    filters = []
+    if hasattr(model, "estate_id"):
+        ids = user_estate_ids(user) if estate_ids is None else [
+            i for i in estate_ids if i in user_estate_ids(user)
+        ]
+        filters.append(model.estate_id.in_(ids) if ids else false())
+    elif model.__tablename__ == "core_estate":
+        ids = user_estate_ids(user) if estate_ids is None else estate_ids
+        filters.append(model.id.in_(ids) if ids else false())
+    filters.extend(_plugin_rules(model, user))
+    return filters
+
+
+def scoped(model, user=None, estate_ids=None):
+    """``select(model)`` restricted to the user's estates and the plugins' record rules."""
+    return select(model).where(*scope_filters(model, user, estate_ids))
+
+
+def get_scoped_or_404(model, ident, user=None):
+    """Load one record the user may see, or answer 404 (never 403: ids are not confirmed)."""
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        abort(404)
+    pk = model.__mapper__.primary_key[0]
+    obj = db.session.scalars(scoped(model, user).where(pk == ident)).first()
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def ensure_in_scope(estate_id, user=None) -> None:
+    """Refuse (404) a write that names an estate the user does not belong to."""
+    if estate_id not in user_estate_ids(user):
+        abort(404)

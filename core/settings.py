@@ -1,0 +1,52 @@
+"""Plugin settings: a WTForms form, defaults, and a scope (site or estate)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import Setting
+
+
+@dataclass
+class SettingsSpec:
+    namespace: str  # usually the plugin code
+    title: object
+    form_class: type
+    defaults: dict = field(default_factory=dict)
+    scope: str = "site"  # or "estate"
+    permission: str = "core.plugins.admin"
+
+
+def specs() -> list[SettingsSpec]:
+    from core.plugins import plugins
+
+    return plugins().collect("settings_spec")
+
+
+def spec_for(namespace: str) -> SettingsSpec | None:
+    return next((s for s in specs() if s.namespace == namespace), None)
+
+
+def get_settings(namespace: str, estate_id: int | None = None) -> dict:
+    """Defaults, overlaid by the site's values, overlaid by the estate's."""
+    spec = spec_for(namespace)
+    values = dict(spec.defaults) if spec else {}
+    rows = db.session.scalars(
+        select(Setting).where(Setting.namespace == namespace, Setting.estate_id.in_([0, estate_id or 0]))
+    ).all()
+    for row in sorted(rows, key=lambda r: r.estate_id):
+        values.update(row.values or {})
+    return values
+
+
+def save_settings(namespace: str, values: dict, estate_id: int | None = None) -> None:
+    row = db.session.scalars(
+        select(Setting).where(Setting.namespace == namespace, Setting.estate_id == (estate_id or 0))
+    ).first()
+    if row is None:
+        row = Setting(namespace=namespace, estate_id=estate_id or 0, values={})
+        db.session.add(row)
+    row.values = {**(row.values or {}), **values}

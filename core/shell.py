@@ -1,0 +1,35 @@
+"""What every page of the shell needs: menu, estate switcher, notifications."""
+
+from __future__ import annotations
+
+from flask import g, session
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from core.extensions import db
+
+
+def shell_context() -> dict:
+    if "shell" in g:
+        return g.shell
+    ctx: dict = {"nav": [], "my_estates": [], "current_estate": None, "unread": 0}
+    if getattr(current_user, "is_authenticated", False):
+        from core.models import Estate, Notification
+        from core.security import current_estate_ids, user_estate_ids
+        from core.ui import nav_for
+
+        ids = user_estate_ids()
+        ctx["my_estates"] = (
+            db.session.scalars(select(Estate).where(Estate.id.in_(ids)).order_by(Estate.code)).all()
+            if ids else []
+        )
+        chosen = session.get("estate_id")
+        ctx["current_estate"] = next((e for e in ctx["my_estates"] if e.id == chosen), None)
+        ctx["nav"] = nav_for(current_user, current_estate_ids())
+        ctx["unread"] = db.session.scalar(
+            select(func.count()).select_from(Notification).where(
+                Notification.user_id == current_user.id, Notification.read_at.is_(None)
+            )
+        )
+    g.shell = ctx
+    return ctx

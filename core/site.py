@@ -1,0 +1,280 @@
+"""The site's state: which plugins are enabled, their migrations, the revision counter.
+
+Every worker keeps the enabled set in memory and compares one counter per
+request (:func:`refresh_if_changed`); enabling or disabling bumps the counter,
+so every worker of every host follows without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from core.errors import DomainError
+from core.extensions import db
+from core.models import PluginState, Revision, utcnow
+from core.plugins import CORE_CODE, plugins
+
+log = logging.getLogger(__name__)
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+PLUGINS_REVISION = "plugins"
+
+
+# -- migrations ---------------------------------------------------------------
+def alembic_config():
+    return current_app.extensions["migrate"].migrate.get_config(str(MIGRATIONS_DIR))
+
+
+def version_locations(app) -> list[str]:
+    pm = app.extensions["propdesk_plugins"]
+    paths = [str(MIGRATIONS_DIR / "versions")]
+    for info in pm.infos.values():
+        if info.migrations_path is not None:
+            paths.append(str(info.migrations_path))
+    return paths
+
+
+def _script() -> ScriptDirectory:
+    app = current_app._get_current_object()
+    cache = app.extensions.setdefault("propdesk_script", {})
+    if "script" not in cache:
+        cache["script"] = ScriptDirectory.from_config(alembic_config())
+    return cache["script"]
+
+
+def applied_revisions() -> set[str]:
+    """Every revision applied to the database (the current heads and all their ancestors)."""
+    script = _script()
+    # The session's own connection: a second one would wait on SQLite's write lock.
+    heads = MigrationContext.configure(db.session.connection()).get_current_heads()
+    seen: set[str] = set()
+    todo = list(heads)
+    while todo:
+        rev = script.revision_map.get_revision(todo.pop())
+        if rev is None or rev.revision in seen:
+            continue
+        seen.add(rev.revision)
+        for attr in (rev.down_revision, rev.dependencies):
+            if not attr:
+                continue
+            for ref in (attr,) if isinstance(attr, str) else attr:
+                for r in script.revision_map.get_revisions(ref):
+                    if r is not None:
+                        todo.append(r.revision)
+    return seen
+
+
+def plugin_has_migrations(code: str) -> bool:
+    info = plugins().infos.get(code)
+    return bool(info and info.migrations_path and any(info.migrations_path.glob("*.py")))
+
+
+def upgrade_branch(code: str) -> None:
+    """Run one branch's migrations (``upgrade <code>@head``), never ``heads``."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=str(MIGRATIONS_DIR), revision=f"{code}@head")
+
+
+def core_is_migrated() -> bool:
+    try:
+        head = _script().revision_map.get_revisions("core@head")[0].revision
+        return head in applied_revisions()
+    except Exception:
+        return False
+
+
+# -- enabled set --------------------------------------------------------------
+def current_revision() -> int:
+    value = db.session.execute(select(Revision.value).where(Revision.name == PLUGINS_REVISION)).scalar()
+    return value or 0
+
+
+def bump_revision() -> None:
+    res = db.session.execute(
+        update(Revision).where(Revision.name == PLUGINS_REVISION).values(value=Revision.value + 1)
+    )
+    if res.rowcount == 0:
+        db.session.add(Revision(name=PLUGINS_REVISION, value=1))
+
+
+def compute_enabled() -> tuple[set[str], dict[str, str]]:
+    """The enabled set from ``core_plugin_state``, defaults and migration status."""
+    pm = plugins()
+    states = {s.code: s for s in db.session.scalars(select(PluginState))}
+    applied = applied_revisions()
+    enabled: set[str] = set()
+    reasons: dict[str, str] = {}
+    for code in pm.order:
+        m = pm.infos[code].manifest
+        state = states.get(code)
+        if state is not None:
+            want = state.enabled
+        elif m.auto_enable:
+            want = bool(m.depends) and all(d in enabled for d in m.depends)
+        else:
+            want = m.default_enabled
+        if not want:
+            continue
+        missing = [d for d in m.depends if d not in enabled]
+        if missing:
+            reasons[code] = "dependency disabled: " + ", ".join(missing)
+            continue
+        if plugin_has_migrations(code):
+            head = _branch_head_safe(code)
+            if head is None or head not in applied:
+                reasons[code] = "migrations not applied"
+                continue
+        enabled.add(code)
+    return enabled, reasons
+
+
+def _branch_head_safe(code: str) -> str | None:
+    try:
+        revs = _script().revision_map.get_revisions(f"{code}@head")
+        return revs[0].revision if revs else None
+    except Exception:
+        return None
+
+
+def refresh(force: bool = False) -> None:
+    pm = plugins()
+    rev = current_revision()
+    if force or rev != pm.revision:
+        enabled, reasons = compute_enabled()
+        pm.set_enabled(enabled, reasons, rev)
+
+
+def refresh_if_changed() -> None:
+    """One indexed read per request; reload the enabled set when it changed."""
+    refresh(force=False)
+
+
+# -- enabling and disabling ---------------------------------------------------
+def _set_state(code: str, enabled: bool, user=None) -> None:
+    state = db.session.get(PluginState, code)
+    if state is None:
+        state = PluginState(code=code)
+        db.session.add(state)
+    state.enabled = enabled
+    state.changed_at = utcnow()
+    state.changed_by_id = getattr(user, "id", None)
+    if enabled:
+        state.schema_revision = _branch_head_safe(code)
+        state.failed_reason = None
+
+
+def dependency_closure(code: str) -> list[str]:
+    """``code`` and every plugin it depends on, dependencies first."""
+    pm = plugins()
+    out: list[str] = []
+
+    def visit(c):
+        for d in pm.infos[c].manifest.depends:
+            visit(d)
+        if c not in out:
+            out.append(c)
+
+    visit(code)
+    return out
+
+
+def dependents(code: str, among: set[str]) -> list[str]:
+    pm = plugins()
+    return sorted(c for c in among if c != code and code in dependency_closure_safe(pm, c))
+
+
+def dependency_closure_safe(pm, code):
+    seen = []
+
+    def visit(c):
+        info = pm.infos.get(c)
+        if info is None or info.manifest is None:
+            return
+        for d in info.manifest.depends:
+            if d not in seen:
+                seen.append(d)
+                visit(d)
+
+    visit(code)
+    return seen
+
+
+def enable(code: str, user=None) -> list[str]:
+    """Enable ``code`` and its dependencies; run their migrations. Returns what was enabled."""
+    pm = plugins()
+    info = pm.infos.get(code)
+    if code == CORE_CODE or info is None:
+        raise DomainError(_("There is no module called %(code)s.", code=code))
+    if not info.loaded:
+        raise DomainError(_("Module %(code)s cannot be enabled: %(reason)s", code=code,
+                            reason=info.skip_reason or ""))
+    todo = dependency_closure(code)
+    db.session.commit()  # migrations run on their own connection
+    changed = []
+    for c in todo:
+        if c in pm.enabled:
+            continue
+        if plugin_has_migrations(c):
+            upgrade_branch(c)
+        _set_state(c, True, user)
+        changed.append(c)
+    if code in pm.enabled and not changed:
+        return []
+    bump_revision()
+    db.session.commit()
+    _reset_script_cache()
+    refresh(force=True)
+    for c in changed:
+        pm.hook("plugin_enabled")(code=c)
+    db.session.commit()
+    return changed
+
+
+def disable(code: str, user=None) -> None:
+    """Disable ``code``; refused while an enabled plugin depends on it. Data is kept."""
+    pm = plugins()
+    if code == CORE_CODE or code not in pm.infos:
+        raise DomainError(_("There is no module called %(code)s.", code=code))
+    users_of = dependents(code, pm.enabled)
+    if users_of:
+        raise DomainError(_("Module %(code)s cannot be disabled: %(others)s depend on it.",
+                            code=code, others=", ".join(users_of)))
+    _set_state(code, False, user)
+    bump_revision()
+    db.session.commit()
+    refresh(force=True)
+    pm.hook("plugin_disabled")(code=code)  # the disabled plugin itself is no longer called
+    db.session.commit()
+
+
+def _reset_script_cache() -> None:
+    current_app.extensions.get("propdesk_script", {}).clear()
+
+
+def upgrade_site() -> list[str]:
+    """Upgrade the core branch and every plugin meant to be enabled (``flask upgrade``)."""
+    db.session.commit()
+    upgrade_branch(CORE_CODE)
+    _reset_script_cache()
+    pm = plugins()
+    states = {s.code: s for s in db.session.scalars(select(PluginState))}
+    db.session.commit()  # migrations run on their own connection
+    done = []
+    for code in pm.order:
+        m = pm.infos[code].manifest
+        state = states.get(code)
+        want = state.enabled if state is not None else (m.default_enabled and not m.auto_enable)
+        if want and plugin_has_migrations(code):
+            upgrade_branch(code)
+            done.append(code)
+    db.session.commit()
+    _reset_script_cache()
+    refresh(force=True)
+    return done

@@ -1,0 +1,142 @@
+"""What UI hooks return, and how the shell renders them in isolation."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import render_template, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from core.permissions import has_permission
+
+log = logging.getLogger(__name__)
+
+#: Menu sections in display order; plugins may add their own section names.
+SECTIONS = ["service", "records", "money", "operations", "estates", "admin"]
+
+
+@dataclass
+class NavItem:
+    label: Any
+    endpoint: str
+    section: str = "service"
+    permission: str | None = None
+    sequence: int = 100
+    badge: int | None = None
+    icon: str = "circle"
+    url_args: dict = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint, **self.url_args)
+
+
+@dataclass
+class Widget:
+    code: str
+    title: Any
+    template: str
+    context: dict = field(default_factory=dict)
+    permission: str | None = None
+    sequence: int = 100
+    width: int = 4  # Bootstrap columns out of 12
+
+
+@dataclass
+class Panel:
+    code: str
+    title: Any
+    template: str
+    context: dict = field(default_factory=dict)
+    permission: str | None = None
+    sequence: int = 100
+
+
+@dataclass
+class SearchHit:
+    kind: Any
+    title: str
+    url: str
+    subtitle: str = ""
+    estate_id: int | None = None
+
+
+def _error_box(what: str, plugin: str) -> Markup:
+    msg = _("This part of the page could not be shown (%(what)s from %(plugin)s). "
+            "The error was logged.", what=what, plugin=plugin)
+    return Markup('<div class="alert alert-warning slot-error" role="alert">{}</div>').format(msg)
+
+
+@dataclass
+class Slot:
+    """One rendered widget or panel (or its error box)."""
+
+    code: str
+    title: Any
+    html: Markup
+    plugin: str
+    width: int = 12
+    failed: bool = False
+
+
+def render_slots(hook: str, **kwargs) -> list[Slot]:
+    """Call a UI hook plugin by plugin and render each item; failures become error boxes."""
+    from core.plugins import plugins
+
+    slots: list[tuple[int, Slot]] = []
+    for code, result, err in plugins().call_each(hook, **kwargs):
+        if err is not None:
+            slots.append((999, Slot(f"{code}-error", code, _error_box(hook, code), code, 12, True)))
+            continue
+        for item in result or []:
+            if item.permission and not has_permission(item.permission):
+                continue
+            try:
+                html = Markup(render_template(item.template, **item.context))
+                failed = False
+            except Exception:
+                log.exception("%s %s of plugin %s failed to render", hook, item.code, code)
+                html, failed = _error_box(hook, code), True
+            slots.append(
+                (item.sequence, Slot(item.code, item.title, html, code, getattr(item, "width", 12), failed))
+            )
+    slots.sort(key=lambda s: s[0])
+    return [s for _seq, s in slots]
+
+
+def nav_for(user, estates) -> list[tuple[str, list[NavItem]]]:
+    """The menu: (section, items) in order, items the user may use only."""
+    from core.plugins import plugins
+
+    items: list[NavItem] = []
+    for _code, result, err in plugins().call_each("nav_items", user=user, estates=estates):
+        if err is None and result:
+            items.extend(i for i in result if not i.permission or has_permission(i.permission))
+    by_section: dict[str, list[NavItem]] = {}
+    for item in sorted(items, key=lambda i: (i.sequence, str(i.label))):
+        by_section.setdefault(item.section, []).append(item)
+    order = SECTIONS + sorted(s for s in by_section if s not in SECTIONS)
+    return [(s, by_section[s]) for s in order if s in by_section]
+
+
+def section_title(section: str) -> str:
+    from flask_babel import gettext
+
+    titles = {
+        "service": gettext("Service desk"),
+        "records": gettext("Records and custody"),
+        "money": gettext("Money"),
+        "operations": gettext("Operations"),
+        "estates": gettext("Estates and people"),
+        "admin": gettext("Administration"),
+    }
+    return titles.get(section, section.replace("_", " ").title())
+
+
+def badge(value) -> Markup:
+    if not value:
+        return Markup("")
+    return Markup('<span class="badge rounded-pill text-bg-danger ms-1">{}</span>').format(escape(value))

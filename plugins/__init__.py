@@ -1,0 +1,1 @@
+"""Built-in PropDesk plugins. Each sub-package is one installable module."""

@@ -1,0 +1,32 @@
+// PropDesk shell behaviour. No inline scripts: the Content-Security-Policy forbids them.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.classList && el.classList.contains("auto-submit") && el.form) { el.form.submit(); }
+  });
+  document.addEventListener("click", function (ev) {
+    var el = ev.target;
+    if (el.classList && el.classList.contains("print-button")) { window.print(); }
+    if (!el.closest || !el.closest("#search-popup, #global-search")) {
+      var pop = document.getElementById("search-popup");
+      if (pop) { pop.innerHTML = ""; }
+    }
+  });
+  function drawCharts(root) {
+    if (typeof Chart === "undefined") { return; }
+    root.querySelectorAll("canvas[data-chart]").forEach(function (c) {
+      if (c.dataset.drawn) { return; }
+      c.dataset.drawn = "1";
+      var datasets = c.dataset.datasets ? JSON.parse(c.dataset.datasets)
+        : [{ data: JSON.parse(c.dataset.values || "[]"), label: c.dataset.label || "" }];
+      new Chart(c, {
+        type: c.dataset.chart,
+        data: { labels: JSON.parse(c.dataset.labels || "[]"), datasets: datasets },
+        options: { responsive: true, animation: false, plugins: { legend: { display: c.dataset.chart !== "bar" || datasets.length > 1 } } }
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
+  document.addEventListener("htmx:afterSwap", function (ev) { drawCharts(ev.target); });
+})();
