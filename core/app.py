@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, render_template, request, session
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -57,14 +57,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
 
-    from core.site import MIGRATIONS_DIR, version_locations
+    from core.site import MIGRATIONS_DIR
 
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
 
-    @migrate.configure
-    def _locations(cfg):
-        cfg.set_main_option("version_locations", os.pathsep.join(version_locations(app)).replace("%", "%%"))
-        return cfg
+    if _version_locations not in migrate.configure_callbacks:
+        migrate.configure(_version_locations)
 
     audit.install(Session)
 
@@ -86,6 +84,17 @@ def create_app(config: dict | None = None) -> Flask:
             except Exception:
                 log.exception("app_ready of %s failed", impl.plugin_name)
     return app
+
+
+def _version_locations(cfg):
+    """Alembic sees the core's versions folder plus each discovered plugin's."""
+    from flask import current_app
+
+    from core.site import version_locations
+
+    paths = os.pathsep.join(version_locations(current_app._get_current_object()))
+    cfg.set_main_option("version_locations", paths.replace("%", "%%"))
+    return cfg
 
 
 def _register_blueprints(app: Flask, pm: PluginManager) -> None:
@@ -113,11 +122,12 @@ PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health", "auth.set_language"}
 
 
 def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
+    from core.plugins import reset_request_cache
     from core.site import refresh_if_changed
 
     @app.before_request
     def _site_state():
-        g.request_started = __import__("time").perf_counter()
+        reset_request_cache()
         refresh_if_changed()
         owner = pm.blueprint_owner.get(request.blueprint or "")
         if owner and not pm.is_active(owner):

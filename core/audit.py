@@ -133,5 +133,6 @@ def _after_flush(session: Session, flush_context) -> None:
 
 
 def install(session_class) -> None:
-    event.listen(session_class, "before_flush", _before_flush)
-    event.listen(session_class, "after_flush", _after_flush)
+    if not event.contains(session_class, "before_flush", _before_flush):
+        event.listen(session_class, "before_flush", _before_flush)
+        event.listen(session_class, "after_flush", _after_flush)

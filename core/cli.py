@@ -82,8 +82,9 @@ def plugins_purge(code, yes):
     """Drop a disabled plugin's tables (downgrade its branch). Refused for records that must be kept."""
     from flask_migrate import downgrade
 
-    from core.site import plugin_has_migrations
+    from core.site import plugin_has_migrations, refresh
 
+    refresh(force=True)
     pm = _pm()
     info = pm.infos.get(code)
     if info is None or info.manifest is None:

@@ -1,14 +1,18 @@
 """Database engine behaviour that must hold on every connection.
 
 SQLite: foreign keys on, WAL journal (readers never block the writer), a busy
-timeout, and — for anything that may write (non-GET requests, CLI, jobs) —
-``BEGIN IMMEDIATE``, so concurrent writers queue up instead of failing halfway
-with "database is locked" (the numbering service depends on this).
+timeout, and — for requests that may write (POST, PUT, PATCH, DELETE) and
+code inside :func:`immediate` (scheduled jobs) — ``BEGIN IMMEDIATE``, so
+concurrent writers queue up on the busy timeout instead of failing halfway
+with "database is locked" (the numbering service depends on this). Reads
+(GET requests, CLI and tests outside a request) begin deferred, so they never
+hold the write lock while another connection of the same process needs it.
 """
 
 from __future__ import annotations
 
 import contextvars
+from contextlib import contextmanager
 
 from flask import has_request_context, request
 from sqlalchemy import event
@@ -44,12 +48,18 @@ def _is_memory(dbapi_connection) -> bool:
 def _sqlite_begin(conn):
     if conn.dialect.name != "sqlite":
         return
-    read_only = (
-        has_request_context()
-        and request.method in _READ_ONLY_METHODS
-        and not force_immediate.get()
-    )
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    writes = force_immediate.get() or (has_request_context() and request.method not in _READ_ONLY_METHODS)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+@contextmanager
+def immediate():
+    """Transactions begun inside take SQLite's write lock at once (no-op elsewhere)."""
+    token = force_immediate.set(True)
+    try:
+        yield
+    finally:
+        force_immediate.reset(token)
 
 
 def is_database_error(exc: BaseException) -> bool:

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency, format_decimal
-from flask import current_app, g, has_request_context, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
@@ -31,8 +31,11 @@ def select_locale() -> str:
 
 def estate_timezone() -> str:
     """The time zone of the estate in view (Asia/Shanghai by default)."""
-    if has_request_context() and "estate_tz" in g:
-        return g.estate_tz
+    from core.plugins import request_cache
+
+    cache = request_cache() if has_request_context() else {}
+    if "estate_tz" in cache:
+        return cache["estate_tz"]
     tz = current_app.config["PROPDESK_DEFAULT_TIMEZONE"]
     if has_request_context() and getattr(current_user, "is_authenticated", False):
         from core.models import Estate
@@ -45,7 +48,7 @@ def estate_timezone() -> str:
             est = db.session.get(Estate, ids[0])
             if est is not None:
                 tz = est.timezone
-        g.estate_tz = tz
+        cache["estate_tz"] = tz
     return tz
 
 

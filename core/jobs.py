@@ -19,6 +19,7 @@ from datetime import timedelta
 from sqlalchemy import or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from core.db import immediate
 from core.extensions import db
 from core.models import JobLease, utcnow
 
@@ -80,7 +81,7 @@ def run_due(now=None, only: str | None = None, force: bool = False) -> list[tupl
         if not try_acquire(job, worker, now):
             continue
         try:
-            with acting_as(None):
+            with acting_as(None), immediate():
                 status = job.run() or "ok"
             db.session.commit()
         except Exception as exc:

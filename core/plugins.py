@@ -264,6 +264,11 @@ def is_enabled(code: str) -> bool:
 
 
 def request_cache() -> dict:
+    """A dict that lives for one request (reset in ``before_request``), or one app context."""
     if "propdesk_cache" not in g:
         g.propdesk_cache = {}
     return g.propdesk_cache
+
+
+def reset_request_cache() -> None:
+    g.propdesk_cache = {}

@@ -7,7 +7,7 @@ exports, nor by guessing an id (404) — because every read goes through
 
 from __future__ import annotations
 
-from flask import abort, g, session
+from flask import abort, session
 from flask_login import current_user
 from sqlalchemy import false, select
 
@@ -21,14 +21,16 @@ def user_estate_ids(user=None) -> list[int]:
     user = user or current_user
     if not getattr(user, "is_authenticated", False):
         return []
-    key = f"estate_ids_{user.id}"
-    if key in g:
-        return g.get(key)
+    from core.plugins import request_cache
+
+    cache = request_cache().setdefault("estate_ids", {})
+    if user.id in cache:
+        return cache[user.id]
     if user.all_estates:
         ids = list(db.session.scalars(select(Estate.id).where(Estate.active.is_(True)).order_by(Estate.id)))
     else:
         ids = sorted(e.id for e in user.estates if e.active)
-    setattr(g, key, ids)
+    cache[user.id] = ids
     return ids
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, session
+from flask import session
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -10,8 +10,11 @@ from core.extensions import db
 
 
 def shell_context() -> dict:
-    if "shell" in g:
-        return g.shell
+    from core.plugins import request_cache
+
+    cache = request_cache()
+    if "shell" in cache:
+        return cache["shell"]
     ctx: dict = {"nav": [], "my_estates": [], "current_estate": None, "unread": 0}
     if getattr(current_user, "is_authenticated", False):
         from core.models import Estate, Notification
@@ -31,5 +34,5 @@ def shell_context() -> dict:
                 Notification.user_id == current_user.id, Notification.read_at.is_(None)
             )
         )
-    g.shell = ctx
+    cache["shell"] = ctx
     return ctx

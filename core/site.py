@@ -56,7 +56,14 @@ def applied_revisions() -> set[str]:
     seen: set[str] = set()
     todo = list(heads)
     while todo:
-        rev = script.revision_map.get_revision(todo.pop())
+        ident = todo.pop()
+        try:
+            rev = script.revision_map.get_revision(ident)
+        except Exception:
+            # A head of a plugin this process does not load (allow-list, uninstalled):
+            # it is applied, but its history is not ours to walk.
+            seen.add(ident)
+            continue
         if rev is None or rev.revision in seen:
             continue
         seen.add(rev.revision)

@@ -104,7 +104,10 @@ class User(UserMixin, BusinessRecord, db.Model):
     estates: Mapped[list[Estate]] = relationship(secondary=user_estate, lazy="selectin")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        from flask import current_app
+
+        method = current_app.config.get("PROPDESK_PASSWORD_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
         self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:

@@ -1,0 +1,269 @@
+"""Pytest fixtures for PropDesk and its plugins (registered as a ``pytest11`` plugin).
+
+Plugin authors get, in any test suite once ``propdesk`` is installed:
+
+``app``            the application with the built-in plugins (or ``@pytest.mark.plugins("a", "b")``)
+``make_app``       a factory: ``make_app(plugins=["notices"], extra={"x": "pkg"}, **config)``
+``db``             the SQLAlchemy handle, inside an app context
+``client``         a Flask test client for ``app``
+``estates``        two estates (``E01`` and ``E02``) with a building, units and residents each
+``login_as``       ``login_as("clerk", estates=[e1])`` → a logged-in user (``client`` session)
+``temp_plugin``    writes a throw-away plugin package and returns its (code, package)
+
+The database is real: a SQLite file per test session, or PostgreSQL when
+``PROPDESK_TEST_DB=postgres`` and ``PROPDESK_TEST_DATABASE_URL`` are set. It is
+migrated once (core + every built-in plugin branch) and emptied after each test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import textwrap
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+TEST_PASSWORD = "secret-pass-1"
+_counter = itertools.count(1)
+
+
+def _database_url(tmp_root) -> str:
+    if os.environ.get("PROPDESK_TEST_DB") == "postgres":
+        url = os.environ.get("PROPDESK_TEST_DATABASE_URL")
+        if not url:
+            pytest.exit("PROPDESK_TEST_DB=postgres needs PROPDESK_TEST_DATABASE_URL", returncode=2)
+        return url
+    return f"sqlite:///{tmp_root / 'propdesk-test.db'}"
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def _reset_schema(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if is_postgres(url):
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def base_config(url: str, instance) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret",
+        "PROPDESK_INSTANCE": str(instance),
+        "PROPDESK_PASSWORD_METHOD": "pbkdf2:sha256:1000",
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def propdesk_database(tmp_path_factory):
+    """The migrated test database URL (migrated once per test session)."""
+    from core import create_app
+    from core.site import upgrade_site
+
+    root = tmp_path_factory.mktemp("propdesk")
+    url = _database_url(root)
+    _reset_schema(url)
+    app = create_app(base_config(url, root))
+    with app.app_context():
+        upgrade_site()
+        from core.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+    return url
+
+
+def _empty_tables(url: str) -> None:
+    if is_postgres(url):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            names = [n for n in inspect(conn).get_table_names() if n != "alembic_version"]
+            if names:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return
+    import sqlite3
+
+    con = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None, timeout=30)
+    try:
+        con.execute("PRAGMA foreign_keys=OFF")  # must be set outside a transaction
+        names = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        con.execute("BEGIN IMMEDIATE")
+        for n in names:
+            if n != "alembic_version":
+                con.execute(f'DELETE FROM "{n}"')
+        con.execute("COMMIT")
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def make_app(propdesk_database, tmp_path):
+    """Factory for apps on the shared test database; they are torn down after the test."""
+    from core import create_app
+
+    made = []
+
+    def factory(plugins=None, extra=None, **config):
+        cfg = base_config(propdesk_database, tmp_path)
+        if plugins is not None:
+            cfg["PROPDESK_PLUGINS"] = list(plugins) + list((extra or {}).keys())
+        if extra:
+            cfg["PROPDESK_EXTRA_PLUGINS"] = dict(extra)
+        cfg.update(config)
+        app = create_app(cfg)
+        made.append(app)
+        return app
+
+    yield factory
+    from core.extensions import db
+
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    _empty_tables(propdesk_database)
+
+
+@pytest.fixture
+def app(make_app, request):
+    marker = request.node.get_closest_marker("plugins")
+    app = make_app(plugins=list(marker.args) if marker else None)
+    with app.app_context():
+        from core.demo import ensure_roles
+        from core.extensions import db
+        from core.site import refresh
+
+        ensure_roles()
+        db.session.commit()
+        refresh(force=True)
+        yield app
+
+
+@pytest.fixture
+def db(app):
+    from core.extensions import db as _db
+
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def make_estate(code: str, name: str, units=("1-1-101", "1-1-102", "3-2-1201")):
+    from core.extensions import db
+    from core.models import Building, Company, Estate, Occupancy, Resident, Unit
+
+    company = db.session.query(Company).first()
+    if company is None:
+        company = Company(name="Test Property Co.")
+        db.session.add(company)
+        db.session.flush()
+    estate = Estate(company_id=company.id, code=code, name=name)
+    db.session.add(estate)
+    db.session.flush()
+    buildings = {}
+    for number in units:
+        bcode = number.split("-")[0]
+        if bcode not in buildings:
+            buildings[bcode] = Building(estate_id=estate.id, code=bcode, name=f"Building {bcode}")
+            db.session.add(buildings[bcode])
+            db.session.flush()
+        unit = Unit(estate_id=estate.id, building_id=buildings[bcode].id, number=number,
+                    floor=int(number.split("-")[-1][:-2] or 1), area=Decimal("98.50"), use="residence")
+        db.session.add(unit)
+        db.session.flush()
+        res = Resident(estate_id=estate.id, name=f"Owner of {code} {number}", phone=f"1380000{next(_counter):04d}")
+        db.session.add(res)
+        db.session.flush()
+        db.session.add(Occupancy(estate_id=estate.id, unit_id=unit.id, resident_id=res.id, role="owner"))
+    db.session.flush()
+    return estate
+
+
+@pytest.fixture
+def estates(app):
+    """Two estates the tests can tell apart: E01 (ours) and E02 (another office's)."""
+    from core.extensions import db
+
+    e1 = make_estate("E01", "Sunshine Garden")
+    e2 = make_estate("E02", "Riverside Park", units=("1-1-101", "2-1-201", "3-2-1201"))
+    db.session.commit()
+    return e1, e2
+
+
+@pytest.fixture
+def make_user(app):
+    from core.extensions import db
+    from core.models import Role, User
+
+    def factory(role: str = "clerk", estates=(), username: str | None = None, all_estates=False, **kw):
+        username = username or f"{role}{next(_counter)}"
+        roles = [db.session.query(Role).filter_by(code=r).one() for r in ([role] if isinstance(role, str) else role)]
+        user = User(username=username, full_name=kw.pop("full_name", username.title()), roles=roles,
+                    estates=list(estates), all_estates=all_estates, **kw)
+        user.set_password(TEST_PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """``login_as("clerk", estates=[e1])``: create a user with that role and log the client in."""
+
+    def do(role: str = "clerk", estates=(), **kw):
+        user = make_user(role, estates, **kw)
+        resp = client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
+        assert resp.status_code == 302, f"login of {user.username} failed: {resp.status_code}"
+        return user
+
+    return do
+
+
+@pytest.fixture
+def temp_plugin(tmp_path, monkeypatch):
+    """Write a plugin package on the fly: ``temp_plugin("demo", manifest={...}, code="...")``.
+
+    Returns ``(code, package)`` to pass to ``make_app(extra={code: package})``.
+    """
+    root = tmp_path / "temp_plugins"
+    root.mkdir(exist_ok=True)
+    monkeypatch.syspath_prepend(str(root))
+
+    def write(code: str, manifest: dict | str | None = None, source: str = "", package: str | None = None,
+              files: dict | None = None):
+        package = package or f"tp_{code}_{next(_counter)}"
+        pkg = root / package
+        pkg.mkdir()
+        if manifest is None:
+            manifest = {"code": code, "name": code.title(), "version": "0.1.0"}
+        (pkg / "__manifest__.py").write_text(manifest if isinstance(manifest, str) else repr(manifest))
+        (pkg / "__init__.py").write_text(textwrap.dedent(source))
+        for name, content in (files or {}).items():
+            path = pkg / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(content))
+        sys.modules.pop(package, None)
+        return code, package
+
+    return write
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "plugins(*codes): load only these plugins in the app fixture")
