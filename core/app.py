@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, render_template, request, session
+from flask import Flask, g, render_template, request, session
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -127,6 +127,9 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
 
     @app.before_request
     def _site_state():
+        # Each request loads its user afresh — even when a test keeps one app
+        # context (and so one ``g``) pushed across requests.
+        g.pop("_login_user", None)
         reset_request_cache()
         refresh_if_changed()
         owner = pm.blueprint_owner.get(request.blueprint or "")

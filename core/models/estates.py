@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.extensions import db
 from core.models.base import BusinessRecord, EstateScopedMixin
@@ -68,10 +68,13 @@ class Unit(EstateScopedMixin, BusinessRecord, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("building_id", "number"),
         sa.Index("ix_core_unit_estate_number", "estate_id", "number"),
+        sa.Index("ix_core_unit_estate_sort", "estate_id", "sort_key"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     building_id: Mapped[int] = mapped_column(sa.ForeignKey("core_building.id"), index=True)
     number: Mapped[str] = mapped_column(sa.String(30))
+    # "3-2-901" sorts before "3-2-1201": digits padded, set whenever number is.
+    sort_key: Mapped[str] = mapped_column(sa.String(80), default="")
     floor: Mapped[int | None] = mapped_column(nullable=True)
     area: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 2), nullable=True)
     use: Mapped[str] = mapped_column(sa.String(20), default="residence")
@@ -83,8 +86,18 @@ class Unit(EstateScopedMixin, BusinessRecord, db.Model):
         back_populates="unit", order_by="Occupancy.start_date.desc()"
     )
 
+    @validates("number")
+    def _set_sort_key(self, key, value):
+        self.sort_key = natural_key(value)
+        return value
+
     def __str__(self) -> str:
         return self.number
+
+
+def natural_key(number: str) -> str:
+    """``3-2-901`` → ``00000003-00000002-00000901``: sorts like people count."""
+    return "-".join(p.zfill(8) if p.isdigit() else p.upper() for p in (number or "").split("-"))[:80]
 
 
 class Resident(EstateScopedMixin, BusinessRecord, db.Model):

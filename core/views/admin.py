@@ -44,7 +44,7 @@ class UserForm(Form):
     all_estates = BooleanField(_l("Sees every estate (company level)"))
     active = BooleanField(_l("Active"), default=True)
     locale = SelectField(_l("Language"), choices=[("", _l("Browser default")), ("en", "English"),
-                                                  ("zh_CN", "简体中文")])
+                                                  ("zh_CN", "简体中文")], default="")
     password = PasswordField(_l("New password"), validators=[Optional(), Length(min=8, max=200)])
 
 

@@ -133,7 +133,7 @@ def profile():
         else:
             current_user.set_password(form.new.data)
             db.session.commit()
-            login_user(current_user)  # re-issue the session with the new version
+            login_user(current_user._get_current_object())  # re-issue the session with the new version
             flash(_("Your password was changed. Other sessions were signed out."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form, language_form=LanguageForm(

@@ -169,7 +169,7 @@ def units():
     if filters.use.data in UNIT_USES:
         stmt = stmt.where(Unit.use == filters.use.data)
     page = ListPage(stmt, [
-        Column("number", _l("Unit"), lambda u: u.number, Unit.number,
+        Column("number", _l("Unit"), lambda u: u.number, Unit.sort_key,
                link=lambda u: url_for("estates.unit", unit_id=u.id)),
         Column("building", _l("Building"), lambda u: u.building.name, Unit.building_id),
         Column("floor", _l("Floor"), lambda u: u.floor, Unit.floor),

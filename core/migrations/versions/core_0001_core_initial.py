@@ -2,13 +2,14 @@
 
 Revision ID: core_0001
 Revises:
-Create Date: 2026-11-23 19:55:57.419630
+Create Date: 2026-11-23 20:04:58.284544
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 import core.models.base
+
 
 revision = 'core_0001'
 down_revision = None
@@ -244,6 +245,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('building_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=30), nullable=False),
+    sa.Column('sort_key', sa.String(length=80), nullable=False),
     sa.Column('floor', sa.Integer(), nullable=True),
     sa.Column('area', sa.Numeric(precision=10, scale=2), nullable=True),
     sa.Column('use', sa.String(length=20), nullable=False),
@@ -264,6 +266,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_core_unit_building_id'), ['building_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_core_unit_estate_id'), ['estate_id'], unique=False)
         batch_op.create_index('ix_core_unit_estate_number', ['estate_id', 'number'], unique=False)
+        batch_op.create_index('ix_core_unit_estate_sort', ['estate_id', 'sort_key'], unique=False)
 
     op.create_table('core_occupancy',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -301,6 +304,7 @@ def downgrade():
 
     op.drop_table('core_occupancy')
     with op.batch_alter_table('core_unit', schema=None) as batch_op:
+        batch_op.drop_index('ix_core_unit_estate_sort')
         batch_op.drop_index('ix_core_unit_estate_number')
         batch_op.drop_index(batch_op.f('ix_core_unit_estate_id'))
         batch_op.drop_index(batch_op.f('ix_core_unit_building_id'))
