@@ -267,3 +267,78 @@ def temp_plugin(tmp_path, monkeypatch):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "plugins(*codes): load only these plugins in the app fixture")
+
+
+class LiveServer:
+    """The app served by a real threaded WSGI server on 127.0.0.1 (for browsers and load)."""
+
+    def __init__(self, app):
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(make_app, request):
+    """``live_server(**config)`` starts the app on a free port; stopped after the test."""
+    servers = []
+
+    def start(plugins=None, **config):
+        app = make_app(plugins=plugins, **config)
+        with app.app_context():
+            from core.demo import ensure_roles
+            from core.extensions import db
+
+            ensure_roles()
+            db.session.commit()
+        server = LiveServer(app)
+        servers.append(server)
+        return server
+
+    yield start
+    for s in servers:
+        s.stop()
+
+
+class HttpSession:
+    """A tiny cookie-keeping HTTP client over http.client (one connection per request)."""
+
+    def __init__(self, base_url: str):
+        from http.cookiejar import CookieJar
+        from urllib.request import HTTPCookieProcessor, build_opener
+
+        class NoRedirect(__import__("urllib.request").request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):
+                return None
+
+        self.base = base_url
+        self.jar = CookieJar()
+        self.opener = build_opener(HTTPCookieProcessor(self.jar), NoRedirect())
+
+    def request(self, method: str, path: str, data: dict | None = None):
+        from urllib.error import HTTPError
+        from urllib.parse import urlencode
+        from urllib.request import Request
+
+        body = urlencode(data or {}, doseq=True).encode() if method == "POST" else None
+        req = Request(self.base + path, data=body, method=method)
+        try:
+            with self.opener.open(req, timeout=60) as resp:
+                return resp.status, resp.read().decode("utf-8", "replace")
+        except HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace")
+
+    def login(self, username: str, password: str = TEST_PASSWORD):
+        status, _ = self.request("POST", "/login", {"username": username, "password": password})
+        assert status == 302, f"login failed: {status}"
+        return self
