@@ -217,4 +217,5 @@ def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     app.jinja_env.globals.update(can=has_permission, section_title=ui.section_title,
-                                 languages=i18n.LANGUAGE_NAMES, get_locale=get_locale)
+                                 languages=i18n.LANGUAGE_NAMES, get_locale=get_locale,
+                                 current_locale=i18n.select_locale)

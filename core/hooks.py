@@ -88,11 +88,14 @@ def dashboard_widgets(user, estates):
     def count(model):
         return db.session.scalar(select(func.count()).select_from(model).where(model.estate_id.in_(estates)))
 
-    by_use = dict(
-        db.session.execute(
+    from core.views.estates import USE_LABELS
+
+    by_use = {
+        str(USE_LABELS.get(use, use)): n
+        for use, n in db.session.execute(
             select(Unit.use, func.count()).where(Unit.estate_id.in_(estates)).group_by(Unit.use)
         ).all()
-    )
+    }
     return [
         Widget(
             "core-estate-summary",

@@ -173,7 +173,7 @@ def units():
                link=lambda u: url_for("estates.unit", unit_id=u.id)),
         Column("building", _l("Building"), lambda u: u.building.name, Unit.building_id),
         Column("floor", _l("Floor"), lambda u: u.floor, Unit.floor),
-        Column("area", _l("Area (m²)"), lambda u: u.area, Unit.area, fmt="number"),
+        Column("area", _l("Area (m²)"), lambda u: u.area, Unit.area, fmt="area"),
         Column("use", _l("Use"), lambda u: USE_LABELS.get(u.use, u.use), Unit.use),
         Column("estate", _l("Estate"), lambda u: u.estate.name, Unit.estate_id),
     ], "number", _("Units"), "units")

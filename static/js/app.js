@@ -23,7 +23,7 @@
       new Chart(c, {
         type: c.dataset.chart,
         data: { labels: JSON.parse(c.dataset.labels || "[]"), datasets: datasets },
-        options: { responsive: true, animation: false, plugins: { legend: { display: c.dataset.chart !== "bar" || datasets.length > 1 } } }
+        options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: c.dataset.chart !== "bar" || datasets.length > 1 } } }
       });
     });
   }
