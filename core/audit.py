@@ -1,7 +1,8 @@
 """The one audit hook: every insert, update and void of a business record is logged.
 
 Models opt in with ``__audited__ = True`` (every :class:`BusinessRecord` does);
-``__audit_exclude__`` names fields never written to the log (password hashes).
+``__audit_exclude__`` names fields never logged (last login time);
+``__audit_mask__`` fields logged as changed without their values (password hashes).
 """
 
 from __future__ import annotations
@@ -60,10 +61,11 @@ def _jsonable(value):
 def _column_changes(obj, new: bool) -> dict:
     state = inspect(obj)
     exclude = getattr(obj, "__audit_exclude__", set())
+    masked = getattr(obj, "__audit_mask__", set())
     changes = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
-        if key in _SKIP or key in exclude:
+        if key in _SKIP or key in exclude or key in masked:
             continue
         hist = state.attrs[key].history
         if new:
@@ -75,15 +77,28 @@ def _column_changes(obj, new: bool) -> dict:
             newv = hist.added[0] if hist.added else None
             if _jsonable(old) != _jsonable(newv):
                 changes[key] = [_jsonable(old), _jsonable(newv)]
-    for key in exclude:
+    for key in masked:  # say that it changed, never what it was or is
         if key in state.mapper.column_attrs.keys() and state.attrs[key].history.has_changes():
             changes[key] = ["***", "***"]
+    # Many-to-many links (a user's roles and estates) are part of the record.
+    for rel in state.mapper.relationships:
+        if rel.secondary is None or not rel.uselist or rel.viewonly:
+            continue
+        hist = state.attrs[rel.key].history
+        if hist.added or hist.deleted:
+            changes[rel.key] = [sorted(_label(o) for o in hist.deleted) or None,
+                                sorted(_label(o) for o in hist.added) or None]
     return changes
 
 
+def _label(obj) -> str:
+    return str(getattr(obj, "code", None) or inspect(obj).identity or obj)
+
+
 def _record_id(obj) -> str:
-    ident = inspect(obj).identity
-    return ",".join(str(i) for i in ident) if ident else "?"
+    state = inspect(obj)
+    ident = state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(i) for i in ident)
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
@@ -109,7 +124,7 @@ def _after_flush(session: Session, flush_context) -> None:
     ):
         if not getattr(obj, "__audited__", False):
             continue
-        if action == "update" and not session.is_modified(obj, include_collections=False):
+        if action == "update" and not session.is_modified(obj, include_collections=True):
             continue
         changes = _column_changes(obj, new=(action == "insert"))
         if action == "update":

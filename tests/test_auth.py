@@ -171,3 +171,47 @@ def test_a_manager_with_user_rights_cannot_grant_other_estates(client, login_as,
     assert db.session.scalar(select(User).where(User.username == "sneaky")) is None
     other = make_user("clerk", [estates[1]], username="other_office")
     assert client.get(f"/admin/users/{other.id}").status_code == 404
+
+
+def test_every_route_checks_login_or_a_permission(app):
+    """A meta-test: no view is reachable without login, except the few public ones."""
+    from core.app import PUBLIC_ENDPOINTS
+
+    client = app.test_client()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint.endswith("static"):
+            continue
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<int:{arg}>", "1").replace(f"<{arg}>", "x")
+        method = "GET" if "GET" in rule.methods else "POST"
+        resp = client.open(url, method=method)
+        assert resp.status_code in (302, 404), (rule.endpoint, resp.status_code)
+        if resp.status_code == 302:
+            assert "/login" in resp.headers["Location"], rule.endpoint
+
+
+def test_role_and_estate_changes_of_an_account_are_audited(client, login_as, db, estates, make_user):
+    from core.models import AuditLog, Role
+
+    login_as("admin", all_estates=True)
+    target = make_user("clerk", [estates[0]], username="moved")
+    supervisor = db.session.scalar(select(Role).where(Role.code == "supervisor"))
+    client.post(f"/admin/users/{target.id}", data={
+        "username": "moved", "full_name": "Moved", "department_id": 0, "roles": [supervisor.id],
+        "estates": [estates[1].id], "active": "y"})
+    changes = {}
+    for entry in db.session.scalars(select(AuditLog).where(
+            AuditLog.table_name == "core_user", AuditLog.record_id == str(target.id),
+            AuditLog.action == "update")):
+        changes.update(entry.changes)
+        assert entry.user_id != target.id
+    assert changes["roles"] == [["clerk"], ["supervisor"]]
+    assert changes["estates"] == [["E01"], ["E02"]]
+
+
+def test_sessions_expire(app, client, login_as):
+    login_as("clerk")
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.expires is not None
+    assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 8 * 3600

@@ -173,7 +173,7 @@ def test_the_audit_log_is_searchable_per_record_by_an_auditor(client, login_as, 
     client.post("/logout")
     login_as("manager", estates=[estates[0]])
     page = client.get(f"/admin/audit?table=core_unit&record={unit.id}").get_data(as_text=True)
-    assert "98.50 → 77.00" in page and "1 record" in page
+    assert "area: 98.50 → 77.00" in page and "2 records" in page  # its insert and its update
     assert "1 record" not in client.get("/admin/audit?table=core_unit&record=999999").get_data(as_text=True)
 
 

@@ -36,7 +36,7 @@ def token_of(page: str) -> str:
 
 def test_a_clean_csv_is_previewed_then_imported(client, login_as, db, estates):
     login_as("supervisor", estates=[estates[0]])
-    csv = "building,number,floor,area,use\n7,7-1-101,1,88.50,residence\n7,7-1-102,1,90,shop\n".encode()
+    csv = b"building,number,floor,area,use\n7,7-1-101,1,88.50,residence\n7,7-1-102,1,90,shop\n"
     resp = upload(client, estates[0], "units", "units.csv", csv)
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "All 2 rows are correct." in page and "new building 7" in page
@@ -61,11 +61,11 @@ def test_an_xlsx_with_chinese_headers_is_understood(client, login_as, db, estate
 
 def test_row_errors_are_listed_and_nothing_is_saved(client, login_as, db, estates):
     login_as("supervisor", estates=[estates[0]])
-    csv = ("building,number,floor,area,use\n"
-           "7,7-1-101,1,88.5,residence\n"
-           "3,3-2-1201,12,90,residence\n"
-           "7,7/1/102,x,-3,castle\n"
-           "7,7-1-101,1,88.5,residence\n").encode()
+    csv = (b"building,number,floor,area,use\n"
+           b"7,7-1-101,1,88.5,residence\n"
+           b"3,3-2-1201,12,90,residence\n"
+           b"7,7/1/102,x,-3,castle\n"
+           b"7,7-1-101,1,88.5,residence\n")
     resp = upload(client, estates[0], "units", "units.csv", csv)
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422
@@ -93,7 +93,7 @@ def test_residents_are_imported_with_their_occupancy(client, login_as, db, estat
 
 def test_a_resident_row_for_another_estates_unit_is_refused(client, login_as, db, estates):
     login_as("supervisor", estates=[estates[0]])
-    csv = "unit,name,phone\n2-1-201,Somebody,13700001111\n1-1-101,Other,not a phone\n".encode()
+    csv = b"unit,name,phone\n2-1-201,Somebody,13700001111\n1-1-101,Other,not a phone\n"
     page = upload(client, estates[0], "residents", "r.csv", csv).get_data(as_text=True)
     assert "There is no unit 2-1-201 in this estate." in page
     assert "Phone not a phone is not a phone number." in page

@@ -72,7 +72,10 @@ class Role(BusinessRecord, db.Model):
 
 
 class RolePermission(db.Model):
+    """One permission code granted to a role (grants and removals are audited)."""
+
     __tablename__ = "core_role_permission"
+    __audited__ = True
     role_id: Mapped[int] = mapped_column(
         sa.ForeignKey("core_role.id", ondelete="CASCADE"), primary_key=True
     )
@@ -84,7 +87,8 @@ class User(UserMixin, BusinessRecord, db.Model):
     """A member of staff who logs in."""
 
     __tablename__ = "core_user"
-    __audit_exclude__ = {"password_hash", "last_login_at"}
+    __audit_exclude__ = {"last_login_at"}
+    __audit_mask__ = {"password_hash"}
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(60), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(100))

@@ -65,6 +65,7 @@ class Unit(EstateScopedMixin, BusinessRecord, db.Model):
     """A unit (户/单元): a flat, shop, office or plant, numbered like ``3-2-1201``."""
 
     __tablename__ = "core_unit"
+    __audit_exclude__ = {"sort_key"}  # derived from number
     __table_args__ = (
         sa.UniqueConstraint("building_id", "number"),
         sa.Index("ix_core_unit_estate_number", "estate_id", "number"),
@@ -112,6 +113,7 @@ class Resident(EstateScopedMixin, BusinessRecord, db.Model):
     id_number: Mapped[str] = mapped_column(sa.String(40), default="")
     note: Mapped[str] = mapped_column(sa.String(500), default="")
 
+    estate = relationship(Estate, lazy="joined", viewonly=True)
     occupancies: Mapped[list[Occupancy]] = relationship(
         back_populates="resident", order_by="Occupancy.start_date.desc()"
     )

@@ -44,7 +44,8 @@ class UserForm(Form):
     all_estates = BooleanField(_l("Sees every estate (company level)"))
     active = BooleanField(_l("Active"), default=True)
     locale = SelectField(_l("Language"), choices=[("", _l("Browser default")), ("en", "English"),
-                                                  ("zh_CN", "简体中文")], default="")
+                                                  ("zh_CN", "简体中文")], default="",
+                         coerce=lambda v: v or "")
     password = PasswordField(_l("New password"), validators=[Optional(), Length(min=8, max=200)])
 
 
@@ -96,6 +97,8 @@ def user_form(user_id=None):
         form.estates.data = [e.id for e in user.estates]
         form.department_id.data = user.department_id or 0
         form.locale.data = user.locale or ""
+    if form.locale.data is None:  # no language chosen yet = the browser's
+        form.locale.data = ""
     if form.validate_on_submit():
         dup = db.session.scalar(select(User.id).where(func.lower(User.username) == form.username.data.lower()))
         if dup and (user is None or dup != user.id):

@@ -89,6 +89,7 @@ def login():
             if user is not None and user.active and user.check_password(form.password.data):
                 session.clear()
                 login_user(user, remember=form.remember.data)
+                session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
                 user.last_login_at = utcnow()
                 if user.locale:
                     session["locale"] = user.locale

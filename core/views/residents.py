@@ -78,7 +78,7 @@ def index():
                link=lambda r: url_for("residents.detail", resident_id=r.id)),
         Column("kind", _l("Kind"), lambda r: KIND_LABELS.get(r.kind, r.kind), Resident.kind),
         Column("phone", _l("Phone"), lambda r: r.phone if private else mask_phone(r.phone), Resident.phone),
-        Column("estate", _l("Estate"), lambda r: r.estate_id, Resident.estate_id),
+        Column("estate", _l("Estate"), lambda r: r.estate.name, Resident.estate_id),
     ], "name", _("Residents"), "residents")
     if fmt := page.wants_export():
         return page.export(fmt)

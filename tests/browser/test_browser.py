@@ -4,7 +4,6 @@ import re
 
 from playwright.sync_api import expect
 
-
 pytestmark = __import__("pytest").mark.browser
 
 
