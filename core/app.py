@@ -98,9 +98,9 @@ def _version_locations(cfg):
 
 
 def _register_blueprints(app: Flask, pm: PluginManager) -> None:
-    from core.views import admin, auth, estates, main, residents
+    from core.views import admin, auth, estates, main, residents, settings
 
-    for bp in (auth.bp, main.bp, estates.bp, residents.bp, admin.bp):
+    for bp in (auth.bp, main.bp, estates.bp, residents.bp, admin.bp, settings.bp):
         app.register_blueprint(bp)
     for code in pm.order:
         impls = [i for i in pm.pm.hook.blueprints.get_hookimpls() if i.plugin_name == code]

@@ -27,10 +27,19 @@ def nav_items(user, estates):
         NavItem(_l("Buildings"), "estates.buildings", "estates", "core.estates.view", 30, icon="building"),
         NavItem(_l("Estates"), "estates.index", "estates", "core.estates.view", 40, icon="map"),
         NavItem(_l("Staff"), "admin.users", "admin", "core.users.admin", 10, icon="person-badge"),
+        NavItem(_l("Departments"), "admin.departments", "admin", "core.users.admin", 15, icon="diagram-3"),
         NavItem(_l("Roles"), "admin.roles", "admin", "core.roles.admin", 20, icon="shield-lock"),
         NavItem(_l("Modules"), "admin.plugins", "admin", "core.plugins.admin", 30, icon="puzzle"),
         NavItem(_l("Audit log"), "admin.audit", "admin", "core.audit.view", 40, icon="journal-text"),
-    ]
+    ] + ([NavItem(_l("Settings"), "settings.index", "admin", None, 50, icon="sliders")]
+         if _has_settings() else [])
+
+
+def _has_settings() -> bool:
+    from core.permissions import has_permission
+    from core.settings import specs
+
+    return any(has_permission(s.permission) for s in specs())
 
 
 def _like(text: str) -> str:

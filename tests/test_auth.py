@@ -215,3 +215,15 @@ def test_sessions_expire(app, client, login_as):
     cookie = client.get_cookie("session")
     assert cookie is not None and cookie.expires is not None
     assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 8 * 3600
+
+
+def test_departments_are_managed_by_user_admins(client, login_as, db):
+    from core.models import Department
+
+    login_as("admin", all_estates=True)
+    assert client.post("/admin/departments", data={"code": "maint", "name": "维修部"}).status_code == 302
+    resp = client.post("/admin/departments", data={"code": "maint", "name": "Again"})
+    assert "Another department has this code." in resp.get_data(as_text=True)
+    resp = client.post("/admin/departments", data={"code": "Bad Code", "name": "X"})
+    assert "Use lower-case letters" in resp.get_data(as_text=True)
+    assert db.session.scalars(select(Department.name)).all() == ["维修部"]

@@ -76,6 +76,7 @@ class Setting(db.Model):
     """A plugin's settings for the site (estate_id 0) or one estate."""
 
     __tablename__ = "core_setting"
+    __audited__ = True
     __table_args__ = (sa.UniqueConstraint("namespace", "estate_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     namespace: Mapped[str] = mapped_column(sa.String(60))

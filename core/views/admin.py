@@ -208,6 +208,37 @@ def plugin_action(code, action):
     return redirect(url_for("admin.plugins"))
 
 
+class DepartmentForm(Form):
+    code = StringField(_l("Code"), validators=[
+        DataRequired(), Length(max=40),
+        Regexp(r"^[a-z][a-z0-9_]*$", message=_l("Use lower-case letters, digits and underscores."))])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+
+
+@bp.route("/departments", methods=["GET", "POST"])
+@bp.route("/departments/<int:dept_id>", methods=["GET", "POST"])
+@require("core.users.admin")
+def departments(dept_id=None):
+    dept = db.session.get(Department, dept_id) if dept_id else None
+    if dept_id and dept is None:
+        abort(404)
+    form = DepartmentForm(obj=dept)
+    if form.validate_on_submit():
+        dup = db.session.scalar(select(Department.id).where(Department.code == form.code.data))
+        if dup and (dept is None or dup != dept.id):
+            form.add_error("code", _("Another department has this code."))
+        else:
+            if dept is None:
+                dept = Department()
+                db.session.add(dept)
+            form.populate_obj(dept)
+            db.session.commit()
+            flash(_("Department %(name)s saved.", name=dept.name), "success")
+            return redirect(url_for("admin.departments"))
+    rows = db.session.scalars(select(Department).order_by(Department.code)).all()
+    return render_template("admin/departments.html", form=form, dept=dept, rows=rows)
+
+
 class AuditFilter(FilterForm):
     table = StringField(_l("Table"))
     record = StringField(_l("Record id"))
