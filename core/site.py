@@ -284,4 +284,8 @@ def upgrade_site() -> list[str]:
     db.session.commit()
     _reset_script_cache()
     refresh(force=True)
+    from core.demo import ensure_roles
+
+    ensure_roles()  # the standard roles, when missing; existing ones are never changed
+    db.session.commit()
     return done
