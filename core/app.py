@@ -10,6 +10,8 @@ from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+import flask_babel
+
 from core import audit
 from core.config import ROOT, default_config
 from core.extensions import babel, csrf, db, login_manager, migrate
@@ -130,6 +132,7 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
         # Each request loads its user afresh — even when a test keeps one app
         # context (and so one ``g``) pushed across requests.
         g.pop("_login_user", None)
+        flask_babel.refresh()  # likewise the cached locale and time zone
         reset_request_cache()
         refresh_if_changed()
         owner = pm.blueprint_owner.get(request.blueprint or "")
