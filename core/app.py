@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 import os
 
+import flask_babel
 from flask import Flask, g, render_template, request, session
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-
-import flask_babel
 
 from core import audit
 from core.config import ROOT, default_config
