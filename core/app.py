@@ -99,9 +99,10 @@ def _version_locations(cfg):
 
 
 def _register_blueprints(app: Flask, pm: PluginManager) -> None:
+    from core.attachments import bp as attachments_bp
     from core.views import admin, auth, estates, main, residents, settings
 
-    for bp in (auth.bp, main.bp, estates.bp, residents.bp, admin.bp, settings.bp):
+    for bp in (auth.bp, main.bp, estates.bp, residents.bp, admin.bp, settings.bp, attachments_bp):
         app.register_blueprint(bp)
     for code in pm.order:
         impls = [i for i in pm.pm.hook.blueprints.get_hookimpls() if i.plugin_name == code]
