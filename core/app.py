@@ -57,6 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
             dirs.append(str(tdir))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    with app.app_context():
+        babel.domain_instance.get_translations = i18n.get_translations
 
     from core.site import MIGRATIONS_DIR
 
@@ -104,7 +106,7 @@ def _register_blueprints(app: Flask, pm: PluginManager) -> None:
 
     for bp in (auth.bp, main.bp, estates.bp, residents.bp, admin.bp, settings.bp, attachments_bp):
         app.register_blueprint(bp)
-    for code in pm.order:
+    for code in list(pm.order):
         impls = [i for i in pm.pm.hook.blueprints.get_hookimpls() if i.plugin_name == code]
         for impl in impls:
             try:
@@ -114,7 +116,7 @@ def _register_blueprints(app: Flask, pm: PluginManager) -> None:
                     pm.infos[code].blueprint_names.append(bp.name)
             except Exception as exc:
                 log.exception("blueprints of plugin %s failed", code)
-                pm.infos[code].skip_reason = f"blueprints failed: {exc}"
+                pm.unload(code, f"blueprints failed: {exc}")
     pm.blueprint_owner = {
         name: code for code in pm.order for name in pm.infos[code].blueprint_names
     }

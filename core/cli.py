@@ -193,6 +193,9 @@ def register(app: Flask, pm) -> None:
         try:
             commands = impl.function() or []
         except Exception:
+            import logging
+
+            logging.getLogger(__name__).exception("cli_commands of plugin %s failed", code)
             continue
         group = AppGroup(code, help=f"Commands of the {code} plugin.")
         for c in commands:

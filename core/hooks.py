@@ -99,18 +99,17 @@ def dashboard_widgets(user, estates):
 
     from core.views.estates import USE_LABELS
 
-    by_use = {
-        str(USE_LABELS.get(use, use)): n
-        for use, n in db.session.execute(
-            select(Unit.use, func.count()).where(Unit.estate_id.in_(estates)).group_by(Unit.use)
-        ).all()
-    }
+    # One pass over the (estate_id, use) index gives both the total and the split.
+    uses = db.session.execute(
+        select(Unit.use, func.count()).where(Unit.estate_id.in_(estates)).group_by(Unit.use)
+    ).all()
+    by_use = {str(USE_LABELS.get(use, use)): n for use, n in uses}
     return [
         Widget(
             "core-estate-summary",
             _l("Estates at a glance"),
             "core/widgets/estate_summary.html",
-            {"buildings": count(Building), "units": count(Unit), "residents": count(Resident),
+            {"buildings": count(Building), "units": sum(n for _u, n in uses), "residents": count(Resident),
              "by_use": by_use},
             permission="core.estates.view",
             sequence=10,

@@ -14,6 +14,45 @@ from flask_login import current_user
 LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
 
 
+def locale_code() -> str:
+    """Our code ("en", "zh_CN") for Flask-Babel's current locale (also under ``force_locale``)."""
+    from flask_babel import get_locale
+
+    loc = get_locale()
+    if loc is None:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    for code in current_app.config["PROPDESK_LOCALES"]:
+        if code.split("_")[0] == loc.language:
+            return code
+    return str(loc)
+
+
+def get_translations():
+    """The merged catalogs (core + every loaded plugin) for the current language.
+
+    Replaces Flask-Babel's lookup for two reasons: it would look ``zh_CN`` up as
+    ``zh_Hans_CN`` (Babel's likely-subtag name), and its cache is shared by every
+    app of a process. Here catalogs are found by our locale code, cached per app,
+    and a plugin without a catalog for the language cannot reset the plural rule.
+    """
+    from babel import support
+    from flask import has_app_context
+
+    if not has_app_context():
+        return support.NullTranslations()
+    code = locale_code()
+    cache = current_app.extensions.setdefault("propdesk_translations", {})
+    if code not in cache:
+        merged = support.Translations()
+        for dirname in current_app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";"):
+            catalog = support.Translations.load(dirname, [code], "messages")
+            if isinstance(catalog, support.Translations):
+                merged.merge(catalog)
+                merged.plural = catalog.plural
+        cache[code] = merged
+    return cache[code]
+
+
 def select_locale() -> str:
     supported = current_app.config["PROPDESK_LOCALES"]
     if has_request_context():

@@ -48,12 +48,12 @@ def extract_all() -> None:
     for tdir, src in catalogs():
         tdir.mkdir(parents=True, exist_ok=True)
         pot = tdir / "messages.pot"
-        subprocess.run([pybabel, "extract", "-q", "-F", str(BABEL_CFG), "-k", "_l", "--no-location",
+        subprocess.run([pybabel, "extract", "-F", str(BABEL_CFG), "-k", "_l", "--no-location",
                         "--sort-output", "-o", str(pot), *map(str, src)], check=True)
         for loc in LOCALES:
             po = tdir / loc / "LC_MESSAGES" / "messages.po"
             cmd = "update" if po.exists() else "init"
-            subprocess.run([pybabel, cmd, "-q", "-i", str(pot), "-d", str(tdir), "-l", loc]
+            subprocess.run([pybabel, cmd, "-i", str(pot), "-d", str(tdir), "-l", loc]
                            + (["--no-fuzzy-matching"] if cmd == "update" else []), check=True)
 
 

@@ -84,12 +84,20 @@ class ListPage:
             page = max(1, int(request.args.get("page", 1)))
         except ValueError:
             page = 1
-        total = db.session.scalar(select(func.count()).select_from(self.stmt.order_by(None).subquery()))
+        entity = self.stmt.column_descriptions[0]["entity"]
+        pk = entity.__mapper__.primary_key[0]
+        # Count and page over primary keys only: the eager joins a row needs for
+        # display are loaded afterwards for the one page (fast on deep pages).
+        total = db.session.scalar(
+            select(func.count()).select_from(self.stmt.order_by(None).with_only_columns(pk).subquery()))
         pages = max(1, -(-total // self.per_page))
         page = min(page, pages)
-        rows = db.session.scalars(
-            self.sorted_stmt().limit(self.per_page).offset((page - 1) * self.per_page)
-        ).unique().all()
+        ids = db.session.scalars(
+            self.sorted_stmt().with_only_columns(pk).limit(self.per_page).offset((page - 1) * self.per_page)
+        ).all()
+        by_id = {getattr(r, pk.key): r for r in db.session.scalars(
+            select(entity).where(pk.in_(ids))).unique()} if ids else {}
+        rows = [by_id[i] for i in ids if i in by_id]
         return Page(rows, total, page, pages, self.per_page)
 
     def sort_url(self, key: str) -> str:

@@ -23,6 +23,12 @@ DEFAULTS = {
 }
 REQUIRED = ("code", "name", "version")
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+#: Names the core uses itself (its hook registration, blueprints, URL prefixes, CLI verbs).
+RESERVED_CODES = frozenset({
+    "core", "auth", "main", "estates", "residents", "admin", "settings", "attachments", "static",
+    "login", "logout", "search", "health", "plugins", "jobs", "demo", "users", "upgrade", "db",
+    "notifications", "profile", "language", "estate",
+})
 
 
 class ManifestError(Exception):
@@ -73,6 +79,8 @@ def read_manifest(path: Path, expected_code: str | None = None) -> Manifest:
         raise ManifestError(f"manifest has unknown keys: {', '.join(sorted(unknown))}")
     if not CODE_RE.match(data["code"]):
         raise ManifestError(f"plugin code {data['code']!r} must be lower_snake_case")
+    if data["code"] in RESERVED_CODES:
+        raise ManifestError(f"plugin code {data['code']!r} is reserved by the core")
     if expected_code and data["code"] != expected_code:
         raise ManifestError(
             f"entry point name {expected_code!r} differs from manifest code {data['code']!r}"

@@ -165,7 +165,36 @@ class PluginManager:
             info.module = module
             info.loaded = True
             self.order.append(code)
-        self.pm.check_pending()
+        self._check_pending()
+
+    def _check_pending(self) -> None:
+        """``pm.check_pending()``, but a plugin implementing an unknown hook (without
+        ``optionalhook=True``) is unloaded with its dependents instead of stopping the site."""
+        while True:
+            try:
+                self.pm.check_pending()
+                return
+            except pluggy.PluginValidationError as exc:
+                code = self.pm.get_name(exc.plugin) if exc.plugin is not None else None
+                if code is None or code == CORE_CODE:
+                    raise
+                self.unload(code, f"implements an unknown hook: {exc}")
+
+    def unload(self, code: str, reason: str) -> None:
+        """Take a loaded plugin (and every loaded plugin depending on it) out again."""
+        for other in list(self.order):
+            m = self.infos[other].manifest
+            if other != code and m and code in m.depends:
+                self.unload(other, f"dependency {code!r} was skipped")
+        info = self.infos[code]
+        if self.pm.has_plugin(code):
+            self.pm.unregister(name=code)
+        info.loaded = False
+        info.skip_reason = info.skip_reason or reason
+        if code in self.order:
+            self.order.remove(code)
+        self.enabled.discard(code)
+        self._callers.clear()
 
     def register_core(self, module) -> None:
         """The core implements its own hooks (its menu, search, permissions)."""
@@ -234,9 +263,14 @@ class PluginManager:
         """Like :meth:`collect` but over every loaded plugin, enabled or not (permissions,
         blueprints: things declared once at start-up)."""
         caller = getattr(self.pm.hook, name)
-        results = caller(**kwargs)
         out = []
-        for result in results:
+        for impl in caller.get_hookimpls():
+            args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
+            try:
+                result = impl.function(**args)
+            except Exception:
+                log.exception("hook %s of plugin %s failed", name, impl.plugin_name)
+                continue
             if result:
                 out.extend(result if isinstance(result, list | tuple) else [result])
         return out

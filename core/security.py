@@ -49,10 +49,16 @@ def _plugin_rules(model, user) -> list:
     cache = request_cache().setdefault("record_rules", {})
     if user.id not in cache:
         merged: dict = {}
-        for rules in plugins().collect("record_rules", user=user):
-            for mdl, exprs in rules.items():
+        for _code, rules, err in plugins().call_each("record_rules", user=user):
+            if err is not None:
+                # A rule that cannot be computed denies: better no rows than another's rows.
+                merged = {"__deny__": True}
+                break
+            for mdl, exprs in (rules or {}).items():
                 merged.setdefault(mdl, []).extend(exprs)
         cache[user.id] = merged
+    if cache[user.id].get("__deny__"):
+        return [false()]
     return cache[user.id].get(model, [])
 
 

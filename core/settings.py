@@ -21,9 +21,12 @@ class SettingsSpec:
 
 
 def specs() -> list[SettingsSpec]:
-    from core.plugins import plugins
+    from core.plugins import plugins, request_cache
 
-    return plugins().collect("settings_spec")
+    cache = request_cache()
+    if "settings_specs" not in cache:
+        cache["settings_specs"] = plugins().collect("settings_spec")
+    return cache["settings_specs"]
 
 
 def spec_for(namespace: str) -> SettingsSpec | None:
@@ -31,7 +34,17 @@ def spec_for(namespace: str) -> SettingsSpec | None:
 
 
 def get_settings(namespace: str, estate_id: int | None = None) -> dict:
-    """Defaults, overlaid by the site's values, overlaid by the estate's."""
+    """Defaults, overlaid by the site's values, overlaid by the estate's (cached per request)."""
+    from core.plugins import request_cache
+
+    cache = request_cache().setdefault("settings", {})
+    key = (namespace, estate_id or 0)
+    if key not in cache:
+        cache[key] = _load_settings(namespace, estate_id)
+    return dict(cache[key])
+
+
+def _load_settings(namespace: str, estate_id: int | None) -> dict:
     spec = spec_for(namespace)
     values = dict(spec.defaults) if spec else {}
     rows = db.session.scalars(
@@ -50,3 +63,6 @@ def save_settings(namespace: str, values: dict, estate_id: int | None = None) ->
         row = Setting(namespace=namespace, estate_id=estate_id or 0, values={})
         db.session.add(row)
     row.values = {**(row.values or {}), **values}
+    from core.plugins import request_cache
+
+    request_cache().get("settings", {}).clear()

@@ -32,11 +32,26 @@ def alembic_config():
 
 
 def version_locations(app) -> list[str]:
+    """The core's versions folder and every installed plugin's — loaded in this process
+    or not (an allow-list must not hide revisions the database already holds)."""
+    from importlib.metadata import entry_points
+
+    from core.manifest import package_path
+    from core.plugins import ENTRY_POINT_GROUP
+
     pm = app.extensions["propdesk_plugins"]
+    packages = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    packages.update(pm.extra)
     paths = [str(MIGRATIONS_DIR / "versions")]
-    for info in pm.infos.values():
-        if info.migrations_path is not None:
-            paths.append(str(info.migrations_path))
+    for code, package in sorted(packages.items()):
+        info = pm.infos.get(code)
+        try:
+            path = info.path if info and info.path else package_path(package)
+        except Exception:
+            continue
+        versions = path / "migrations" / "versions"
+        if versions.is_dir() and str(versions) not in paths:
+            paths.append(str(versions))
     return paths
 
 
@@ -239,8 +254,7 @@ def enable(code: str, user=None) -> list[str]:
     _reset_script_cache()
     refresh(force=True)
     for c in changed:
-        pm.hook("plugin_enabled")(code=c)
-    db.session.commit()
+        _notify_listeners("plugin_enabled", c)
     return changed
 
 
@@ -257,8 +271,17 @@ def disable(code: str, user=None) -> None:
     bump_revision()
     db.session.commit()
     refresh(force=True)
-    pm.hook("plugin_disabled")(code=code)  # the disabled plugin itself is no longer called
-    db.session.commit()
+    _notify_listeners("plugin_disabled", code)  # the disabled plugin itself is no longer called
+
+
+def _notify_listeners(hook_name: str, code: str) -> None:
+    """The change is committed already: a failing listener is logged, never undoes it."""
+    for plugin, _result, err in plugins().call_each(hook_name, code=code):
+        if err is not None:
+            db.session.rollback()
+            log.error("%s listener of %s failed for %s: %s", hook_name, plugin, code, err)
+        else:
+            db.session.commit()
 
 
 def _reset_script_cache() -> None:

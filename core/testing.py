@@ -91,6 +91,7 @@ def propdesk_database(tmp_path_factory):
 
         db.session.remove()
         db.engine.dispose()
+    _empty_tables(url)  # every test starts from the schema alone (roles come from the app fixture)
     return url
 
 

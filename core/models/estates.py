@@ -70,6 +70,7 @@ class Unit(EstateScopedMixin, BusinessRecord, db.Model):
         sa.UniqueConstraint("building_id", "number"),
         sa.Index("ix_core_unit_estate_number", "estate_id", "number"),
         sa.Index("ix_core_unit_estate_sort", "estate_id", "sort_key"),
+        sa.Index("ix_core_unit_estate_use", "estate_id", "use"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     building_id: Mapped[int] = mapped_column(sa.ForeignKey("core_building.id"), index=True)
