@@ -1,0 +1,1 @@
+"""PropDesk benchmarks: ``python -m bench.generate`` and ``python -m bench.run`` (see README.md)."""
