@@ -1,0 +1,15 @@
+{
+    "code": "repairs",
+    "name": "Repairs",
+    "version": "1.0.0",
+    "summary": "Repair requests from residents and patrols, work orders, return visits (接报修管理)",
+    "category": "service",
+    "sequence": 20,
+    "author": "PropDesk",
+    "license": "AGPL-3.0-or-later",
+    "depends": [],
+    "uses": ["visits"],
+    "core_api": ">=1,<2",
+    "default_enabled": True,
+    "purgeable": True,
+}

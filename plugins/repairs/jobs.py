@@ -1,0 +1,58 @@
+"""Scheduled job: tell each estate's supervisors, once, about every repair that went overdue."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from core.extensions import db
+from core.i18n import to_local
+from core.models import Role, RolePermission, User, utcnow
+from core.models.auth import user_estate, user_role
+from core.notify import notify
+from plugins.repairs.labels import CATEGORY_LABELS
+from plugins.repairs.models import Repair
+from plugins.repairs.queries import overdue_clause
+
+BATCH = 500
+
+
+def supervisors_of(estate_id: int) -> list[User]:
+    """Active members of the estate whose role may dispatch repairs (the customer service supervisors)."""
+    return list(db.session.scalars(
+        select(User).where(
+            User.active.is_(True),
+            User.id.in_(select(user_estate.c.user_id).where(user_estate.c.estate_id == estate_id)),
+            User.id.in_(select(user_role.c.user_id).join(Role, Role.id == user_role.c.role_id)
+                        .join(RolePermission, RolePermission.role_id == Role.id)
+                        .where(or_(RolePermission.code == "repairs.dispatch", RolePermission.code == "*"))),
+        ).order_by(User.id)))
+
+
+def _message(repair: Repair, user: User) -> tuple[str, str]:
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        title = _("Repair %(n)s is overdue", n=repair.number)
+        body = _("%(place)s · %(what)s · reported by %(who)s. It was due %(due)s.",
+                 place=repair.place, what=str(CATEGORY_LABELS.get(repair.category, repair.category)),
+                 who=repair.contact_name, due=to_local(repair.due_at, repair.estate.timezone).strftime("%Y-%m-%d %H:%M"))
+    return title, body
+
+
+def notify_overdue() -> str:
+    """Each overdue repair is reported once (``overdue_notified_at``); reopening arms it again."""
+    now = utcnow()
+    repairs = db.session.scalars(
+        select(Repair).where(overdue_clause(now), Repair.overdue_notified_at.is_(None))
+        .order_by(Repair.estate_id, Repair.due_at).limit(BATCH)).all()
+    supervisors: dict[int, list[User]] = {}
+    sent = 0
+    for repair in repairs:
+        if repair.estate_id not in supervisors:
+            supervisors[repair.estate_id] = supervisors_of(repair.estate_id)
+        for user in supervisors[repair.estate_id]:
+            title, body = _message(repair, user)
+            sent += notify([user], title, body, link=f"/repairs/{repair.id}", estate_id=repair.estate_id)
+        repair.overdue_notified_at = now
+    return f"{len(repairs)} overdue repairs, {sent} notifications"

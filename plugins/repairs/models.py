@@ -1,0 +1,123 @@
+"""The Resident Repair Record (《住户报修记录表》) and the Repair Work Order (《维修任务单》)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.models import BusinessRecord, EstateScopedMixin, Money, UTCDateTime, utcnow
+
+CATEGORIES = ("water", "electricity", "gas", "doors_windows", "lift", "public_area", "drainage", "other")
+CHANNELS = ("phone", "walk_in", "hotline", "patrol", "web")
+AREAS = ("private", "common")
+PRIORITIES = ("normal", "urgent")
+STATES = ("recorded", "dispatched", "in_progress", "completed", "closed", "cancelled")
+#: States in which a repair still has to be finished (may become overdue).
+OPEN_STATES = ("recorded", "dispatched", "in_progress")
+ORDER_STATES = ("issued", "accepted", "completed", "cancelled")
+
+
+class Repair(EstateScopedMixin, BusinessRecord, db.Model):
+    """One repair request, numbered BX-<estate>-<year>-nnnnnn; never deleted (cancelled instead)."""
+
+    __tablename__ = "repairs_repair"
+    __table_args__ = (
+        sa.Index("ix_repairs_repair_estate_state_due", "estate_id", "state", "due_at"),
+        sa.Index("ix_repairs_repair_estate_reported", "estate_id", "reported_at"),
+        sa.Index("ix_repairs_repair_estate_completed", "estate_id", "completed_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_unit.id"), nullable=True, index=True)
+    # A caller not on file, or a place in the common area, is described in words.
+    address: Mapped[str] = mapped_column(sa.String(200), default="")
+    resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_resident.id"), nullable=True)
+    contact_name: Mapped[str] = mapped_column(sa.String(100))
+    contact_phone: Mapped[str] = mapped_column(sa.String(30), default="", index=True)
+    category: Mapped[str] = mapped_column(sa.String(20))
+    description: Mapped[str] = mapped_column(sa.Text)
+    channel: Mapped[str] = mapped_column(sa.String(20))
+    appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    area: Mapped[str] = mapped_column(sa.String(10), default="private")
+    paid: Mapped[bool] = mapped_column(default=False)
+    priority: Mapped[str] = mapped_column(sa.String(10), default="normal")
+    state: Mapped[str] = mapped_column(sa.String(20), default="recorded")
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dispatch_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # "visit" (a satisfied return visit) or "supervisor" (closed without a visit).
+    closed_via: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
+    close_note: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    reopen_reason: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    fee: Mapped[Decimal | None] = Money(nullable=True)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    estate = relationship("Estate", lazy="joined", viewonly=True)
+    unit = relationship("Unit", lazy="joined", viewonly=True)
+    resident = relationship("Resident", lazy="select", viewonly=True)
+    recorded_by = relationship("User", lazy="select", viewonly=True,
+                               primaryjoin="Repair.created_by_id == User.id", foreign_keys="Repair.created_by_id")
+    work_orders: Mapped[list[WorkOrder]] = relationship(
+        back_populates="repair", order_by="WorkOrder.id", lazy="select")
+
+    @property
+    def place(self) -> str:
+        """The unit number, or the typed address."""
+        if self.unit is not None:
+            return self.unit.number + (f" ({self.address})" if self.address else "")
+        return self.address
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        return self.is_open and self.due_at is not None and self.due_at < (now or utcnow())
+
+    @property
+    def current_order(self) -> WorkOrder | None:
+        live = [o for o in self.work_orders if o.state != "cancelled"]
+        return live[-1] if live else None
+
+    @property
+    def hours_to_complete(self) -> float | None:
+        if self.completed_at is None:
+            return None
+        return (self.completed_at - self.reported_at).total_seconds() / 3600
+
+
+class WorkOrder(EstateScopedMixin, BusinessRecord, db.Model):
+    """A Repair Work Order issued to one technician, numbered WX-<estate>-<year>-nnnnnn."""
+
+    __tablename__ = "repairs_work_order"
+    __table_args__ = (sa.Index("ix_repairs_work_order_tech_state", "technician_id", "state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    repair_id: Mapped[int] = mapped_column(sa.ForeignKey("repairs_repair.id"), index=True)
+    technician_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id"))
+    state: Mapped[str] = mapped_column(sa.String(20), default="issued")
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    work_done: Mapped[str] = mapped_column(sa.Text, default="")
+    materials: Mapped[str] = mapped_column(sa.Text, default="")
+    minutes_spent: Mapped[int | None] = mapped_column(nullable=True)
+    fee: Mapped[Decimal | None] = Money(nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    repair: Mapped[Repair] = relationship(back_populates="work_orders", lazy="joined")
+    technician = relationship("User", lazy="joined", viewonly=True, foreign_keys=[technician_id])
+    estate = relationship("Estate", lazy="joined", viewonly=True)

@@ -1,0 +1,57 @@
+"""Helpers shared by the repairs pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import render_template
+from flask_login import current_user
+
+from core.attachments import attachments_of
+from core.extensions import db
+from core.i18n import estate_timezone, mask_phone
+from core.models import Estate
+from core.permissions import has_permission
+from plugins.repairs import labels, services
+from plugins.repairs.forms import CloseForm, CompleteForm, DispatchForm, PhotoForm, ReasonForm
+
+
+def local_to_utc(value: datetime | None, estate_id: int | None) -> datetime | None:
+    """A naive local time typed in a form → aware UTC, in the estate's time zone."""
+    if value is None:
+        return None
+    estate = db.session.get(Estate, estate_id) if estate_id else None
+    tz = estate.timezone if estate is not None else estate_timezone()
+    return value.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def day_start_utc(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(estate_timezone())).astimezone(UTC)
+
+
+def phone_for_lists(phone: str) -> str:
+    return phone if has_permission("core.residents.private") else mask_phone(phone)
+
+
+def technician_choices(estate_id: int) -> list[tuple]:
+    return [(t.id, t.full_name) for t in db.session.scalars(services.technicians_query(estate_id))]
+
+
+def render_detail(repair, status: int = 200, **forms):
+    """The repair page with the action forms this user may use (a failed one keeps its errors)."""
+    dispatch_form = forms.get("dispatch_form") or DispatchForm()
+    dispatch_form.technician_id.choices = [("", "—")] + technician_choices(repair.estate_id)
+    complete_form = forms.get("complete_form") or CompleteForm()
+    is_technician = (repair.current_order is not None
+                     and repair.current_order.technician_id == current_user.id)
+    page = render_template(
+        "repairs/detail.html", repair=repair, labels=labels, photos=attachments_of(repair),
+        dispatch_form=dispatch_form, complete_form=complete_form,
+        cancel_form=forms.get("cancel_form") or ReasonForm(prefix="cancel"),
+        reopen_form=forms.get("reopen_form") or ReasonForm(prefix="reopen"),
+        close_form=forms.get("close_form") or CloseForm(),
+        photo_form=forms.get("photo_form") or PhotoForm(),
+        is_technician=is_technician, overdue=repair.is_overdue(),
+    )
+    return page, status

@@ -1,0 +1,190 @@
+"""The repair list, the Resident Repair Record form, the record page and its print."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from core.attachments import attachments_of
+from core.errors import DomainError
+from core.extensions import db
+from core.hooks import _like
+from core.listing import Column, ListPage
+from core.models import Occupancy, Unit
+from core.permissions import has_permission, require
+from core.security import current_estate_ids, get_scoped_or_404, scoped
+from core.views.estates import estate_choices
+from plugins.repairs import labels, services
+from plugins.repairs.forms import PhotoForm, RepairFilter, RepairForm
+from plugins.repairs.labels import CATEGORY_LABELS, PRIORITY_LABELS, STATE_LABELS
+from plugins.repairs.models import CATEGORIES, STATES, Repair, WorkOrder
+from plugins.repairs.queries import overdue_clause
+from plugins.repairs.views import bp
+from plugins.repairs.views.common import (
+    day_start_utc,
+    local_to_utc,
+    phone_for_lists,
+    render_detail,
+    technician_choices,
+)
+
+
+def _technician_name(repair) -> str:
+    order = repair.current_order
+    return order.technician.full_name if order is not None else ""
+
+
+def filtered_repairs(filters: RepairFilter):
+    estates = current_estate_ids()
+    stmt = scoped(Repair, estate_ids=estates).options(selectinload(Repair.work_orders))
+    if filters.q.data:
+        text = filters.q.data.strip()
+        pat = _like(text)
+        conds = [Repair.number.like(pat, escape="\\"), Repair.contact_name.like(pat, escape="\\")]
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if len(digits) >= 3:
+            conds.append(Repair.contact_phone.like(_like(digits), escape="\\"))
+        stmt = stmt.where(or_(*conds))
+    if filters.state.data in STATES:
+        stmt = stmt.where(Repair.state == filters.state.data)
+    if filters.category.data in CATEGORIES:
+        stmt = stmt.where(Repair.category == filters.category.data)
+    if filters.estate.data and filters.estate.data in estates:
+        stmt = stmt.where(Repair.estate_id == filters.estate.data)
+    if filters.unit.data:
+        pat = _like(filters.unit.data.strip())
+        stmt = stmt.where(Repair.unit_id.in_(
+            select(Unit.id).where(Unit.estate_id.in_(estates), Unit.number.like(pat, escape="\\")))
+            | Repair.address.like(pat, escape="\\"))
+    if filters.technician.data:
+        stmt = stmt.where(Repair.id.in_(select(WorkOrder.repair_id).where(
+            WorkOrder.technician_id == filters.technician.data, WorkOrder.state != "cancelled")))
+    if filters.date_from.data:
+        stmt = stmt.where(Repair.reported_at >= day_start_utc(filters.date_from.data))
+    if filters.date_to.data:
+        stmt = stmt.where(Repair.reported_at < day_start_utc(filters.date_to.data + timedelta(days=1)))
+    if filters.overdue.data == "1":
+        stmt = stmt.where(overdue_clause())
+    return stmt
+
+
+def _columns():
+    return [
+        Column("number", _l("Number"), lambda r: r.number, Repair.number,
+               link=lambda r: url_for("repairs.detail", repair_id=r.id)),
+        Column("reported", _l("Reported"), lambda r: r.reported_at, Repair.reported_at, fmt="datetime"),
+        Column("estate", _l("Estate"), lambda r: r.estate.name, Repair.estate_id),
+        Column("place", _l("Unit or place"), lambda r: r.place),
+        Column("contact", _l("Reported by"), lambda r: r.contact_name, Repair.contact_name),
+        Column("phone", _l("Phone"), lambda r: phone_for_lists(r.contact_phone)),
+        Column("category", _l("What is wrong"), lambda r: CATEGORY_LABELS.get(r.category, r.category),
+               Repair.category),
+        Column("priority", _l("Priority"), lambda r: PRIORITY_LABELS.get(r.priority, r.priority), Repair.priority),
+        Column("state", _l("State"), lambda r: STATE_LABELS.get(r.state, r.state), Repair.state),
+        Column("technician", _l("Technician"), _technician_name),
+        Column("due", _l("Complete by"), lambda r: r.due_at, Repair.due_at, fmt="datetime"),
+        Column("overdue", _l("Overdue"), lambda r: _("Overdue") if r.is_overdue() else "", css="text-danger"),
+        Column("completed", _l("Completed at"), lambda r: r.completed_at, Repair.completed_at, fmt="datetime"),
+    ]
+
+
+@bp.route("/")
+@require("repairs.view")
+def index():
+    filters = RepairFilter(request.args)
+    filters.estate.choices = [("", _("All my estates"))] + estate_choices()
+    techs = {}
+    for estate_id in current_estate_ids():
+        techs.update(dict(technician_choices(estate_id)))
+    filters.technician.choices = [("", _("Anyone"))] + sorted(techs.items(), key=lambda t: t[1])
+    page = ListPage(filtered_repairs(filters), _columns(), "-reported", _("Repairs"), "repairs")
+    if fmt := page.wants_export():
+        return page.export(fmt)
+    return render_template("repairs/index.html", page=page, result=page.page(), filters=filters)
+
+
+def _residents_of(unit) -> list[tuple]:
+    if unit is None:
+        return []
+    rows = db.session.scalars(select(Occupancy).where(Occupancy.unit_id == unit.id)).all()
+    return [(o.resident_id, f"{o.resident.name} ({o.resident.phone})") for o in rows if o.end_date is None]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("repairs.record")
+def new():
+    form = RepairForm()
+    form.estate_id.choices = estate_choices()
+    unit = None
+    if request.method == "GET":
+        if request.args.get("unit_id"):
+            unit = get_scoped_or_404(Unit, request.args.get("unit_id"))
+            form.estate_id.data = unit.estate_id
+            form.unit_number.data = unit.number
+        elif len(current_estate_ids()) == 1:
+            form.estate_id.data = current_estate_ids()[0]
+    elif form.estate_id.data and form.unit_number.data:
+        unit = db.session.scalar(select(Unit).where(Unit.estate_id == form.estate_id.data,
+                                                    Unit.number == form.unit_number.data))
+    form.resident_id.choices = [("", _("Caller not on file"))] + _residents_of(unit)
+    if form.validate_on_submit():
+        try:
+            unit_id = (services.find_unit(form.estate_id.data, form.unit_number.data).id
+                       if form.unit_number.data else None)
+            repair = services.record(
+                current_user, estate_id=form.estate_id.data, unit_id=unit_id, address=form.address.data or "",
+                resident_id=form.resident_id.data, contact_name=form.contact_name.data or "",
+                contact_phone=form.contact_phone.data or "", category=form.category.data,
+                description=form.description.data, channel=form.channel.data,
+                appointment_at=local_to_utc(form.appointment_at.data, form.estate_id.data),
+                area=form.area.data, paid=form.paid.data, priority=form.priority.data,
+                photos=request.files.getlist("photos"))
+            db.session.commit()
+            flash(_("Repair %(n)s recorded.", n=repair.number), "success")
+            return redirect(url_for("repairs.detail", repair_id=repair.id))
+        except DomainError as exc:
+            db.session.rollback()
+            form.add_error(exc.field, exc.message)
+    return render_template("repairs/form.html", form=form), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/<int:repair_id>")
+@require("repairs.view")
+def detail(repair_id):
+    return render_detail(get_scoped_or_404(Repair, repair_id))
+
+
+@bp.route("/<int:repair_id>/print")
+@require("repairs.view")
+def print_record(repair_id):
+    repair = get_scoped_or_404(Repair, repair_id)
+    return render_template("repairs/print_record.html", repair=repair, labels=labels,
+                           photos=attachments_of(repair))
+
+
+@bp.route("/<int:repair_id>/photos", methods=["POST"])
+@require("repairs.view")
+def add_photos(repair_id):
+    repair = get_scoped_or_404(Repair, repair_id)
+    if not (has_permission("repairs.record") or has_permission("repairs.work")):
+        abort(403)
+    form = PhotoForm()
+    if form.validate_on_submit():
+        try:
+            files = services.check_photos(request.files.getlist("photos"))
+            if not files:
+                raise DomainError(_("Choose at least one photo."), "photos")
+            services.attach_photos(repair, files)
+            db.session.commit()
+            flash(_("Photos added."), "success")
+            return redirect(url_for("repairs.detail", repair_id=repair.id))
+        except DomainError as exc:
+            db.session.rollback()
+            form.add_error(exc.field, exc.message)
+    return render_detail(repair, 422, photo_form=form)
