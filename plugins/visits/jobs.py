@@ -1,0 +1,44 @@
+"""The scheduled job: overdue return visits are reported once to the visitor and the supervisors."""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core.extensions import db
+from core.i18n import to_local
+from core.models import User, utcnow
+from core.notify import notify
+from core.permissions import has_permission
+from core.security import user_estate_ids
+from plugins.visits.models import ReturnVisit
+from plugins.visits.services import overdue_filter
+
+
+def supervisors_of(estate_id: int) -> list[User]:
+    """Staff who belong to the estate (not company-wide accounts) and manage its visits."""
+    users = db.session.scalars(select(User).where(User.active.is_(True), User.all_estates.is_(False))).all()
+    return [u for u in users if estate_id in user_estate_ids(u) and has_permission("visits.manage", u)]
+
+
+def notify_overdue(now=None) -> str:
+    now = now or utcnow()
+    visits = db.session.scalars(select(ReturnVisit).where(
+        overdue_filter(now), ReturnVisit.overdue_notified_at.is_(None)).order_by(ReturnVisit.id)).all()
+    supervisors: dict[int, list[User]] = {}
+    for visit in visits:
+        if visit.estate_id not in supervisors:
+            supervisors[visit.estate_id] = supervisors_of(visit.estate_id)
+        recipients = {u.id: u for u in supervisors[visit.estate_id]}
+        if visit.assigned_to is not None and visit.assigned_to.active:
+            recipients[visit.assigned_to.id] = visit.assigned_to
+        for user in recipients.values():
+            with force_locale(user.locale or "en"):
+                title = _("Return visit %(n)s is overdue", n=visit.number)
+                body = _("%(contact)s %(unit)s was due to be visited by %(due)s.", contact=visit.contact_name,
+                         unit=visit.unit.number if visit.unit else "",
+                         due=to_local(visit.due_at, visit.estate.timezone).strftime("%Y-%m-%d %H:%M"))
+            notify([user], title, body, f"/visits/{visit.id}", visit.estate_id)
+        visit.overdue_notified_at = now
+    return f"{len(visits)} overdue return visits notified"
