@@ -20,10 +20,15 @@
       c.dataset.drawn = "1";
       var datasets = c.dataset.datasets ? JSON.parse(c.dataset.datasets)
         : [{ data: JSON.parse(c.dataset.values || "[]"), label: c.dataset.label || "" }];
+      var options = { responsive: true, maintainAspectRatio: false, animation: false,
+        plugins: { legend: { display: c.dataset.chart !== "bar" || datasets.length > 1 } } };
+      if (c.dataset.ymax) {  // e.g. rates: data-ymax="100"
+        options.scales = { y: { min: 0, max: Number(c.dataset.ymax) } };
+      }
       new Chart(c, {
         type: c.dataset.chart,
         data: { labels: JSON.parse(c.dataset.labels || "[]"), datasets: datasets },
-        options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: c.dataset.chart !== "bar" || datasets.length > 1 } } }
+        options: options
       });
     });
   }
