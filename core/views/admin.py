@@ -164,7 +164,11 @@ def role_form(role_id):
     groups: dict[str, list] = {}
     for p in sorted(perms, key=lambda p: p.code):
         groups.setdefault(p.code.split(".", 1)[0], []).append(p)
-    return render_template("admin/role_form.html", role=role, groups=groups, role_names=ROLES)
+    pm = plugins()
+    group_names = {"core": _("Core")}
+    group_names.update({code: _(info.manifest.name) for code, info in pm.infos.items() if info.manifest})
+    return render_template("admin/role_form.html", role=role, groups=groups, role_names=ROLES,
+                           group_names=group_names)
 
 
 @bp.route("/plugins", endpoint="plugins")
@@ -239,6 +243,10 @@ def departments(dept_id=None):
     return render_template("admin/departments.html", form=form, dept=dept, rows=rows)
 
 
+AUDIT_ACTIONS = {"insert": _l("created"), "update": _l("changed"), "void": _l("voided"),
+                 "delete": _l("removed")}
+
+
 class AuditFilter(FilterForm):
     table = StringField(_l("Table"))
     record = StringField(_l("Record id"))
@@ -273,7 +281,7 @@ def audit():
     page = ListPage(stmt, [
         Column("at", _l("When"), lambda a: a.at, AuditLog.at, fmt="datetime"),
         Column("user", _l("Who"), lambda a: a.user.username if a.user else _("system")),
-        Column("action", _l("Action"), lambda a: a.action, AuditLog.action),
+        Column("action", _l("Action"), lambda a: str(AUDIT_ACTIONS.get(a.action, a.action)), AuditLog.action),
         Column("table", _l("Table"), lambda a: a.table_name, AuditLog.table_name),
         Column("record", _l("Record"), lambda a: a.record_id),
         Column("changes", _l("Changes"), lambda a: "; ".join(

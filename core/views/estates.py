@@ -212,6 +212,13 @@ def unit_form(unit_id=None):
 
 
 # -- import --------------------------------------------------------------------
+IMPORT_COLUMNS = {
+    "building": _l("Building"), "number": _l("Unit number"), "floor": _l("Floor"), "area": _l("Area (m²)"),
+    "use": _l("Use"), "unit": _l("Unit"), "name": _l("Name"), "kind": _l("Kind"), "phone": _l("Phone"),
+    "id_number": _l("ID number"), "role": _l("Role"), "since": _l("From"),
+}
+
+
 class ImportForm(Form):
     kind = SelectField(_l("What the file holds"), choices=[("units", _l("Units")), ("residents", _l("Residents"))])
     estate_id = SelectField(_l("Into estate"), coerce=int)
@@ -262,5 +269,6 @@ def import_file():
                 return redirect(url_for("estates.units" if form.kind.data == "units" else "residents.index"))
         form.token.data = token
         status = 200 if result.ok else 422
-        return render_template("estates/import.html", form=form, result=result), status
-    return render_template("estates/import.html", form=form, result=result)
+        return render_template("estates/import.html", form=form, result=result,
+                               column_labels=IMPORT_COLUMNS), status
+    return render_template("estates/import.html", form=form, result=result, column_labels=IMPORT_COLUMNS)

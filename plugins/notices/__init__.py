@@ -80,6 +80,11 @@ def search(query, user, estates, limit):
                       url_for("notices.detail", notice_id=n.id), "", n.estate_id) for n in rows]
 
 
+#: Stored as the reason of notices the job takes down; shown translated.
+AUTO_WITHDRAWN = "posting period ended"
+_l("posting period ended")  # for the catalog
+
+
 def _withdraw_expired():
     from sqlalchemy import update
 
@@ -90,7 +95,7 @@ def _withdraw_expired():
     today = utcnow().date()
     res = db.session.execute(
         update(Notice).where(Notice.state == "published", Notice.posted_until < today)
-        .values(state="withdrawn", withdraw_reason="posting period ended")
+        .values(state="withdrawn", withdraw_reason=AUTO_WITHDRAWN)
     )
     return f"{res.rowcount} notices taken down"
 
