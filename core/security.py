@@ -102,3 +102,23 @@ def ensure_in_scope(estate_id, user=None) -> None:
     """Refuse (404) a write that names an estate the user does not belong to."""
     if estate_id not in user_estate_ids(user):
         abort(404)
+
+
+def users_with_permission(estate_id: int, code: str) -> list:
+    """Active staff who belong to the estate and whose roles grant ``code``.
+
+    For "tell the estate's supervisors" (overdue jobs) and "pick a technician"
+    lists: one query, membership only (company-wide accounts are not on duty in
+    an estate unless they are members of it).
+    """
+    from core.models import RolePermission, User
+    from core.models.auth import user_estate, user_role
+
+    return list(db.session.scalars(
+        select(User).where(
+            User.active.is_(True),
+            User.id.in_(select(user_estate.c.user_id).where(user_estate.c.estate_id == estate_id)),
+            User.id.in_(select(user_role.c.user_id)
+                        .join(RolePermission, RolePermission.role_id == user_role.c.role_id)
+                        .where(RolePermission.code.in_([code, "*"]))),
+        ).order_by(User.id)))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import User, utcnow
+from core.security import users_with_permission
 from plugins.complaints.models import HANDLING, Complaint
 
 log = logging.getLogger(__name__)
@@ -18,9 +19,7 @@ log = logging.getLogger(__name__)
 
 def supervisors_of(estate_id: int) -> list[User]:
     """Active staff of the estate who handle complaints (supervisors and the manager)."""
-    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
-    return [u for u in users
-            if any(e.id == estate_id for e in u.estates) and u.can("complaints.handle")]
+    return users_with_permission(estate_id, "complaints.handle")
 
 
 def _link(complaint: Complaint) -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from core.extensions import db
 from core.i18n import to_local
-from core.models import Role, RolePermission, User, utcnow
-from core.models.auth import user_estate, user_role
+from core.models import User, utcnow
 from core.notify import notify
+from core.security import users_with_permission
 from plugins.repairs.labels import CATEGORY_LABELS
 from plugins.repairs.models import Repair
 from plugins.repairs.queries import overdue_clause
@@ -21,14 +21,7 @@ BATCH = 500
 
 def supervisors_of(estate_id: int) -> list[User]:
     """Active members of the estate whose role may dispatch repairs (the customer service supervisors)."""
-    return list(db.session.scalars(
-        select(User).where(
-            User.active.is_(True),
-            User.id.in_(select(user_estate.c.user_id).where(user_estate.c.estate_id == estate_id)),
-            User.id.in_(select(user_role.c.user_id).join(Role, Role.id == user_role.c.role_id)
-                        .join(RolePermission, RolePermission.role_id == Role.id)
-                        .where(or_(RolePermission.code == "repairs.dispatch", RolePermission.code == "*"))),
-        ).order_by(User.id)))
+    return users_with_permission(estate_id, "repairs.dispatch")
 
 
 def _message(repair: Repair, user: User) -> tuple[str, str]:

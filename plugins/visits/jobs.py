@@ -10,16 +10,14 @@ from core.extensions import db
 from core.i18n import to_local
 from core.models import User, utcnow
 from core.notify import notify
-from core.permissions import has_permission
-from core.security import user_estate_ids
+from core.security import users_with_permission
 from plugins.visits.models import ReturnVisit
 from plugins.visits.services import overdue_filter
 
 
 def supervisors_of(estate_id: int) -> list[User]:
     """Staff who belong to the estate (not company-wide accounts) and manage its visits."""
-    users = db.session.scalars(select(User).where(User.active.is_(True), User.all_estates.is_(False))).all()
-    return [u for u in users if estate_id in user_estate_ids(u) and has_permission("visits.manage", u)]
+    return users_with_permission(estate_id, "visits.manage")
 
 
 def notify_overdue(now=None) -> str:
