@@ -44,7 +44,9 @@ def get_translations():
     cache = current_app.extensions.setdefault("propdesk_translations", {})
     if code not in cache:
         merged = support.Translations()
-        for dirname in current_app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";"):
+        dirs = current_app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
+        # Plugins first, the core last: a plugin cannot change the core's own terms.
+        for dirname in dirs[1:] + dirs[:1]:
             catalog = support.Translations.load(dirname, [code], "messages")
             if isinstance(catalog, support.Translations):
                 merged.merge(catalog)

@@ -216,7 +216,8 @@ def record_result(user, visit: ReturnVisit, *, method: str, satisfied: bool | No
     visited_at = _aware(visited_at)
     if visited_at > now + CLOCK_SKEW:
         raise DomainError(_("The visit cannot be in the future."), "visited_at")
-    if visit.event_at is not None and visited_at < visit.event_at:
+    # Forms give minutes: a call in the same minute as the completion is not "before" it.
+    if visit.event_at is not None and visited_at < visit.event_at.replace(second=0, microsecond=0):
         raise DomainError(_("The visit cannot be before the event it follows up."), "visited_at")
     visit.method = method
     visit.satisfied = bool(satisfied)

@@ -135,7 +135,9 @@ def _detail(visit, status=200, **forms):
         miss_form=forms.get("miss_form") or MissForm(prefix="miss"),
         cancel_form=forms.get("cancel_form") or CancelForm(prefix="cancel"), reassign_form=reassign_form,
         may_record=services.may_record(current_user, visit), kinds=KIND_LABELS, states=STATE_LABELS,
-        methods=METHOD_LABELS, satisfied_labels=SATISFIED_LABELS, phone=_phone(visit.contact_phone),
+        methods=METHOD_LABELS, satisfied_labels=SATISFIED_LABELS,
+        # The visitor is meant to call this number: whoever may record the visit sees it whole.
+        phone=visit.contact_phone if services.may_record(current_user, visit) else _phone(visit.contact_phone),
         overdue=visit.is_overdue()), status
 
 
