@@ -26,7 +26,7 @@ def orders():
         Column("number", _l("Work order"), lambda o: o.number, WorkOrder.number,
                link=lambda o: url_for("repairs.detail", repair_id=o.repair_id)),
         Column("repair", _l("Repair"), lambda o: o.repair.number),
-        Column("issued", _l("Issued"), lambda o: o.issued_at, WorkOrder.issued_at, fmt="datetime"),
+        Column("issued", _l("Issued at"), lambda o: o.issued_at, WorkOrder.issued_at, fmt="datetime"),
         Column("place", _l("Unit or place"), lambda o: o.repair.place),
         Column("category", _l("What is wrong"),
                lambda o: labels.CATEGORY_LABELS.get(o.repair.category, o.repair.category)),
