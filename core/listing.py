@@ -95,8 +95,9 @@ class ListPage:
         ids = db.session.scalars(
             self.sorted_stmt().with_only_columns(pk).limit(self.per_page).offset((page - 1) * self.per_page)
         ).all()
+        # The view's own statement (its loader options, its scope) restricted to the page.
         by_id = {getattr(r, pk.key): r for r in db.session.scalars(
-            select(entity).where(pk.in_(ids))).unique()} if ids else {}
+            self.stmt.where(pk.in_(ids)).order_by(None)).unique()} if ids else {}
         rows = [by_id[i] for i in ids if i in by_id]
         return Page(rows, total, page, pages, self.per_page)
 

@@ -121,10 +121,11 @@ class Complaint(EstateScopedMixin, BusinessRecord, db.Model):
     @classmethod
     def overdue_clause(cls, now: datetime):
         """SQL: the forward deadline passed while recorded, or the reply deadline while handled."""
-        return sa.or_(
+        # The outer state filter lets databases use the (estate_id, state) index.
+        return sa.and_(cls.state.in_(OPEN_STATES), sa.or_(
             sa.and_(cls.state == "recorded", cls.forward_due_at < now),
             sa.and_(cls.state.in_(HANDLING), cls.reply_due_at < now),
-        )
+        ))
 
 
 class ComplaintNote(EstateScopedMixin, BusinessRecord, db.Model):

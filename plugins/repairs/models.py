@@ -28,6 +28,8 @@ class Repair(EstateScopedMixin, BusinessRecord, db.Model):
     __table_args__ = (
         sa.Index("ix_repairs_repair_estate_state_due", "estate_id", "state", "due_at"),
         sa.Index("ix_repairs_repair_estate_reported", "estate_id", "reported_at"),
+        # Lists filtered by state and sorted by date, deep pages included.
+        sa.Index("ix_repairs_repair_estate_state_reported", "estate_id", "state", "reported_at"),
         sa.Index("ix_repairs_repair_estate_completed", "estate_id", "completed_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

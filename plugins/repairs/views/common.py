@@ -34,8 +34,9 @@ def phone_for_lists(phone: str) -> str:
     return phone if has_permission("core.residents.private") else mask_phone(phone)
 
 
-def technician_choices(estate_id: int) -> list[tuple]:
-    return [(t.id, t.full_name) for t in db.session.scalars(services.technicians_query(estate_id))]
+def technician_choices(estate_ids) -> list[tuple]:
+    """Technicians of one estate (an id) or of several (a list), in one query."""
+    return [(t.id, t.full_name) for t in db.session.scalars(services.technicians_query(estate_ids))]
 
 
 def render_detail(repair, status: int = 200, **forms):

@@ -99,9 +99,7 @@ def _columns():
 def index():
     filters = RepairFilter(request.args)
     filters.estate.choices = [("", _("All my estates"))] + estate_choices()
-    techs = {}
-    for estate_id in current_estate_ids():
-        techs.update(dict(technician_choices(estate_id)))
+    techs = dict(technician_choices(current_estate_ids()))
     filters.technician.choices = [("", _("Anyone"))] + sorted(techs.items(), key=lambda t: t[1])
     page = ListPage(filtered_repairs(filters), _columns(), "-reported", _("Repairs"), "repairs")
     if fmt := page.wants_export():

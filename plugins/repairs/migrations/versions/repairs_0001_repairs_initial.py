@@ -65,6 +65,7 @@ def upgrade():
     with op.batch_alter_table('repairs_repair', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_repairs_repair_contact_phone'), ['contact_phone'], unique=False)
         batch_op.create_index('ix_repairs_repair_estate_completed', ['estate_id', 'completed_at'], unique=False)
+        batch_op.create_index('ix_repairs_repair_estate_state_reported', ['estate_id', 'state', 'reported_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_repairs_repair_estate_id'), ['estate_id'], unique=False)
         batch_op.create_index('ix_repairs_repair_estate_reported', ['estate_id', 'reported_at'], unique=False)
         batch_op.create_index('ix_repairs_repair_estate_state_due', ['estate_id', 'state', 'due_at'], unique=False)
@@ -120,6 +121,7 @@ def downgrade():
         batch_op.drop_index('ix_repairs_repair_estate_state_due')
         batch_op.drop_index('ix_repairs_repair_estate_reported')
         batch_op.drop_index(batch_op.f('ix_repairs_repair_estate_id'))
+        batch_op.drop_index('ix_repairs_repair_estate_state_reported')
         batch_op.drop_index('ix_repairs_repair_estate_completed')
         batch_op.drop_index(batch_op.f('ix_repairs_repair_contact_phone'))
 
