@@ -200,7 +200,6 @@ def _register_errors(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from core import i18n, ui
-    from core.forms import render_field_errors  # noqa: F401
     from core.permissions import has_permission
 
     app.jinja_env.filters.update(

@@ -60,11 +60,3 @@ def immediate():
         yield
     finally:
         force_immediate.reset(token)
-
-
-def is_database_error(exc: BaseException) -> bool:
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
-    return isinstance(exc, OperationalError) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
-    )

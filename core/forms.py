@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
 from wtforms import DecimalField
 from wtforms.validators import ValidationError
 
@@ -102,9 +101,3 @@ class MoneyField(DecimalField):
             self.data = None
             raise ValueError(_l("Use at most %(n)s decimal places.", n=self.max_places))
         self.data = value
-
-
-def render_field_errors(field) -> Markup:
-    return Markup("").join(
-        Markup('<div class="invalid-feedback d-block">{}</div>').format(escape(e)) for e in field.errors
-    )

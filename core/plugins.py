@@ -204,9 +204,6 @@ class PluginManager:
     def is_active(self, code: str) -> bool:
         return code == CORE_CODE or code in self.enabled
 
-    def active_codes(self) -> list[str]:
-        return [CORE_CODE] + [c for c in self.order if c in self.enabled]
-
     def set_enabled(self, enabled: set[str], reasons: dict[str, str], revision: int) -> None:
         self.enabled = set(enabled)
         self.state_reasons = dict(reasons)
@@ -274,12 +271,6 @@ class PluginManager:
             if result:
                 out.extend(result if isinstance(result, list | tuple) else [result])
         return out
-
-    def plugin_of(self, obj_module: str) -> str | None:
-        for code, info in self.infos.items():
-            if info.loaded and (obj_module == info.package or obj_module.startswith(info.package + ".")):
-                return code
-        return None
 
 
 def plugins() -> PluginManager:

@@ -98,12 +98,6 @@ def get_scoped_or_404(model, ident, user=None):
     return obj
 
 
-def ensure_in_scope(estate_id, user=None) -> None:
-    """Refuse (404) a write that names an estate the user does not belong to."""
-    if estate_id not in user_estate_ids(user):
-        abort(404)
-
-
 def users_with_permission(estate_id: int, code: str) -> list:
     """Active staff who belong to the estate and whose roles grant ``code``.
 

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -15,7 +15,6 @@ from core.errors import DomainError
 from core.extensions import db
 from core.forms import Form, IdNumber, Phone
 from core.hooks import _like
-from core.i18n import today_local
 from core.listing import Column, FilterForm, ListPage
 from core.models import Occupancy, Resident, Unit
 from core.models.estates import OCCUPANCY_ROLES, RESIDENT_KINDS
@@ -164,9 +163,3 @@ def end_occupancy(occ_id):
         flash(_("Enter the date it ended."), "danger")
     return redirect(url_for("residents.detail", resident_id=occ.resident_id))
 
-
-def current_occupants(unit):
-    return svc.current_residents(unit, today_local())
-
-
-__all__ = ["bp", "current_occupants", "select"]
