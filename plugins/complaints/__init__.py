@@ -139,10 +139,33 @@ def search(query, user, estates, limit):
 @hookimpl
 def scheduled_jobs():
     from core.jobs import Job
+    from plugins.complaints.daystats import job as day_stats
     from plugins.complaints.jobs import notify_overdue
 
     return [Job("complaints.overdue", _l("Tell the supervisors about complaints past their deadline"),
-                timedelta(minutes=15), notify_overdue)]
+                timedelta(minutes=15), notify_overdue),
+            Job("complaints.day_stats", _l("Compute the complaint figures of days that are over"),
+                timedelta(minutes=5), day_stats)]
+
+
+@hookimpl
+def cli_commands():
+    import click
+
+    @click.command("rebuild-stats")
+    @click.option("--months", default=None, type=int, help="How many months back, this one included.")
+    def rebuild_stats(months):
+        """Recompute the stored day figures of the handling-rate statistics."""
+        from core.db import immediate
+        from core.extensions import db
+        from plugins.complaints.daystats import KEEP_MONTHS, refresh
+
+        with immediate():
+            done = refresh(rebuild=True, months=months or KEEP_MONTHS)
+        db.session.commit()
+        click.echo(f"{done['months']} month(s) computed, {done['rows']} day rows")
+
+    return [rebuild_stats]
 
 
 @hookimpl(optionalhook=True)

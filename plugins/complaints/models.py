@@ -8,7 +8,7 @@ and confirmed on the return visit (or reopened). Nothing is ever deleted.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -41,7 +41,10 @@ class Complaint(EstateScopedMixin, BusinessRecord, db.Model):
 
     __tablename__ = "complaints_complaint"
     __table_args__ = (
-        sa.Index("ix_complaints_complaint_estate_state", "estate_id", "state"),
+        # PostgreSQL: covering, so the overdue count (menu badge, widget) and the ids of the
+        # oldest overdue complaints are read from the index alone.
+        sa.Index("ix_complaints_complaint_estate_state", "estate_id", "state",
+                 postgresql_include=["forward_due_at", "reply_due_at", "id"]),
         sa.Index("ix_complaints_complaint_estate_received", "estate_id", "received_at"),
         sa.Index("ix_complaints_complaint_estate_closed", "estate_id", "closed_at"),
     )
@@ -56,7 +59,9 @@ class Complaint(EstateScopedMixin, BusinessRecord, db.Model):
     content: Mapped[str] = mapped_column(sa.Text)
     kind: Mapped[str] = mapped_column(sa.String(20))
     severity: Mapped[str] = mapped_column(sa.String(10), default="normal")
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # active_history on received_at / closed_at: a change knows the old value too (the
+    # stored day figures of that day go, see daystats).
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, active_history=True)
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_department.id"), nullable=True)
     forward_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reply_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -73,7 +78,7 @@ class Complaint(EstateScopedMixin, BusinessRecord, db.Model):
     reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reply_method: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
     replied_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id"), nullable=True)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, active_history=True)
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id"), nullable=True)
     visited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     satisfied: Mapped[bool | None] = mapped_column(nullable=True)
@@ -174,3 +179,50 @@ class Suggestion(EstateScopedMixin, BusinessRecord, db.Model):
     reported_by = _user("Suggestion.reported_by_id")
     decided_by = _user("Suggestion.decided_by_id")
     answered_by = _user("Suggestion.answered_by_id")
+
+
+class ComplaintDayStat(db.Model):
+    """Handling figures of one estate's complaints on one local day that is over.
+
+    ``received`` counts complaints received that day; the others count (and sum the
+    reply hours of) complaints closed that day. Written by the ``complaints.day_stats``
+    job / ``flask complaints rebuild-stats``, deleted again whenever a complaint of
+    that day changes (see ``daystats``).
+    """
+
+    __tablename__ = "complaints_day_stat"
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("core_estate.id"), primary_key=True)
+    tz: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    month: Mapped[int] = mapped_column()  # yyyymm of ``day``
+    received: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)
+    effective: Mapped[int] = mapped_column(default=0)
+    reply_hours_sum: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    reply_hours_n: Mapped[int] = mapped_column(default=0)
+
+
+class ComplaintStatRevision(db.Model):
+    """One row, bumped (row-locked) by every change that deletes day figures and locked
+    by whoever computes them (see ``daystats``)."""
+
+    __tablename__ = "complaints_stat_revision"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(default=0)
+
+
+# Stored day figures follow every change of a complaint (plugins/complaints/daystats.py).
+@sa.event.listens_for(Complaint, "after_insert")
+def _day_stats_after_insert(mapper, conn, target):
+    from plugins.complaints.daystats import touched
+
+    touched(conn, target, True)
+
+
+@sa.event.listens_for(Complaint, "after_update")
+def _day_stats_after_update(mapper, conn, target):
+    from plugins.complaints.daystats import touched
+
+    touched(conn, target, False)

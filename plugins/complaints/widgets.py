@@ -46,7 +46,12 @@ def open_widget(estates) -> Widget:
         .group_by(Complaint.state)).all())
     overdue_q = select(Complaint).where(Complaint.estate_id.in_(estates), Complaint.overdue_clause(now))
     overdue_count = db.session.scalar(select(func.count()).select_from(overdue_q.subquery()))
-    oldest = db.session.scalars(overdue_q.order_by(Complaint.reply_due_at).limit(5)).all()
+    # The five ids first (an index-only read on PostgreSQL), then those rows with their relations.
+    ids = list(db.session.scalars(
+        select(Complaint.id).where(Complaint.estate_id.in_(estates), Complaint.overdue_clause(now))
+        .order_by(Complaint.reply_due_at, Complaint.id).limit(5)))
+    found = {c.id: c for c in db.session.scalars(select(Complaint).where(Complaint.id.in_(ids)))} if ids else {}
+    oldest = [found[i] for i in ids if i in found]
     return Widget("complaints-open", _l("Open complaints"), "complaints/widget_open.html",
                   {"by_state": by_state, "overdue": overdue_count, "oldest": oldest, "labels": labels},
                   "complaints.view", sequence=31, width=4)

@@ -155,10 +155,33 @@ def search(query, user, estates, limit):
 @hookimpl
 def scheduled_jobs():
     from core.jobs import Job
+    from plugins.repairs.daystats import job as day_stats
     from plugins.repairs.jobs import notify_overdue
 
     return [Job("repairs.notify_overdue", _l("Tell supervisors about overdue repairs"),
-                timedelta(minutes=5), notify_overdue)]
+                timedelta(minutes=5), notify_overdue),
+            Job("repairs.day_stats", _l("Compute the repair figures of days that are over"),
+                timedelta(minutes=5), day_stats)]
+
+
+@hookimpl
+def cli_commands():
+    import click
+
+    @click.command("rebuild-stats")
+    @click.option("--months", default=None, type=int, help="How many months back, this one included.")
+    def rebuild_stats(months):
+        """Recompute the stored day figures of the completion-time statistics."""
+        from core.db import immediate
+        from core.extensions import db
+        from plugins.repairs.daystats import KEEP_MONTHS, refresh
+
+        with immediate():
+            done = refresh(rebuild=True, months=months or KEEP_MONTHS)
+        db.session.commit()
+        click.echo(f"{done['months']} month(s) computed, {done['rows']} day rows")
+
+    return [rebuild_stats]
 
 
 @hookimpl

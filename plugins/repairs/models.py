@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -28,8 +28,11 @@ class Repair(EstateScopedMixin, BusinessRecord, db.Model):
     __table_args__ = (
         sa.Index("ix_repairs_repair_estate_state_due", "estate_id", "state", "due_at"),
         sa.Index("ix_repairs_repair_estate_reported", "estate_id", "reported_at"),
-        # Lists filtered by state and sorted by date, deep pages included.
-        sa.Index("ix_repairs_repair_estate_state_reported", "estate_id", "state", "reported_at"),
+        # Lists filtered by state and sorted by date, deep pages included. PostgreSQL: covering
+        # (id, due_at), so the page of ids and the overdue filter read the index alone
+        # (SQLite's index holds the rowid = id already).
+        sa.Index("ix_repairs_repair_estate_state_reported", "estate_id", "state", "reported_at",
+                 postgresql_include=["id", "due_at"]),
         sa.Index("ix_repairs_repair_estate_completed", "estate_id", "completed_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,7 +56,8 @@ class Repair(EstateScopedMixin, BusinessRecord, db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # active_history: a change knows the old value too (the stored day figures of that day go).
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, active_history=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # "visit" (a satisfied return visit) or "supervisor" (closed without a visit).
     closed_via: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
@@ -123,3 +127,46 @@ class WorkOrder(EstateScopedMixin, BusinessRecord, db.Model):
     repair: Mapped[Repair] = relationship(back_populates="work_orders", lazy="joined")
     technician = relationship("User", lazy="joined", viewonly=True, foreign_keys=[technician_id])
     estate = relationship("Estate", lazy="joined", viewonly=True)
+
+
+class RepairDayStat(db.Model):
+    """Completion figures of one estate's repairs completed on one day that is over.
+
+    Kept per time zone (a day is the estate's, or the company default's, local day),
+    written by the ``repairs.day_stats`` job / ``flask repairs rebuild-stats`` and
+    deleted again whenever a repair completed on that day changes (see ``daystats``).
+    """
+
+    __tablename__ = "repairs_day_stat"
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("core_estate.id"), primary_key=True)
+    tz: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    month: Mapped[int] = mapped_column()  # yyyymm of ``day``: what the monthly figures group by
+    completed: Mapped[int] = mapped_column(default=0)
+    hours_sum: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    on_time: Mapped[int] = mapped_column(default=0)
+
+
+class RepairStatRevision(db.Model):
+    """One row: bumped (and so row-locked) by every change that deletes day figures, and
+    locked by whoever computes them, so that a computation never stores figures that a
+    concurrent change has just made stale."""
+
+    __tablename__ = "repairs_stat_revision"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(default=0)
+
+
+# Stored day figures follow every change of a repair (plugins/repairs/daystats.py).
+@sa.event.listens_for(Repair, "after_insert")
+def _day_stats_after_insert(mapper, conn, target):
+    from plugins.repairs.daystats import touched
+
+    touched(conn, target, True)
+
+
+@sa.event.listens_for(Repair, "after_update")
+def _day_stats_after_update(mapper, conn, target):
+    from plugins.repairs.daystats import touched
+
+    touched(conn, target, False)

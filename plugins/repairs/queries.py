@@ -13,7 +13,7 @@ from sqlalchemy import and_, case, func, select
 
 from core.extensions import db
 from core.models import utcnow
-from core.security import scoped
+from core.security import scope_filters, scoped, user_estate_ids
 from plugins.repairs.models import CATEGORIES, OPEN_STATES, STATES, Repair
 
 
@@ -27,7 +27,9 @@ def count(stmt) -> int:
 
 
 def overdue_count(user, estates) -> int:
-    return count(scoped(Repair, user, estate_ids=estates).where(overdue_clause()))
+    """The menu badge (every page): a plain ``count(*)`` over the scope, no subquery of all columns."""
+    return db.session.scalar(
+        select(func.count()).select_from(Repair).where(*scope_filters(Repair, user, estates), overdue_clause())) or 0
 
 
 def open_figures(user, estates) -> dict:
@@ -96,11 +98,27 @@ def completion_figures(user, estates, start: datetime, end: datetime) -> dict:
 
 
 def trend(user, estates, today: date, tz: str, n: int = 6) -> dict:
-    labels, hours, rates = [], [], []
-    for y, m in last_months(today, n):
+    """Average hours to complete and share on time, for the ``n`` months up to ``today``'s.
+
+    Days that are over come from the stored day figures (``daystats``), the rest live;
+    with a record rule on repairs (a technician), everything is live.
+    """
+    from plugins.repairs import daystats
+
+    months = last_months(today, n)
+    labels = [f"{y}-{m:02d}" for y, m in months]
+    hours, rates = [], []
+    plain = getattr(user, "is_authenticated", False) and len(scope_filters(Repair, user, estates)) == 1
+    if plain:  # the estate filter alone: figures per estate
+        mine = set(user_estate_ids(user))
+        for fig in daystats.monthly([e for e in estates if e in mine], months, tz):
+            n_done = fig["completed"]
+            hours.append(round(fig["hours_sum"] / n_done, 1) if n_done else None)
+            rates.append(round(100.0 * fig["on_time"] / n_done, 1) if n_done else None)
+        return {"labels": labels, "hours": hours, "rates": rates}
+    for y, m in months:
         start, end = month_bounds(y, m, tz)
         fig = completion_figures(user, estates, start, end)
-        labels.append(f"{y}-{m:02d}")
         hours.append(fig["avg_hours"])
         rates.append(fig["on_time_rate"])
     return {"labels": labels, "hours": hours, "rates": rates}

@@ -10,9 +10,8 @@ from flask_login import current_user
 
 from core.attachments import attachments_of
 from core.extensions import db
-from core.i18n import estate_timezone, mask_phone
-from core.models import Estate
-from core.permissions import has_permission
+from core.i18n import estate_timezone
+from core.models import Estate, User
 from plugins.repairs import labels, services
 from plugins.repairs.forms import CloseForm, CompleteForm, DispatchForm, PhotoForm, ReasonForm
 
@@ -30,13 +29,10 @@ def day_start_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(estate_timezone())).astimezone(UTC)
 
 
-def phone_for_lists(phone: str) -> str:
-    return phone if has_permission("core.residents.private") else mask_phone(phone)
-
-
 def technician_choices(estate_ids) -> list[tuple]:
     """Technicians of one estate (an id) or of several (a list), in one query."""
-    return [(t.id, t.full_name) for t in db.session.scalars(services.technicians_query(estate_ids))]
+    stmt = services.technicians_query(estate_ids).with_only_columns(User.id, User.full_name)
+    return [(tid, name) for tid, name in db.session.execute(stmt)]
 
 
 def render_detail(repair, status: int = 200, **forms):

@@ -9,14 +9,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from core.attachments import attachments_of
 from core.errors import DomainError
 from core.extensions import db
 from core.hooks import _like
+from core.i18n import mask_phone
 from core.listing import Column, ListPage
-from core.models import Occupancy, Unit
+from core.models import Occupancy, Unit, utcnow
 from core.permissions import has_permission, require
 from core.security import current_estate_ids, get_scoped_or_404, scoped
 from core.views.estates import estate_choices
@@ -29,7 +30,6 @@ from plugins.repairs.views import bp
 from plugins.repairs.views.common import (
     day_start_utc,
     local_to_utc,
-    phone_for_lists,
     render_detail,
     technician_choices,
 )
@@ -40,9 +40,27 @@ def _technician_name(repair) -> str:
     return order.technician.full_name if order is not None else ""
 
 
+#: What a list row shows and nothing more: the repair's listed columns, the estate's and the
+#: unit's rows with one join each, the work orders' state with their technician's name —
+#: none of the models' default eager joins (building, company, department, roles…) nor the
+#: long texts. A column added to ``_columns`` reads its attribute here too.
+LIST_LOADING = (
+    load_only(Repair.id, Repair.number, Repair.estate_id, Repair.unit_id, Repair.address, Repair.contact_name,
+              Repair.contact_phone, Repair.category, Repair.priority, Repair.state, Repair.reported_at,
+              Repair.due_at, Repair.completed_at),
+    joinedload(Repair.estate).lazyload("*"),
+    joinedload(Repair.unit).lazyload("*"),
+    selectinload(Repair.work_orders).load_only(WorkOrder.id, WorkOrder.repair_id, WorkOrder.state,
+                                               WorkOrder.technician_id),
+    selectinload(Repair.work_orders).lazyload(WorkOrder.repair),
+    selectinload(Repair.work_orders).lazyload(WorkOrder.estate),
+    selectinload(Repair.work_orders).joinedload(WorkOrder.technician).lazyload("*"),
+)
+
+
 def filtered_repairs(filters: RepairFilter):
     estates = current_estate_ids()
-    stmt = scoped(Repair, estate_ids=estates).options(selectinload(Repair.work_orders))
+    stmt = scoped(Repair, estate_ids=estates).options(*LIST_LOADING)
     if filters.q.data:
         text = filters.q.data.strip()
         pat = _like(text)
@@ -75,21 +93,28 @@ def filtered_repairs(filters: RepairFilter):
 
 
 def _columns():
+    """The list's columns. Labels, the "Overdue" mark, the phone rule and the link are
+    worked out once per request, not once per row."""
+    categories = {k: str(v) for k, v in CATEGORY_LABELS.items()}
+    priorities = {k: str(v) for k, v in PRIORITY_LABELS.items()}
+    states = {k: str(v) for k, v in STATE_LABELS.items()}
+    overdue = _("Overdue")
+    now = utcnow()
+    detail = url_for("repairs.detail", repair_id=0)[:-1]  # "/repairs/" + id
+    private = has_permission("core.residents.private")
     return [
-        Column("number", _l("Number"), lambda r: r.number, Repair.number,
-               link=lambda r: url_for("repairs.detail", repair_id=r.id)),
+        Column("number", _l("Number"), lambda r: r.number, Repair.number, link=lambda r: f"{detail}{r.id}"),
         Column("reported", _l("Reported"), lambda r: r.reported_at, Repair.reported_at, fmt="datetime"),
         Column("estate", _l("Estate"), lambda r: r.estate.name, Repair.estate_id),
         Column("place", _l("Unit or place"), lambda r: r.place),
         Column("contact", _l("Reported by"), lambda r: r.contact_name, Repair.contact_name),
-        Column("phone", _l("Phone"), lambda r: phone_for_lists(r.contact_phone)),
-        Column("category", _l("What is wrong"), lambda r: CATEGORY_LABELS.get(r.category, r.category),
-               Repair.category),
-        Column("priority", _l("Priority"), lambda r: PRIORITY_LABELS.get(r.priority, r.priority), Repair.priority),
-        Column("state", _l("State"), lambda r: STATE_LABELS.get(r.state, r.state), Repair.state),
+        Column("phone", _l("Phone"), lambda r: r.contact_phone if private else mask_phone(r.contact_phone)),
+        Column("category", _l("What is wrong"), lambda r: categories.get(r.category, r.category), Repair.category),
+        Column("priority", _l("Priority"), lambda r: priorities.get(r.priority, r.priority), Repair.priority),
+        Column("state", _l("State"), lambda r: states.get(r.state, r.state), Repair.state),
         Column("technician", _l("Technician"), _technician_name),
         Column("due", _l("Complete by"), lambda r: r.due_at, Repair.due_at, fmt="datetime"),
-        Column("overdue", _l("Overdue"), lambda r: _("Overdue") if r.is_overdue() else "", css="text-danger"),
+        Column("overdue", _l("Overdue"), lambda r: overdue if r.is_overdue(now) else "", css="text-danger"),
         Column("completed", _l("Completed at"), lambda r: r.completed_at, Repair.completed_at, fmt="datetime"),
     ]
 
