@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from core.config import ROOT
 
@@ -50,11 +50,28 @@ def extract_all() -> None:
         pot = tdir / "messages.pot"
         subprocess.run([pybabel, "extract", "-F", str(BABEL_CFG), "-k", "_l", "--no-location",
                         "--sort-output", "-o", str(pot), *map(str, src)], check=True)
+        if tdir.parent != ROOT:
+            _add_manifest_texts(pot, tdir.parent)
         for loc in LOCALES:
             po = tdir / loc / "LC_MESSAGES" / "messages.po"
             cmd = "update" if po.exists() else "init"
             subprocess.run([pybabel, cmd, "-i", str(pot), "-d", str(tdir), "-l", loc]
                            + (["--no-fuzzy-matching"] if cmd == "update" else []), check=True)
+
+
+def _add_manifest_texts(pot: Path, plugin_dir: Path) -> None:
+    """The plugin's name and summary from ``__manifest__.py`` (the Modules page shows them
+    through ``_()``): a literal dict that no extractor reads, so they are added here."""
+    from core.manifest import read_manifest
+
+    manifest = read_manifest(plugin_dir)
+    with pot.open("rb") as f:
+        catalog = read_po(f)
+    for text in (manifest.name, manifest.summary):
+        if text and text not in catalog:
+            catalog.add(text)
+    with pot.open("wb") as f:
+        write_po(f, catalog, omit_header=False, sort_output=True)
 
 
 def untranslated() -> dict[str, list[str]]:

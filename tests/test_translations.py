@@ -210,3 +210,23 @@ def test_a_refused_login_is_explained_in_the_browser_language(client, make_user)
 @pytest.mark.parametrize("accept", ["zh", "zh-CN"])
 def test_plain_and_regional_chinese_both_select_zh_cn(client, accept):
     assert "登录" in _text(client.get("/login", headers={"Accept-Language": accept}))
+
+
+def test_every_plugin_s_name_and_summary_are_in_its_own_catalog():
+    """The Modules page shows each manifest's name and summary through ``_()``."""
+    from core.manifest import read_manifest
+
+    for tdir, _sources in i18n_tools.catalogs()[1:]:
+        manifest = read_manifest(tdir.parent)
+        with (tdir / "zh_CN" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            catalog = read_po(f)
+        for text in (manifest.name, manifest.summary):
+            assert catalog.get(text) is not None and catalog.get(text).string, (manifest.code, text)
+
+
+@pytest.mark.usefixtures("fresh_translations")
+def test_the_modules_page_shows_plugin_names_and_summaries_in_chinese(client, login_as, estates):
+    login_as("admin", estates=[estates[0]], locale="zh_CN")
+    page = _text(client.get("/admin/plugins"))
+    assert "接报修管理" in page and "投诉管理" in page
+    assert "Repair requests from residents" not in page
