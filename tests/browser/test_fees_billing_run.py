@@ -1,44 +1,20 @@
-"""The billing run page in a real browser: htmx posts each chunk back and the progress bar
-moves to 100 % without a reload (Chromium via Playwright; skipped without it)."""
+"""The billing run page in a real browser (the shared Chromium of tests/browser/conftest.py):
+htmx posts each chunk back and the progress bar moves to 100 % without a reload."""
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from core.testing import TEST_PASSWORD, skip_or_fail
+from core.testing import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def browser_page():
-    path = os.environ.get("PROPDESK_BROWSER", "/usr/bin/chromium")
-    if not Path(path).exists():
-        skip_or_fail(f"no Chromium at {path}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("playwright is not installed")
-    pw = sync_playwright().start()
-    browser = pw.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu",
-                                                             "--disable-dev-shm-usage"])
-    page = browser.new_context(locale="en-US").new_page()
-    page.set_default_timeout(15000)
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    browser.close()
-    pw.stop()
-    assert not errors, f"JavaScript errors: {errors}"
-
-
-def test_run_page_progress_bar_reaches_100_through_htmx(live_server, estates, make_user, db, browser_page,
+def test_run_page_progress_bar_reaches_100_through_htmx(live_server, estates, make_user, db, page,
                                                         monkeypatch):
     from playwright.sync_api import expect
 
@@ -52,7 +28,6 @@ def test_run_page_progress_bar_reaches_100_through_htmx(live_server, estates, ma
     monkeypatch.setattr(billing, "CHUNK", 1)  # three units: three steps, then the last one
     server = live_server(WTF_CSRF_ENABLED=True)
     make_user("manager", [e1], username="boss")
-    page = browser_page
     page.goto(server.url + "/login")
     page.fill("#username", "boss")
     page.fill("#password", TEST_PASSWORD)
