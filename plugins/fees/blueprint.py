@@ -2,4 +2,5 @@
 
 from flask import Blueprint
 
-bp = Blueprint("fees", __name__, template_folder="templates", url_prefix="/fees")
+#: ``static/desk.js`` is served at /fees/static/desk.js (logged-in pages only use it).
+bp = Blueprint("fees", __name__, template_folder="templates", static_folder="static", url_prefix="/fees")

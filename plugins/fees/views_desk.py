@@ -75,9 +75,10 @@ def render_unit(unit, status=200, pay_form=None, deposit_form=None, refund_form=
     if ticked is None:
         ticked = {b.id for b in acct.bills}
     closed = ledger.day_is_closed(unit.estate_id, current_user.id, _today(unit))
+    ticked_sum = sum((b.amount - b.paid for b in acct.bills if b.id in ticked), ledger.ZERO)
     return render_template("fees/desk/unit.html", acct=acct, unit=unit, pay_form=pay_form,
                            deposit_form=deposit_form, refund_form=refund_form, ticked=ticked, closed=closed,
-                           labels=desk), status
+                           ticked_sum=ticked_sum, labels=desk), status
 
 
 @bp.route("/desk/units/<int:unit_id>")

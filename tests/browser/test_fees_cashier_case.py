@@ -62,8 +62,16 @@ def test_the_cashier_pays_two_months_prints_and_closes_the_day(page, desk_day, l
     expect(page.locator(".unit-number")).to_have_text("3-2-1201")
     expect(page.locator(".bill-row")).to_have_count(3)
     expect(page.locator(".bill-row.table-danger")).to_have_count(3)  # all overdue, oldest first
+    expect(page.locator("#amount")).to_have_value("768.30")  # all three ticked
     page.uncheck(f"#bill-{desk_day[2]}")  # the owner pays August and September
-    page.fill("#amount", "512.20")
+    expect(page.locator("#amount")).to_have_value("512.20")  # the desk adds up the ticked bills
+    expect(page.locator("#ticked-total .count")).to_have_text("2")
+    page.uncheck("#tick-all")
+    expect(page.locator("#amount")).to_have_value("")
+    page.check("#tick-all")
+    expect(page.locator("#amount")).to_have_value("768.30")
+    page.uncheck(f"#bill-{desk_day[2]}")
+    expect(page.locator("#amount")).to_have_value("512.20")
     page.fill("#payer", "王芳")
     shot("fees-2-pay")
     page.click("#pay-button")
