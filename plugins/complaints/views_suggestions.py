@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_
 
+from core.actions import record_action
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import to_local
@@ -100,14 +101,13 @@ def suggestion(suggestion_id):
 @require("complaints.handle")
 def suggestion_report(suggestion_id):
     s = get_scoped_or_404(Suggestion, suggestion_id)
-    try:
+
+    def act():
         services.report(current_user, s)
-        db.session.commit()
-        flash(_("Suggestion reported to the manager."), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    return redirect(url_for("complaints.suggestion", suggestion_id=suggestion_id))
+        return _("Suggestion reported to the manager.")
+
+    back = url_for("complaints.suggestion", suggestion_id=suggestion_id)
+    return record_action(None, act, redirect_to=back, rerender=lambda _form: redirect(back))
 
 
 @bp.route("/suggestions/<int:suggestion_id>/decide", methods=["POST"])
@@ -115,17 +115,14 @@ def suggestion_report(suggestion_id):
 def suggestion_decide(suggestion_id):
     s = get_scoped_or_404(Suggestion, suggestion_id)
     form = SuggestionDecideForm()
-    if form.validate_on_submit():
-        try:
-            services.decide(current_user, s, form.decision.data, form.plan.data or "", form.reason.data or "")
-            db.session.commit()
-            flash(_("Decision recorded."), "success")
-            return redirect(url_for("complaints.suggestion", suggestion_id=suggestion_id))
-        except DomainError as exc:
-            db.session.rollback()
-            s = get_scoped_or_404(Suggestion, suggestion_id)
-            form.add_error(exc.field, exc.message)
-    return _render(s, decide_form=form, status=422)
+
+    def act():
+        services.decide(current_user, s, form.decision.data, form.plan.data or "", form.reason.data or "")
+        return _("Decision recorded.")
+
+    return record_action(form, act, redirect_to=url_for("complaints.suggestion", suggestion_id=suggestion_id),
+                         rerender=lambda f: _render(get_scoped_or_404(Suggestion, suggestion_id), decide_form=f,
+                                                    status=422))
 
 
 @bp.route("/suggestions/<int:suggestion_id>/answer", methods=["POST"])
@@ -133,14 +130,11 @@ def suggestion_decide(suggestion_id):
 def suggestion_answer(suggestion_id):
     s = get_scoped_or_404(Suggestion, suggestion_id)
     form = SuggestionAnswerForm()
-    if form.validate_on_submit():
-        try:
-            services.answer(current_user, s, form.text.data)
-            db.session.commit()
-            flash(_("Answer recorded."), "success")
-            return redirect(url_for("complaints.suggestion", suggestion_id=suggestion_id))
-        except DomainError as exc:
-            db.session.rollback()
-            s = get_scoped_or_404(Suggestion, suggestion_id)
-            form.add_error(exc.field, exc.message)
-    return _render(s, answer_form=form, status=422)
+
+    def act():
+        services.answer(current_user, s, form.text.data)
+        return _("Answer recorded.")
+
+    return record_action(form, act, redirect_to=url_for("complaints.suggestion", suggestion_id=suggestion_id),
+                         rerender=lambda f: _render(get_scoped_or_404(Suggestion, suggestion_id), answer_form=f,
+                                                    status=422))

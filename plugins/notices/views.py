@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectField, StringField
 
+from core.actions import record_action
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import today_local
@@ -95,14 +96,13 @@ def print_notice(notice_id):
 @require("notices.publish")
 def publish(notice_id):
     notice = get_scoped_or_404(Notice, notice_id)
-    try:
+
+    def act():
         services.publish(current_user, notice)
-        db.session.commit()
-        flash(_("Notice %(n)s published.", n=notice.number), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    return redirect(url_for("notices.detail", notice_id=notice.id))
+        return _("Notice %(n)s published.", n=notice.number)
+
+    back = url_for("notices.detail", notice_id=notice_id)
+    return record_action(None, act, redirect_to=back, rerender=lambda _form: redirect(back))
 
 
 @bp.route("/<int:notice_id>/withdraw", methods=["POST"])
@@ -110,14 +110,12 @@ def publish(notice_id):
 def withdraw(notice_id):
     notice = get_scoped_or_404(Notice, notice_id)
     form = WithdrawForm()
-    if form.validate_on_submit():
-        try:
-            services.withdraw(current_user, notice, form.reason.data)
-            db.session.commit()
-            flash(_("Notice withdrawn."), "success")
-            return redirect(url_for("notices.detail", notice_id=notice.id))
-        except DomainError as exc:
-            db.session.rollback()
-            form.add_error(exc.field, exc.message)
-    return render_template("notices/detail.html", notice=notice, withdraw_form=form,
-                           categories=CATEGORY_LABELS, states=STATE_LABELS), 422
+
+    def act():
+        services.withdraw(current_user, notice, form.reason.data)
+        return _("Notice withdrawn.")
+
+    return record_action(form, act, redirect_to=url_for("notices.detail", notice_id=notice_id),
+                         rerender=lambda f: (render_template(
+                             "notices/detail.html", notice=get_scoped_or_404(Notice, notice_id), withdraw_form=f,
+                             categories=CATEGORY_LABELS, states=STATE_LABELS), 422))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from core.actions import record_action
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import today_local
@@ -64,15 +65,14 @@ def visitors():
 @require("visits.manage")
 def withdraw_visitor(visitor_id):
     row = get_scoped_or_404(Visitor, visitor_id)
-    try:
+
+    def act():
         services.withdraw_visitor(current_user, row)
-        db.session.commit()
-        flash(_("%(name)s no longer makes return visits in %(estate)s.", name=row.user.full_name,
-                estate=row.estate.name), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    return redirect(url_for("visits.visitors"))
+        return _("%(name)s no longer makes return visits in %(estate)s.", name=row.user.full_name,
+                 estate=row.estate.name)
+
+    back = url_for("visits.visitors")
+    return record_action(None, act, redirect_to=back, rerender=lambda _form: redirect(back))
 
 
 @bp.route("/batches", methods=["GET", "POST"])
