@@ -58,7 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     with app.app_context():
-        babel.domain_instance.get_translations = i18n.get_translations
+        babel.domain_instance.get_translations = _request_translations
 
     from core.site import MIGRATIONS_DIR
 
@@ -87,6 +87,25 @@ def create_app(config: dict | None = None) -> Flask:
             except Exception:
                 log.exception("app_ready of %s failed", impl.plugin_name)
     return app
+
+
+def _request_translations():
+    """``core.i18n.get_translations``, kept in ``g`` for as long as the locale object
+    Flask-Babel caches for the context stays the same (a page asks for it once per
+    translated string; ``flask_babel.refresh()`` and ``force_locale`` change the object)."""
+    from flask import has_app_context
+
+    from core import i18n
+
+    if not has_app_context():
+        return i18n.get_translations()
+    loc = flask_babel.get_locale()
+    hit = g.get("_propdesk_translations")
+    if hit is not None and hit[0] is loc and loc is not None:
+        return hit[1]
+    translations = i18n.get_translations()
+    g._propdesk_translations = (loc, translations)
+    return translations
 
 
 def _version_locations(cfg):
@@ -165,17 +184,35 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
             resp.headers.setdefault("Cache-Control", "no-store")
         return resp
 
+    from sqlalchemy import bindparam, select
+    from sqlalchemy import inspect as sa_inspect
+    from sqlalchemy.orm import lazyload
+
+    from core.models import RolePermission, User
+    from core.models.auth import user_role
+
+    # The user's row only: roles, estates and department are loaded when something
+    # reads them. The shell needs the permission codes (one query, below) and the
+    # estates (one query in ``core.security.user_estates``).
+    user_options = [lazyload(User.roles), lazyload(User.estates), lazyload(User.department)]
+    # What ``User.permission_codes`` computes from the roles and their grants.
+    permission_codes = (
+        select(RolePermission.code)
+        .join(user_role, user_role.c.role_id == RolePermission.role_id)
+        .where(user_role.c.user_id == bindparam("uid"))
+    )
+
     @login_manager.user_loader
     def _load_user(ident: str):
-        from core.models import User
-
         try:
             uid, version = (int(x) for x in ident.split(":", 1))
         except ValueError:
             return None
-        user = db.session.get(User, uid)
+        user = db.session.get(User, uid, options=user_options)
         if user is None or user.session_version != version or not user.active:
             return None
+        if getattr(user, "_perm_cache", None) is None and "roles" not in sa_inspect(user).dict:
+            user._perm_cache = frozenset(db.session.scalars(permission_codes, {"uid": uid}))
         return user
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import wraps
 
-from flask import abort
+from flask import abort, has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -67,16 +67,31 @@ def permission_plugin(code: str) -> str:
 
 def has_permission(code: str, user=None) -> bool:
     """True if ``user`` (default: the current user) holds ``code`` and, for a plugin's
-    permission, that plugin is enabled."""
-    from core.plugins import is_enabled
+    permission, that plugin is enabled.
 
-    user = user or current_user
+    The answers for the current user are kept for the request (the menu, the
+    templates and the views ask the same few codes many times); they are dropped
+    when the user or the site's enabled set changes.
+    """
+    from core.plugins import plugins, request_cache
+
+    if user is None:
+        user = current_user._get_current_object() if has_request_context() else current_user
     if not getattr(user, "is_authenticated", False):
         return False
-    owner = permission_plugin(code)
-    if owner != "core" and not is_enabled(owner):
-        return False
-    return user.can(code)
+    pm = plugins()
+    cache = request_cache()
+    entry = cache.get("permissions")
+    if entry is None or entry[0] is not user or entry[1] is not pm.enabled:
+        entry = (user, pm.enabled, {})
+        cache["permissions"] = entry
+    answers = entry[2]
+    answer = answers.get(code)
+    if answer is None:
+        owner = permission_plugin(code)
+        answer = (owner == "core" or pm.is_active(owner)) and user.can(code)
+        answers[code] = answer
+    return answer
 
 
 def require(*codes: str):

@@ -62,6 +62,8 @@ class PluginManager:
         self.state_reasons: dict[str, str] = {}
         self.revision: int | None = None
         self._callers: dict[str, object] = {}
+        # name -> (enabled set it was computed for, sorted enabled implementations)
+        self._impls: dict[str, tuple[set[str], list]] = {}
 
     # -- discovery and loading -------------------------------------------------
     def discover(self) -> None:
@@ -166,6 +168,7 @@ class PluginManager:
             info.loaded = True
             self.order.append(code)
         self._check_pending()
+        self._impls.clear()
 
     def _check_pending(self) -> None:
         """``pm.check_pending()``, but a plugin implementing an unknown hook (without
@@ -195,10 +198,12 @@ class PluginManager:
             self.order.remove(code)
         self.enabled.discard(code)
         self._callers.clear()
+        self._impls.clear()
 
     def register_core(self, module) -> None:
         """The core implements its own hooks (its menu, search, permissions)."""
         self.pm.register(module, name=CORE_CODE)
+        self._impls.clear()
 
     # -- the site's enabled set ------------------------------------------------
     def is_active(self, code: str) -> bool:
@@ -209,6 +214,7 @@ class PluginManager:
         self.state_reasons = dict(reasons)
         self.revision = revision
         self._callers.clear()
+        self._impls.clear()
 
     def hook(self, name: str):
         """A hook caller limited to the enabled plugins (for event hooks)."""
@@ -222,18 +228,26 @@ class PluginManager:
         return caller
 
     def implementations(self, name: str):
-        """Enabled implementations of hook ``name``, in plugin ``sequence`` order."""
+        """Enabled implementations of hook ``name``, in plugin ``sequence`` order.
+
+        Kept until the enabled set or the registered plugins change (every request
+        calls the UI hooks; the answer only changes with the site's revision).
+        """
+        cached = self._impls.get(name)
+        if cached is not None and cached[0] is self.enabled:
+            return cached[1]
         caller = getattr(self.pm.hook, name, None)
         if caller is None:
             return []
         impls = [i for i in caller.get_hookimpls() if self.is_active(i.plugin_name)]
-        return sorted(
-            impls,
+        impls.sort(
             key=lambda i: (
                 -1 if i.plugin_name == CORE_CODE else self._sequence(i.plugin_name),
                 i.plugin_name,
             ),
         )
+        self._impls[name] = (self.enabled, impls)
+        return impls
 
     def call_each(self, name: str, /, **kwargs):
         """Call each enabled implementation alone; yields ``(plugin_code, result, error)``.

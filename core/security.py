@@ -14,23 +14,54 @@ from sqlalchemy import false, select
 from core.extensions import db
 
 
-def user_estate_ids(user=None) -> list[int]:
-    """Every estate the user belongs to (all of them for company-level staff)."""
+def user_estates(user=None) -> list:
+    """The active estates the user belongs to (all of them for company-level staff),
+    ordered by code; one query per request (the estate switcher shows them)."""
+    from sqlalchemy import inspect as sa_inspect
+
     from core.models import Estate
+    from core.models.auth import user_estate
 
     user = user or current_user
     if not getattr(user, "is_authenticated", False):
         return []
     from core.plugins import request_cache
 
-    cache = request_cache().setdefault("estate_ids", {})
-    if user.id in cache:
-        return cache[user.id]
+    cache = request_cache().setdefault("estates", {})
+    found = cache.get(user.id)
+    if found is not None:
+        return found
     if user.all_estates:
-        ids = list(db.session.scalars(select(Estate.id).where(Estate.active.is_(True)).order_by(Estate.id)))
+        stmt = select(Estate).where(Estate.active.is_(True))
+    elif "estates" in sa_inspect(user).dict:  # already loaded (and maybe changed) in this session
+        ids = user_estate_ids(user)
+        stmt = select(Estate).where(Estate.id.in_(ids)) if ids else None
     else:
-        ids = sorted(e.id for e in user.estates if e.active)
-    cache[user.id] = ids
+        stmt = select(Estate).where(Estate.active.is_(True), Estate.id.in_(
+            select(user_estate.c.estate_id).where(user_estate.c.user_id == user.id)))
+    # Ordered by the database, as the switcher always was (collations differ from Python's).
+    found = list(db.session.scalars(stmt.order_by(Estate.code))) if stmt is not None else []
+    cache[user.id] = found
+    return found
+
+
+def user_estate_ids(user=None) -> list[int]:
+    """Every estate the user belongs to (all of them for company-level staff)."""
+    user = user or current_user
+    if not getattr(user, "is_authenticated", False):
+        return []
+    from core.plugins import request_cache
+
+    cache = request_cache().setdefault("estate_ids", {})
+    ids = cache.get(user.id)
+    if ids is None:
+        from sqlalchemy import inspect as sa_inspect
+
+        if not user.all_estates and "estates" in sa_inspect(user).dict:
+            ids = sorted(e.id for e in user.estates if e.active)  # loaded already: no query
+        else:
+            ids = sorted(e.id for e in user_estates(user))  # the switcher's query, shared
+        cache[user.id] = ids
     return ids
 
 
@@ -69,9 +100,8 @@ def scope_filters(model, user=None, estate_ids=None) -> list:
         return [false()]
     filters = []
     if hasattr(model, "estate_id"):
-        ids = user_estate_ids(user) if estate_ids is None else [
-            i for i in estate_ids if i in user_estate_ids(user)
-        ]
+        mine = user_estate_ids(user)
+        ids = mine if estate_ids is None else [i for i in estate_ids if i in mine]
         filters.append(model.estate_id.in_(ids) if ids else false())
     elif model.__tablename__ == "core_estate":
         ids = user_estate_ids(user) if estate_ids is None else estate_ids

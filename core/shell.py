@@ -17,15 +17,12 @@ def shell_context() -> dict:
         return cache["shell"]
     ctx: dict = {"nav": [], "my_estates": [], "current_estate": None, "unread": 0}
     if getattr(current_user, "is_authenticated", False):
-        from core.models import Estate, Notification
-        from core.security import current_estate_ids, user_estate_ids
+        from core.models import Notification
+        from core.security import current_estate_ids, user_estates
         from core.ui import nav_for
 
-        ids = user_estate_ids()
-        ctx["my_estates"] = (
-            db.session.scalars(select(Estate).where(Estate.id.in_(ids)).order_by(Estate.code)).all()
-            if ids else []
-        )
+        # The estates loaded once per request give the switcher and the estate scope.
+        ctx["my_estates"] = user_estates()
         chosen = session.get("estate_id")
         ctx["current_estate"] = next((e for e in ctx["my_estates"] if e.id == chosen), None)
         ctx["nav"] = nav_for(current_user, current_estate_ids())

@@ -113,8 +113,11 @@ def core_is_migrated() -> bool:
 
 
 # -- enabled set --------------------------------------------------------------
+_REVISION_QUERY = select(Revision.value).where(Revision.name == PLUGINS_REVISION)
+
+
 def current_revision() -> int:
-    value = db.session.execute(select(Revision.value).where(Revision.name == PLUGINS_REVISION)).scalar()
+    value = db.session.execute(_REVISION_QUERY).scalar()
     return value or 0
 
 
@@ -174,8 +177,16 @@ def refresh(force: bool = False) -> None:
 
 
 def refresh_if_changed() -> None:
-    """One indexed read per request; reload the enabled set when it changed."""
-    refresh(force=False)
+    """One indexed read per request; reload the enabled set when it changed.
+
+    The read goes through the session's connection (its transaction, as before)
+    without the ORM's statement handling: nothing is pending at the start of a
+    request, so there is nothing to autoflush.
+    """
+    pm = plugins()
+    rev = db.session.connection().execute(_REVISION_QUERY).scalar() or 0
+    if rev != pm.revision:
+        refresh(force=True)
 
 
 # -- enabling and disabling ---------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from core.permissions import has_permission
@@ -122,18 +123,19 @@ def nav_for(user, estates) -> list[tuple[str, list[NavItem]]]:
     return [(s, by_section[s]) for s in order if s in by_section]
 
 
-def section_title(section: str) -> str:
-    from flask_babel import gettext
+_SECTION_TITLES = {
+    "service": _l("Service desk"),
+    "records": _l("Records and custody"),
+    "money": _l("Money"),
+    "operations": _l("Operations"),
+    "estates": _l("Estates and people"),
+    "admin": _l("Administration"),
+}
 
-    titles = {
-        "service": gettext("Service desk"),
-        "records": gettext("Records and custody"),
-        "money": gettext("Money"),
-        "operations": gettext("Operations"),
-        "estates": gettext("Estates and people"),
-        "admin": gettext("Administration"),
-    }
-    return titles.get(section, section.replace("_", " ").title())
+
+def section_title(section: str) -> str:
+    title = _SECTION_TITLES.get(section)
+    return str(title) if title is not None else section.replace("_", " ").title()
 
 
 def badge(value) -> Markup:
