@@ -147,6 +147,19 @@ def _after_flush(session: Session, flush_context) -> None:
         session.connection().execute(insert(AuditLog.__table__), rows)
 
 
+def record_sql_change(table_name: str, record_id, estate_id: int | None, changes: dict,
+                      action: str = "update") -> None:
+    """Write the audit row of a change made with a SQL statement rather than through the ORM
+    (a conditional ``UPDATE … WHERE paid = :seen``, say), which the flush hooks cannot see.
+    ``changes`` maps a column to ``(old, new)``; the acting user is taken as for ORM changes."""
+    db_changes = {k: [_jsonable(old), _jsonable(new)] for k, (old, new) in changes.items()}
+    from core.extensions import db
+
+    db.session.execute(insert(AuditLog.__table__), [{
+        "at": utcnow(), "user_id": acting_user_id(), "action": action, "table_name": table_name,
+        "record_id": str(record_id), "estate_id": estate_id, "changes": db_changes}])
+
+
 def install(session_class) -> None:
     if not event.contains(session_class, "before_flush", _before_flush):
         event.listen(session_class, "before_flush", _before_flush)

@@ -165,6 +165,21 @@ def test_every_change_is_audited_with_who_and_what(client, login_as, db, estates
     assert db.session.get(Unit, unit.id).updated_by_id == user.id
 
 
+def test_a_change_made_by_sql_is_audited_with_who_and_what(db, estates, make_user):
+    """``core.audit.record_sql_change``: for conditional SQL updates the flush hooks cannot see."""
+    from core.audit import acting_as, record_sql_change
+
+    user = make_user("supervisor", [estates[0]])
+    unit = unit_of(db, estates[0], "1-1-101")
+    with acting_as(user):
+        record_sql_change("core_unit", unit.id, estates[0].id, {"area": (Decimal("98.50"), Decimal("99.00"))})
+    db.session.commit()
+    entry = db.session.scalars(select(AuditLog).where(
+        AuditLog.table_name == "core_unit", AuditLog.record_id == str(unit.id), AuditLog.action == "update")).one()
+    assert entry.user_id == user.id and entry.estate_id == estates[0].id
+    assert entry.changes == {"area": ["98.50", "99.00"]}
+
+
 def test_the_audit_log_is_searchable_per_record_by_an_auditor(client, login_as, db, estates):
     login_as("supervisor", estates=[estates[0]])
     unit = unit_of(db, estates[0], "1-1-101")

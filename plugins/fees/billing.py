@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, insert, select, text, update
 
+from core.audit import record_sql_change
 from core.errors import DomainError
 from core.extensions import db
 from core.models import Building, Estate, Unit, utcnow
@@ -371,13 +372,18 @@ def void_bill(bill: Bill, reason: str, user_id: int) -> Bill:
         raise DomainError(_("%(paid)s has been paid on this bill: void the receipts (or take back the credit) "
                             "first.", paid=bill.paid), "reason")
     # One conditional UPDATE: a payment taken meanwhile (paid > 0) makes it match nothing.
+    now = utcnow()
     done = db.session.execute(
         update(Bill).where(Bill.id == bill.id, Bill.paid == 0, Bill.voided_at.is_(None))
-        .values(voided_at=utcnow(), voided_by_id=user_id, void_reason=reason[:500], state="void")
+        .values(voided_at=now, voided_by_id=user_id, void_reason=reason[:500], state="void")
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:
         raise DomainError(_("A payment was just taken on this bill: it cannot be voided. Reload the bill."),
                           "reason")
+    # A SQL update: the ORM's audit hook does not see it, so its audit row is written here.
+    record_sql_change("fees_bill", bill.id, bill.estate_id, {
+        "voided_at": (None, now), "voided_by_id": (None, user_id), "void_reason": (None, reason[:500]),
+        "state": (bill.state, "void")}, action="void")
     db.session.refresh(bill)
     return bill
 

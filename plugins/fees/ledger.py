@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from core.audit import record_sql_change
 from core.errors import DomainError
 from core.extensions import db
 from core.models import Estate, utcnow
@@ -172,37 +173,46 @@ def statement(unit_id: int) -> list[StatementEntry]:
 
 def _current(bill_id: int):
     """The bill's amount, paid and void mark as committed now (not the session's copy)."""
-    return db.session.execute(select(Bill.amount, Bill.paid, Bill.voided_at).where(Bill.id == bill_id)).one()
+    return db.session.execute(select(Bill.amount, Bill.paid, Bill.voided_at, Bill.state, Bill.estate_id)
+                              .where(Bill.id == bill_id)).one()
 
 
-def _set_paid(bill_id: int, seen: Decimal, new_paid: Decimal, state: str) -> bool:
+def _set_paid(bill_id: int, seen: Decimal, new_paid: Decimal, state: str, current) -> bool:
     """Move a bill's ``paid`` from ``seen`` to ``new_paid`` in one conditional UPDATE.
 
     The new figure is computed here in ``Decimal`` (never by the database: SQLite would add
-    floats) and written only if ``paid`` is still what was seen."""
+    floats) and written only if ``paid`` is still what was seen. The change is written to the
+    audit log here: the ORM's audit hook does not see SQL updates."""
     result = db.session.execute(
         update(Bill).where(Bill.id == bill_id, Bill.paid == seen).values(paid=new_paid, state=state)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    changes = {"paid": (seen, new_paid)}
+    if state != current.state:
+        changes["state"] = (current.state, state)
+    record_sql_change("fees_bill", bill_id, current.estate_id, changes)
+    return True
 
 
 def _raise_paid(bill_id: int, amount: Decimal, seen_paid: Decimal | None) -> None:
     """Add ``amount`` to a bill's ``paid`` (see the module doc): refused if the bill changed
     since the cashier saw it, is void, or would be paid more than its amount."""
-    bill_amount, paid, voided_at = _current(bill_id)
+    current = _current(bill_id)
+    bill_amount, paid, voided_at = current.amount, current.paid, current.voided_at
     seen = paid if seen_paid is None else money(seen_paid)
     new_paid = seen + amount
     if voided_at is not None or paid != seen or new_paid > bill_amount \
-            or not _set_paid(bill_id, seen, new_paid, bill_state(bill_amount, new_paid)):
+            or not _set_paid(bill_id, seen, new_paid, bill_state(bill_amount, new_paid), current):
         raise DomainError(_("Another cashier has just taken a payment for this bill. "
                             "Nothing was saved: reload the unit and check what it still owes."), "bills")
 
 
 def _lower_paid(bill_id: int, amount: Decimal) -> None:
-    bill_amount, paid, voided_at = _current(bill_id)
-    new_paid = paid - amount
-    state = "void" if voided_at is not None else bill_state(bill_amount, new_paid)
-    if not _set_paid(bill_id, paid, new_paid, state):
+    current = _current(bill_id)
+    new_paid = current.paid - amount
+    state = "void" if current.voided_at is not None else bill_state(current.amount, new_paid)
+    if not _set_paid(bill_id, current.paid, new_paid, state, current):
         raise DomainError(_("A bill of this receipt changed at the same moment. Nothing was saved: "
                             "try again."), "reason")
 

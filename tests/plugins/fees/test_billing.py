@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import DomainError
-from core.models import Building, Unit, utcnow
+from core.models import AuditLog, Building, Unit, utcnow
 from plugins.fees import billing, ledger
 from plugins.fees.models import Bill, BillingRun, CreditEntry, FeeItem, Meter, MeterReading
 
@@ -309,6 +309,11 @@ def test_voided_bill_is_billed_again_by_the_next_run(db, e1, mgr):
     bill = bills_of(db, e1)[0]
     billing.void_bill(bill, "wrong area on file", mgr.id)
     assert bill.state == "void" and bill.void_reason == "wrong area on file"
+    audit = db.session.scalar(select(AuditLog).where(AuditLog.table_name == "fees_bill",
+                                                     AuditLog.record_id == str(bill.id)))
+    assert audit.action == "void" and audit.estate_id == e1.id
+    assert audit.changes["void_reason"] == [None, "wrong area on file"]
+    assert audit.changes["state"] == ["open", "void"]
     run = billing.run_billing(e1, NOV, mgr.id)
     assert run.bills_created == 1 and len(bills_of(db, e1)) == 3
 

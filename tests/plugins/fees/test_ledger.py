@@ -158,6 +158,11 @@ def test_void_gives_the_bills_back_and_keeps_the_number(db, shop):
     actions = list(db.session.scalars(select(AuditLog.action).where(
         AuditLog.table_name == "fees_payment", AuditLog.record_id == str(p.id)).order_by(AuditLog.id)))
     assert actions[0] == "insert" and actions[-1] == "void", actions
+    # The bill's paid amount moves by SQL; each move still has its audit row (pay, void, pay).
+    paid = [a.changes["paid"] for a in db.session.scalars(select(AuditLog).where(
+        AuditLog.table_name == "fees_bill", AuditLog.record_id == str(b.id), AuditLog.action == "update")
+        .order_by(AuditLog.id))]
+    assert paid == [["0.00", "256.10"], ["256.10", "0.00"], ["0.00", "256.10"]], paid
 
 
 def test_void_of_a_prepayment_takes_back_credit_already_used(db, shop):
