@@ -7,81 +7,46 @@ a late event (a return visit's result, a reopen, a back-dated entry), so their
 figures are computed once into ``complaints_day_stat`` — one row per estate, time
 zone and local day — and only the day that is not over yet is read live.
 
-Same scheme as the repairs plugin's ``daystats``: the ``complaints.day_stats`` job
-fills missing days of the last :data:`KEEP_MONTHS` months (default time zone and each
-estate's own), ``flask complaints rebuild-stats`` recomputes them, a mapper event on
-:class:`Complaint` deletes the days a change touches (received day; closed day, old
-and new) in the same transaction, both sides lock the ``complaints_stat_revision``
-row, and a missing row means "compute live". The rows hold the live query's own
+The keeping (the ``complaints.day_stats`` job, ``flask complaints rebuild-stats``, the
+lock on ``complaints_stat_revision``, deleting the days a change touches — received day;
+closed day, old and new — in the same transaction) is :class:`core.daystats.DayStore`;
+this module supplies the figures and reads them. The rows hold the live query's own
 sums, so the figures are the same either way.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
-from sqlalchemy import bindparam, case, delete, func, insert, select, update
+from sqlalchemy import bindparam, case, func, select
 
+from core.daystats import (
+    KEEP_MONTHS,
+    DayStore,
+    bucket,
+    days_over,
+    history_values,
+    hours_between,
+    last_day_over,
+    local_midnight,
+    month_first,
+    next_month,
+    yyyymm,
+)
 from core.extensions import db
-from core.models import Estate, utcnow
+from core.models import utcnow
 from plugins.complaints.models import Complaint, ComplaintDayStat, ComplaintStatRevision
 
-#: How many months (this one included) the job keeps computed.
-KEEP_MONTHS = 13
-#: A day is computed once it ended this long ago (a transaction still writing into it has ended by then).
-GRACE = timedelta(minutes=5)
-#: Changes to times newer than this cannot touch a computed day (see GRACE): no lock, no delete.
-RECENT = timedelta(minutes=1)
+__all__ = ["KEEP_MONTHS", "job", "monthly", "refresh", "touched"]
 
 DAY = ComplaintDayStat.__table__
-REVISION = ComplaintStatRevision.__table__
-
-
-# -- days and months in a time zone -------------------------------------------------
-def local_midnight(day: date, tz: str) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz)).astimezone(UTC)
-
-
-def month_first(year: int, month: int) -> date:
-    return date(year, month, 1)
-
-
-def next_month(d: date) -> date:
-    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-
-
-def last_day_over(tz: str, now: datetime) -> date:
-    """The last local day in ``tz`` that ended at least :data:`GRACE` before ``now``."""
-    return (now - GRACE).astimezone(ZoneInfo(tz)).date() - timedelta(days=1)
-
-
-def days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def yyyymm(d: date) -> int:
-    return d.year * 100 + d.month
 
 
 # -- the figures, straight from complaints_complaint ----------------------------------
 #: The sums kept per day, in this order.
 FIELDS = ("received", "closed", "on_time", "satisfied", "effective", "reply_hours_sum", "reply_hours_n")
-
-
-def hours_expr(dialect: str, start, end):
-    """Hours between two columns, in the database's own date arithmetic (as the live query)."""
-    if dialect == "postgresql":
-        return func.extract("epoch", end - start) / 3600.0
-    return (func.julianday(end) - func.julianday(start)) * 24.0
-
-
-def _bucket(column, edges: list[datetime]):
-    whens = [(column < edge, i) for i, edge in enumerate(edges[1:-1])]
-    return case(*whens, else_=len(edges) - 2) if whens else sa.literal(0)
 
 
 def live_rows(conn, estate_ids, edges: list[datetime]) -> dict[tuple[int, int], dict]:
@@ -95,10 +60,10 @@ def live_rows(conn, estate_ids, edges: list[datetime]) -> dict[tuple[int, int], 
     on_time = sa.and_(c.reply_at.is_not(None), c.reply_at <= c.reply_due_at)
     satisfied = c.satisfied.is_(True)
     inner = select(
-        c.estate_id.label("e"), _bucket(c.closed_at, edges).label("b"),
+        c.estate_id.label("e"), bucket(c.closed_at, edges).label("b"),
         case((on_time, 1), else_=0).label("on_time"), case((satisfied, 1), else_=0).label("satisfied"),
         case((sa.and_(on_time, satisfied), 1), else_=0).label("effective"),
-        hours_expr(conn.dialect.name, c.received_at, c.reply_at).label("hours"),
+        hours_between(conn.dialect.name, c.received_at, c.reply_at).label("hours"),
     ).where(*where, c.closed_at >= edges[0], c.closed_at < edges[-1]).subquery()
     for e, b, n, t, s, f, h_sum, h_n in conn.execute(
             select(inner.c.e, inner.c.b, func.count(), func.sum(inner.c.on_time), func.sum(inner.c.satisfied),
@@ -107,7 +72,7 @@ def live_rows(conn, estate_ids, edges: list[datetime]) -> dict[tuple[int, int], 
         out[(e, b)] = {"received": 0, "closed": int(n), "on_time": int(t or 0), "satisfied": int(s or 0),
                        "effective": int(f or 0), "reply_hours_sum": float(h_sum) if h_sum is not None else 0.0,
                        "reply_hours_n": int(h_n or 0)}
-    inner = select(c.estate_id.label("e"), _bucket(c.received_at, edges).label("b")).where(
+    inner = select(c.estate_id.label("e"), bucket(c.received_at, edges).label("b")).where(
         *where, c.received_at >= edges[0], c.received_at < edges[-1]).subquery()
     for e, b, n in conn.execute(select(inner.c.e, inner.c.b, func.count()).group_by(inner.c.e, inner.c.b)).all():
         out.setdefault((e, b), zero())["received"] = int(n)
@@ -130,100 +95,9 @@ def add(into: dict, fig: dict) -> None:
         into[k] += fig[k]
 
 
-# -- keeping the rows -----------------------------------------------------------------
-def lock(conn) -> None:
-    """Take the revision row's lock (bumping it): held until the transaction ends."""
-    res = conn.execute(update(REVISION).where(REVISION.c.id == 1).values(revision=REVISION.c.revision + 1))
-    if res.rowcount == 0:
-        conn.execute(insert(REVISION).values(id=1, revision=1))
-
-
-def compute_days(conn, estate_ids, tz: str, first: date, last: date) -> int:
-    """(Re)compute the rows of ``estate_ids`` for the days ``first..last`` in ``tz``; the
-    caller holds :func:`lock` and commits. Returns how many rows were written."""
-    if not estate_ids or last < first:
-        return 0
-    written = 0
-    start = first
-    while start <= last:  # a month at a time: one grouped query, at most 31 buckets
-        end = min(last, next_month(start) - timedelta(days=1))
-        span = days(start, end)
-        edges = [local_midnight(d, tz) for d in span] + [local_midnight(end + timedelta(days=1), tz)]
-        found = live_rows(conn, estate_ids, edges)
-        conn.execute(delete(DAY).where(DAY.c.estate_id.in_(list(estate_ids)), DAY.c.tz == tz,
-                                       DAY.c.day >= start, DAY.c.day <= end))
-        rows = []
-        for e in estate_ids:
-            for i, d in enumerate(span):
-                rows.append({"estate_id": e, "tz": tz, "day": d, "month": yyyymm(d), **found.get((e, i), zero())})
-        conn.execute(insert(DAY), rows)
-        written += len(rows)
-        start = end + timedelta(days=1)
-    return written
-
-
-def time_zones() -> dict[str, list[int]]:
-    """The estates to keep figures for, per time zone: every active estate in the default
-    zone (views of several estates) and in its own (the view of that one estate)."""
-    default = current_app.config["PROPDESK_DEFAULT_TIMEZONE"]
-    out: dict[str, set[int]] = defaultdict(set)
-    for eid, tz in db.session.execute(select(Estate.id, Estate.timezone).where(Estate.active.is_(True))).all():
-        out[default].add(eid)
-        out[tz or default].add(eid)
-    return {tz: sorted(ids) for tz, ids in out.items()}
-
-
-def window(tz: str, now: datetime, months: int = KEEP_MONTHS) -> tuple[date, date]:
-    today = now.astimezone(ZoneInfo(tz)).date()
-    first = date(today.year, today.month, 1)
-    for _ in range(months - 1):
-        first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
-    return first, last_day_over(tz, now)
-
-
-def refresh(now: datetime | None = None, rebuild: bool = False, months: int = KEEP_MONTHS) -> dict:
-    """Compute the missing days (``rebuild``: all days) of the window, a month per
-    transaction. Returns ``{"months": …, "rows": …}`` (months per time zone computed, rows written)."""
-    now = now or utcnow()
-    done = {"months": 0, "rows": 0}
-    for tz, estate_ids in time_zones().items():
-        first, last = window(tz, now, months)
-        if last < first:
-            continue
-        have = defaultdict(int)
-        if not rebuild:
-            for e, m, n in db.session.execute(
-                    select(DAY.c.estate_id, DAY.c.month, func.count()).where(
-                        DAY.c.tz == tz, DAY.c.estate_id.in_(estate_ids), DAY.c.day >= first, DAY.c.day <= last)
-                    .group_by(DAY.c.estate_id, DAY.c.month)).all():
-                have[(e, m)] = n
-        start = first
-        while start <= last:
-            end = min(last, next_month(start) - timedelta(days=1))
-            want = (end - start).days + 1
-            todo = [e for e in estate_ids if have[(e, yyyymm(start))] != want]
-            if todo:
-                conn = db.session.connection()
-                lock(conn)
-                done["rows"] += compute_days(conn, todo, tz, start, end)
-                done["months"] += 1
-                db.session.commit()
-            start = end + timedelta(days=1)
-    if rebuild:  # rows outside the window (older months, zones no longer used) are dropped
-        conn = db.session.connection()
-        lock(conn)
-        zones = list(time_zones())
-        for tz in zones:
-            first, _last = window(tz, now, months)
-            conn.execute(delete(DAY).where(DAY.c.tz == tz, DAY.c.day < first))
-        conn.execute(delete(DAY).where(DAY.c.tz.not_in(zones)))
-        db.session.commit()
-    return done
-
-
-def job() -> str:
-    done = refresh()
-    return f"{done['months']} month(s) computed, {done['rows']} day rows"
+STORE = DayStore(DAY, ComplaintStatRevision.__table__, live_rows, zero)
+refresh = STORE.refresh
+job = STORE.job
 
 
 # -- reading: cached days + live rest ------------------------------------------------
@@ -247,7 +121,7 @@ def _read_statements(dialect: str) -> tuple:
         received_in = (ids, c.received_at >= bindparam("start"), c.received_at < bindparam("end"))
         on_time = sa.and_(c.reply_at.is_not(None), c.reply_at <= c.reply_due_at)
         satisfied = c.satisfied.is_(True)
-        hours = hours_expr(dialect, c.received_at, c.reply_at)
+        hours = hours_between(dialect, c.received_at, c.reply_at)
         closed_sums = (func.count(), func.sum(case((on_time, 1), else_=0)), func.sum(case((satisfied, 1), else_=0)),
                        func.sum(case((sa.and_(on_time, satisfied), 1), else_=0)), func.sum(hours), func.count(hours))
         day_sums = [func.sum(DAY.c[k]) for k in FIELDS]
@@ -269,12 +143,6 @@ def _read_statements(dialect: str) -> tuple:
     return _READ[dialect]
 
 
-def _want(first: date, over: date) -> int:
-    """How many days of the month starting ``first`` are over (and so should be stored)."""
-    last = min(over, next_month(first) - timedelta(days=1))
-    return (last - first).days + 1 if last >= first else 0
-
-
 def monthly(estate_ids, months: list[tuple[int, int]], tz: str, now: datetime | None = None) -> list[dict]:
     """Per month of ``months``: the sums of :data:`FIELDS` over ``estate_ids``, from the
     stored days where they are all there, live for the rest."""
@@ -293,7 +161,7 @@ def monthly(estate_ids, months: list[tuple[int, int]], tz: str, now: datetime | 
             "start": local_midnight(tail_start, tz), "end": local_midnight(window_end, tz)}).all()
         by_month = {m: (n, sums) for kind, m, n, *sums in rows if kind == 0}
         # Each (estate, zone, day) is one row: the count tells whether every day is there.
-        if all(by_month.get(yyyymm(f), (0, None))[0] == _want(f, over) * len(estate_ids) for f in firsts):
+        if all(by_month.get(yyyymm(f), (0, None))[0] == days_over(f, over) * len(estate_ids) for f in firsts):
             out = [_sums(by_month[yyyymm(f)][1]) if yyyymm(f) in by_month else zero() for f in firsts]
             for kind, _m, _n, *sums in rows:
                 if kind != 0:
@@ -314,7 +182,7 @@ def _by_estate(conn, estate_ids, firsts, tz, over, stored_q, closed_q, received_
     ranges: dict[tuple[date, date], list[tuple[int, list[int]]]] = defaultdict(list)
     for i, first in enumerate(firsts):
         end = next_month(first)  # exclusive
-        want = _want(first, over)
+        want = days_over(first, over)
         complete, partial = [], []
         for e in estate_ids:
             n_days, sums = stored.get((e, yyyymm(first)), (0, None))
@@ -347,18 +215,9 @@ _CLOSED_FIGURES = ("closed_at", "reply_at", "reply_due_at", "satisfied", "receiv
 _RECEIVED_FIGURES = ("received_at", "estate_id")
 
 
-def _values(state, attr: str) -> list:
-    h = state.attrs[attr].history
-    return [v for v in (*(h.added or ()), *(h.deleted or ()), *(h.unchanged or ())) if v is not None]
-
-
-def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _current(conn, state, target, attr: str, inserted: bool) -> list:
     """The attribute's old, new or unchanged values; read from the row when not loaded."""
-    vals = _values(state, attr)
+    vals = history_values(state, attr)
     if not vals and not inserted and attr not in state.dict:
         vals = [v for v in [conn.scalar(select(getattr(Complaint, attr)).where(Complaint.id == target.id))] if v]
     return vals
@@ -374,12 +233,7 @@ def touched(conn, target, inserted: bool) -> None:
         times += _current(conn, state, target, "closed_at", inserted)
     if changed(_RECEIVED_FIGURES):
         times += _current(conn, state, target, "received_at", inserted)
-    cutoff = utcnow() - RECENT
-    old = sorted({_as_utc(t).date() for t in times if _as_utc(t) < cutoff})
-    if not old:
-        return  # only days that are not over yet (and so not stored) are touched
+    if not times:
+        return
     estates = set(_current(conn, state, target, "estate_id", inserted))
-    lock(conn)
-    for d in old:  # any time zone's local day of t lies within the UTC days around t
-        conn.execute(delete(DAY).where(DAY.c.estate_id.in_(sorted(estates)),
-                                       DAY.c.day >= d - timedelta(days=1), DAY.c.day <= d + timedelta(days=1)))
+    STORE.forget(conn, estates, times)
