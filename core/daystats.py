@@ -206,6 +206,23 @@ class DayStore:
         done = self.refresh()
         return f"{done['months']} month(s) computed, {done['rows']} day rows"
 
+    def rebuild_command(self, help_text: str):
+        """The plugin's ``flask <code> rebuild-stats [--months N]`` (for ``cli_commands``):
+        recompute every stored day, e.g. once after the upgrade that added the table."""
+        import click
+
+        @click.command("rebuild-stats", help=help_text)
+        @click.option("--months", default=None, type=int, help="How many months back, this one included.")
+        def rebuild_stats(months):
+            from core.db import immediate
+
+            with immediate():
+                done = self.refresh(rebuild=True, months=months or KEEP_MONTHS)
+            db.session.commit()
+            click.echo(f"{done['months']} month(s) computed, {done['rows']} day rows")
+
+        return rebuild_stats
+
     def forget(self, conn, estate_ids, times) -> None:
         """Delete the stored days (every time zone) that the UTC ``times`` of a change fall in,
         for ``estate_ids``; times too recent to be in a stored day are ignored."""

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import secrets
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -57,11 +60,39 @@ class RowResult:
     note: str = ""
 
 
-@dataclass
-class ImportResult:
-    kind: str
-    rows: list[RowResult]
-    file_error: str | None = None
+def upload_dir() -> Path:
+    """Where uploaded files wait between their preview and the confirmation."""
+    path = Path(current_app.config["PROPDESK_INSTANCE"]) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def staged_upload(token: str | None) -> Path | None:
+    """The file of an import being previewed: the request's ``file`` upload, saved under a new
+    random token (read up to ``PROPDESK_IMPORT_MAX_BYTES`` + 1 bytes, so that the parser can
+    refuse a file that is too large), or else the file the preview staged (``token`` posted
+    back with the confirmation). ``None`` when neither is there; a token that is not one of
+    ours answers 400. The caller deletes the file once the import is committed."""
+    upload = request.files.get("file")
+    if upload and upload.filename:
+        data = upload.read(current_app.config["PROPDESK_IMPORT_MAX_BYTES"] + 1)
+        suffix = os.path.splitext(upload.filename)[1].lower()
+        path = upload_dir() / (secrets.token_hex(16) + (suffix if suffix in (".csv", ".xlsx") else ".bin"))
+        path.write_bytes(data)
+        return path
+    if token:
+        if not all(c.isalnum() or c == "." for c in token) or not (upload_dir() / token).exists():
+            abort(400)
+        return upload_dir() / token
+    return None
+
+
+class RowsWithErrors:
+    """What a file's preview says: ``rows`` (each with ``errors``) and ``file_error``.
+    Shared by the core import and plugins' own imports (e.g. meter readings)."""
+
+    rows: list
+    file_error: str | None
 
     @property
     def ok(self) -> bool:
@@ -70,6 +101,13 @@ class ImportResult:
     @property
     def error_count(self) -> int:
         return sum(1 for r in self.rows if r.errors)
+
+
+@dataclass
+class ImportResult(RowsWithErrors):
+    kind: str
+    rows: list[RowResult]
+    file_error: str | None = None
 
 
 def read_table(filename: str, data: bytes) -> list[list[str]]:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-from pathlib import Path
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -226,12 +222,6 @@ class ImportForm(Form):
     token = HiddenField()
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.config["PROPDESK_INSTANCE"]) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @bp.route("/import", methods=["GET", "POST"])
 @require("core.import")
 def import_file():
@@ -240,20 +230,11 @@ def import_file():
     result = None
     if form.validate_on_submit():
         estate_id = form.estate_id.data
-        upload = request.files.get("file")
-        token = form.token.data
-        if upload and upload.filename:
-            data = upload.read(current_app.config["PROPDESK_IMPORT_MAX_BYTES"] + 1)
-            suffix = os.path.splitext(upload.filename)[1].lower()
-            token = secrets.token_hex(16) + (suffix if suffix in (".csv", ".xlsx") else ".bin")
-            (_upload_dir() / token).write_bytes(data)
-        elif token:
-            if not all(c.isalnum() or c == "." for c in token) or not (_upload_dir() / token).exists():
-                abort(400)
-        else:
+        path = importer.staged_upload(form.token.data)
+        if path is None:
             form.add_error("file", _("Choose a file to upload."))
             return render_template("estates/import.html", form=form, result=None), 400
-        path = _upload_dir() / token
+        token = path.name
         data = path.read_bytes()
         result = importer.parse(form.kind.data, token, data, estate_id)
         if request.form.get("confirm") == "1" and result.ok:

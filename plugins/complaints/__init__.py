@@ -150,22 +150,9 @@ def scheduled_jobs():
 
 @hookimpl
 def cli_commands():
-    import click
+    from plugins.complaints.daystats import STORE
 
-    @click.command("rebuild-stats")
-    @click.option("--months", default=None, type=int, help="How many months back, this one included.")
-    def rebuild_stats(months):
-        """Recompute the stored day figures of the handling-rate statistics."""
-        from core.db import immediate
-        from core.extensions import db
-        from plugins.complaints.daystats import KEEP_MONTHS, refresh
-
-        with immediate():
-            done = refresh(rebuild=True, months=months or KEEP_MONTHS)
-        db.session.commit()
-        click.echo(f"{done['months']} month(s) computed, {done['rows']} day rows")
-
-    return [rebuild_stats]
+    return [STORE.rebuild_command("Recompute the stored day figures of the handling-rate statistics.")]
 
 
 @hookimpl(optionalhook=True)

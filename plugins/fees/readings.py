@@ -25,6 +25,7 @@ from sqlalchemy import and_, func, select
 
 from core.errors import DomainError
 from core.extensions import db
+from core.importer import RowsWithErrors
 from core.models import Estate, Unit, utcnow
 from plugins.fees.models import Bill, Meter, MeterReading
 from plugins.fees.settings import setting
@@ -200,18 +201,10 @@ YES = {"1", "y", "yes", "true", "x", "是", "√", "✓"}
 
 
 @dataclass
-class ImportPreview:
+class ImportPreview(RowsWithErrors):
     rows: list[GridRow]
     lines: list[int]
     file_error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.file_error is None and bool(self.rows) and not any(r.errors for r in self.rows)
-
-    @property
-    def error_count(self) -> int:
-        return sum(1 for r in self.rows if r.errors)
 
 
 def parse_import(estate: Estate, period: date, filename: str, data: bytes) -> ImportPreview:

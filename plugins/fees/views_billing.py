@@ -8,12 +8,9 @@ list and the bills. Every record is loaded through the user's estates (others gi
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import date
-from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import today_local
+from core.importer import staged_upload
 from core.listing import Column, ListPage
 from core.models import Building, Estate, Unit
 from core.permissions import has_permission, require
@@ -394,12 +392,6 @@ def reading_void(reading_id):
     return redirect(url_for("fees.readings_grid", estate=reading.estate_id, period=f"{reading.period:%Y-%m}"))
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.config["PROPDESK_INSTANCE"]) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @bp.route("/readings/import", methods=["GET", "POST"])
 @require("fees.readings")
 def readings_import():
@@ -413,20 +405,11 @@ def readings_import():
         if period is None:
             form.add_error("period", _("Choose the month, such as 2026-11."))
             return render("readings_import.html", 422, form=form, estate=estate, preview=None)
-        upload = request.files.get("file")
-        token = form.token.data
-        if upload and upload.filename:
-            data = upload.read(current_app.config["PROPDESK_IMPORT_MAX_BYTES"] + 1)
-            suffix = os.path.splitext(upload.filename)[1].lower()
-            token = secrets.token_hex(16) + (suffix if suffix in (".csv", ".xlsx") else ".bin")
-            (_upload_dir() / token).write_bytes(data)
-        elif token:
-            if not all(c.isalnum() or c == "." for c in token) or not (_upload_dir() / token).exists():
-                abort(400)
-        else:
+        path = staged_upload(form.token.data)
+        if path is None:
             form.add_error("file", _("Choose a file to upload."))
             return render("readings_import.html", 422, form=form, estate=estate, preview=None)
-        path = _upload_dir() / token
+        token = path.name
         preview = readings.parse_import(estate, period, token, path.read_bytes())
         if request.form.get("confirm") == "1" and preview.ok:
             try:
