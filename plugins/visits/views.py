@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from core.actions import record_action
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import mask_phone, to_local, today_local
@@ -159,17 +160,15 @@ def record(visit_id):
     if not services.may_record(current_user, visit):
         abort(403)
     form = RecordForm()
-    if form.validate_on_submit():
-        try:
-            services.record_result(
-                current_user, visit, method=form.method.data, satisfied=form.satisfied.data == "yes",
-                remarks=form.remarks.data or "", visited_at=local_to_utc(form.visited_at.data, visit.estate))
-            db.session.commit()
-            flash(_("Return visit %(n)s recorded.", n=visit.number), "success")
-            return redirect(url_for("visits.detail", visit_id=visit.id))
-        except DomainError as exc:
-            _fail(form, exc)
-    return _detail(visit, 422, record_form=form)
+
+    def act():
+        services.record_result(
+            current_user, visit, method=form.method.data, satisfied=form.satisfied.data == "yes",
+            remarks=form.remarks.data or "", visited_at=local_to_utc(form.visited_at.data, visit.estate))
+        return _("Return visit %(n)s recorded.", n=visit.number)
+
+    return record_action(form, act, redirect_to=url_for("visits.detail", visit_id=visit_id),
+                         rerender=lambda f: _detail(get_scoped_or_404(ReturnVisit, visit_id), 422, record_form=f))
 
 
 @bp.route("/<int:visit_id>/miss", methods=["POST"])
@@ -179,15 +178,13 @@ def miss(visit_id):
     if not services.may_record(current_user, visit):
         abort(403)
     form = MissForm(prefix="miss")
-    if form.validate_on_submit():
-        try:
-            services.mark_missed(current_user, visit, form.reason.data)
-            db.session.commit()
-            flash(_("Visit %(n)s marked as missed.", n=visit.number), "success")
-            return redirect(url_for("visits.detail", visit_id=visit.id))
-        except DomainError as exc:
-            _fail(form, exc)
-    return _detail(visit, 422, miss_form=form)
+
+    def act():
+        services.mark_missed(current_user, visit, form.reason.data)
+        return _("Visit %(n)s marked as missed.", n=visit.number)
+
+    return record_action(form, act, redirect_to=url_for("visits.detail", visit_id=visit_id),
+                         rerender=lambda f: _detail(get_scoped_or_404(ReturnVisit, visit_id), 422, miss_form=f))
 
 
 @bp.route("/<int:visit_id>/cancel", methods=["POST"])
@@ -195,15 +192,13 @@ def miss(visit_id):
 def cancel(visit_id):
     visit = get_scoped_or_404(ReturnVisit, visit_id)
     form = CancelForm(prefix="cancel")
-    if form.validate_on_submit():
-        try:
-            services.cancel(current_user, visit, form.reason.data)
-            db.session.commit()
-            flash(_("Visit %(n)s cancelled.", n=visit.number), "success")
-            return redirect(url_for("visits.detail", visit_id=visit.id))
-        except DomainError as exc:
-            _fail(form, exc)
-    return _detail(visit, 422, cancel_form=form)
+
+    def act():
+        services.cancel(current_user, visit, form.reason.data)
+        return _("Visit %(n)s cancelled.", n=visit.number)
+
+    return record_action(form, act, redirect_to=url_for("visits.detail", visit_id=visit_id),
+                         rerender=lambda f: _detail(get_scoped_or_404(ReturnVisit, visit_id), 422, cancel_form=f))
 
 
 @bp.route("/<int:visit_id>/reassign", methods=["POST"])
@@ -212,15 +207,13 @@ def reassign(visit_id):
     visit = get_scoped_or_404(ReturnVisit, visit_id)
     form = ReassignForm()
     form.assigned_to_id.choices = visitor_choices([visit.estate_id])
-    if form.validate_on_submit():
-        try:
-            services.reassign(current_user, visit, form.assigned_to_id.data)
-            db.session.commit()
-            flash(_("Visit %(n)s reassigned.", n=visit.number), "success")
-            return redirect(url_for("visits.detail", visit_id=visit.id))
-        except DomainError as exc:
-            _fail(form, exc)
-    return _detail(visit, 422, reassign_form=form)
+
+    def act():
+        services.reassign(current_user, visit, form.assigned_to_id.data)
+        return _("Visit %(n)s reassigned.", n=visit.number)
+
+    return record_action(form, act, redirect_to=url_for("visits.detail", visit_id=visit_id),
+                         rerender=lambda f: _detail(get_scoped_or_404(ReturnVisit, visit_id), 422, reassign_form=f))
 
 
 @bp.route("/<int:visit_id>/print")
