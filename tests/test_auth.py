@@ -203,7 +203,7 @@ def test_role_and_estate_changes_of_an_account_are_audited(client, login_as, db,
     changes = {}
     for entry in db.session.scalars(select(AuditLog).where(
             AuditLog.table_name == "core_user", AuditLog.record_id == str(target.id),
-            AuditLog.action == "update")):
+            AuditLog.action == "update").order_by(AuditLog.id)):
         changes.update(entry.changes)
         assert entry.user_id != target.id
     assert changes["roles"] == [["clerk"], ["supervisor"]]

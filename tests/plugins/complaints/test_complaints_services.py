@@ -45,7 +45,7 @@ def test_a_complaint_goes_through_every_step_and_keeps_the_whole_record(db, esta
     from core.models import AuditLog
 
     logged = db.session.scalars(select(AuditLog).where(
-        AuditLog.table_name == "complaints_complaint", AuditLog.record_id == str(c.id))).all()
+        AuditLog.table_name == "complaints_complaint", AuditLog.record_id == str(c.id)).order_by(AuditLog.id)).all()
     assert [a.action for a in logged][0] == "insert"  # and every flushed change after it, by the core
     assert any("state" in (a.changes or {}) for a in logged[1:])
 
