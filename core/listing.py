@@ -2,13 +2,19 @@
 
 A view builds a scoped, filtered ``select`` and hands it here with its columns;
 exports use the very same query, so they can never show more than the list.
+
+The statement decides *which* records and in what order (by primary key). What a
+row *shows* is loaded afterwards for those keys only: by default the view's own
+statement restricted to them (ORM objects), or, for a busy list, a ``rows``
+loader that returns plain result rows (``row.number`` reads the same either
+way) — the page and the exports then read through that one loader.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -51,10 +57,20 @@ class Page:
     per_page: int
 
 
+#: Exports load their rows this many keys at a time.
+EXPORT_CHUNK = 1000
+
+
 class ListPage:
+    """``rows(ids)``, when given, returns the display rows of those primary keys (in any
+    order, each with the key under its name, e.g. ``row.id``). It is only ever given keys
+    the scoped statement returned, so it needs no scope of its own."""
+
     def __init__(self, stmt, columns: list[Column], default_sort: str, title: str = "",
-                 export_name: str = "export", per_page: int | None = None):
+                 export_name: str = "export", per_page: int | None = None,
+                 rows: Callable[[Sequence], Iterable] | None = None):
         self.stmt = stmt
+        self.load_rows = rows
         self.columns = columns
         self.by_key = {c.key: c for c in columns}
         self.default_sort = default_sort
@@ -80,13 +96,28 @@ class ListPage:
             order.append(tiebreak.desc() if self.sort_desc else tiebreak.asc())
         return self.stmt.order_by(*order)
 
+    @property
+    def _pk(self):
+        return self.stmt.column_descriptions[0]["entity"].__mapper__.primary_key[0]
+
+    def rows_for(self, ids: Sequence) -> list:
+        """The display rows of ``ids``, in that order."""
+        if not ids:
+            return []
+        pk = self._pk
+        if self.load_rows is not None:
+            found = self.load_rows(ids)
+        else:  # the view's own statement (its loader options, its scope) restricted to the keys
+            found = db.session.scalars(self.stmt.where(pk.in_(ids)).order_by(None)).unique()
+        by_id = {getattr(r, pk.key): r for r in found}
+        return [by_id[i] for i in ids if i in by_id]
+
     def page(self) -> Page:
         try:
             page = max(1, int(request.args.get("page", 1)))
         except ValueError:
             page = 1
-        entity = self.stmt.column_descriptions[0]["entity"]
-        pk = entity.__mapper__.primary_key[0]
+        pk = self._pk
         # Count and page over primary keys only: the eager joins a row needs for
         # display are loaded afterwards for the one page (fast on deep pages).
         total = db.session.scalar(
@@ -96,11 +127,7 @@ class ListPage:
         ids = db.session.scalars(
             self.sorted_stmt().with_only_columns(pk).limit(self.per_page).offset((page - 1) * self.per_page)
         ).all()
-        # The view's own statement (its loader options, its scope) restricted to the page.
-        by_id = {getattr(r, pk.key): r for r in db.session.scalars(
-            self.stmt.where(pk.in_(ids)).order_by(None)).unique()} if ids else {}
-        rows = [by_id[i] for i in ids if i in by_id]
-        return Page(rows, total, page, pages, self.per_page)
+        return Page(self.rows_for(ids), total, page, pages, self.per_page)
 
     def row_html(self, row) -> Markup:
         """One row's cells, exactly as the list macro rendered them cell by cell, built here
@@ -144,11 +171,22 @@ class ListPage:
         fmt = request.args.get("export")
         return fmt if fmt in ("csv", "xlsx") else None
 
-    def _rows(self):
-        result = db.session.scalars(self.sorted_stmt().limit(EXPORT_MAX_ROWS + 1).execution_options(yield_per=1000))
+    def _records(self):
+        """Every row of the list in its order (at most ``EXPORT_MAX_ROWS``, else 413)."""
+        stmt = self.sorted_stmt().limit(EXPORT_MAX_ROWS + 1)
+        if self.load_rows is None:
+            result = db.session.scalars(stmt.execution_options(yield_per=EXPORT_CHUNK))
+        else:  # the keys in order, then their rows through the same loader as the page
+            ids = db.session.scalars(stmt.with_only_columns(self._pk)).all()
+            result = (row for start in range(0, len(ids), EXPORT_CHUNK)
+                      for row in self.rows_for(ids[start:start + EXPORT_CHUNK]))
         for n, row in enumerate(result):
             if n >= EXPORT_MAX_ROWS:
                 abort(413)
+            yield row
+
+    def _rows(self):
+        for row in self._records():
             yield [_cell(c.value(row)) for c in self.columns]
 
     def export(self, fmt: str) -> Response:

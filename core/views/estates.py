@@ -19,7 +19,7 @@ from core.listing import Column, FilterForm, ListPage
 from core.models import Building, Company, Estate, Unit
 from core.models.estates import ESTATE_KINDS, UNIT_USES
 from core.permissions import require
-from core.security import current_estate_ids, get_scoped_or_404, scoped, user_estate_ids
+from core.security import current_estate_ids, get_scoped_or_404, scoped, user_estates
 from core.ui import render_slots
 
 bp = Blueprint("estates", __name__, url_prefix="/estates")
@@ -30,9 +30,8 @@ KIND_LABELS = {"residential": _l("Residential estate"), "industrial": _l("Indust
 
 
 def estate_choices():
-    ids = user_estate_ids()
-    return [(e.id, f"{e.code} {e.name}") for e in db.session.scalars(
-        select(Estate).where(Estate.id.in_(ids)).order_by(Estate.code))] if ids else []
+    """The user's active estates, by code, for a select (the switcher's rows: no query of its own)."""
+    return [(e.id, f"{e.code} {e.name}") for e in user_estates()]
 
 
 # -- estates -------------------------------------------------------------------

@@ -21,6 +21,18 @@ OPEN_STATES = ("recorded", "dispatched", "in_progress")
 ORDER_STATES = ("issued", "accepted", "completed", "cancelled")
 
 
+def place_text(unit_number: str | None, address: str) -> str:
+    """Where a repair is: the unit number (with the typed address after it), or the address."""
+    if unit_number is not None:
+        return unit_number + (f" ({address})" if address else "")
+    return address
+
+
+def is_overdue(state: str, due_at: datetime | None, now: datetime) -> bool:
+    """Open and past its due time (the list's and the page's one rule)."""
+    return state in OPEN_STATES and due_at is not None and due_at < now
+
+
 class Repair(EstateScopedMixin, BusinessRecord, db.Model):
     """One repair request, numbered BX-<estate>-<year>-nnnnnn; never deleted (cancelled instead)."""
 
@@ -80,16 +92,14 @@ class Repair(EstateScopedMixin, BusinessRecord, db.Model):
     @property
     def place(self) -> str:
         """The unit number, or the typed address."""
-        if self.unit is not None:
-            return self.unit.number + (f" ({self.address})" if self.address else "")
-        return self.address
+        return place_text(self.unit.number if self.unit is not None else None, self.address)
 
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
     def is_overdue(self, now: datetime | None = None) -> bool:
-        return self.is_open and self.due_at is not None and self.due_at < (now or utcnow())
+        return is_overdue(self.state, self.due_at, now or utcnow())
 
     @property
     def current_order(self) -> WorkOrder | None:

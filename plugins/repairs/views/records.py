@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy import bindparam, or_, select
 
 from core.attachments import attachments_of
 from core.errors import DomainError
@@ -17,14 +17,14 @@ from core.extensions import db
 from core.hooks import _like
 from core.i18n import mask_phone
 from core.listing import Column, ListPage
-from core.models import Occupancy, Unit, utcnow
+from core.models import Estate, Occupancy, Unit, User, utcnow
 from core.permissions import has_permission, require
 from core.security import current_estate_ids, get_scoped_or_404, scoped
 from core.views.estates import estate_choices
 from plugins.repairs import labels, services
 from plugins.repairs.forms import PhotoForm, RepairFilter, RepairForm
 from plugins.repairs.labels import CATEGORY_LABELS, PRIORITY_LABELS, STATE_LABELS
-from plugins.repairs.models import CATEGORIES, STATES, Repair, WorkOrder
+from plugins.repairs.models import CATEGORIES, STATES, Repair, WorkOrder, is_overdue, place_text
 from plugins.repairs.queries import overdue_clause
 from plugins.repairs.views import bp
 from plugins.repairs.views.common import (
@@ -35,32 +35,32 @@ from plugins.repairs.views.common import (
 )
 
 
-def _technician_name(repair) -> str:
-    order = repair.current_order
-    return order.technician.full_name if order is not None else ""
+@cache
+def _list_rows_stmt():
+    """What a list row shows and nothing more, for a page of ids, as plain rows: the
+    repair's listed columns, the estate's name, the unit's number and the technician of
+    the current (last live) work order. Built once: only the ids change."""
+    technician = (select(WorkOrder.technician_id)
+                  .where(WorkOrder.repair_id == Repair.id, WorkOrder.state != "cancelled")
+                  .order_by(WorkOrder.id.desc()).limit(1).correlate(Repair).scalar_subquery())
+    return (select(Repair.id, Repair.number, Repair.reported_at, Estate.name.label("estate_name"),
+                   Unit.number.label("unit_number"), Repair.address, Repair.contact_name,
+                   Repair.contact_phone, Repair.category, Repair.priority, Repair.state,
+                   User.full_name.label("technician"), Repair.due_at, Repair.completed_at)
+            .join(Estate, Estate.id == Repair.estate_id)
+            .outerjoin(Unit, Unit.id == Repair.unit_id)
+            .outerjoin(User, User.id == technician)
+            .where(Repair.id.in_(bindparam("ids", expanding=True))))
 
 
-#: What a list row shows and nothing more: the repair's listed columns, the estate's and the
-#: unit's rows with one join each, the work orders' state with their technician's name —
-#: none of the models' default eager joins (building, company, department, roles…) nor the
-#: long texts. A column added to ``_columns`` reads its attribute here too.
-LIST_LOADING = (
-    load_only(Repair.id, Repair.number, Repair.estate_id, Repair.unit_id, Repair.address, Repair.contact_name,
-              Repair.contact_phone, Repair.category, Repair.priority, Repair.state, Repair.reported_at,
-              Repair.due_at, Repair.completed_at),
-    joinedload(Repair.estate).lazyload("*"),
-    joinedload(Repair.unit).lazyload("*"),
-    selectinload(Repair.work_orders).load_only(WorkOrder.id, WorkOrder.repair_id, WorkOrder.state,
-                                               WorkOrder.technician_id),
-    selectinload(Repair.work_orders).lazyload(WorkOrder.repair),
-    selectinload(Repair.work_orders).lazyload(WorkOrder.estate),
-    selectinload(Repair.work_orders).joinedload(WorkOrder.technician).lazyload("*"),
-)
+def list_rows(ids) -> list:
+    """The display rows of these repairs (ids from the scoped list statement only)."""
+    return db.session.execute(_list_rows_stmt(), {"ids": list(ids)}).all()
 
 
 def filtered_repairs(filters: RepairFilter):
     estates = current_estate_ids()
-    stmt = scoped(Repair, estate_ids=estates).options(*LIST_LOADING)
+    stmt = scoped(Repair, estate_ids=estates)
     if filters.q.data:
         text = filters.q.data.strip()
         pat = _like(text)
@@ -105,16 +105,16 @@ def _columns():
     return [
         Column("number", _l("Number"), lambda r: r.number, Repair.number, link=lambda r: f"{detail}{r.id}"),
         Column("reported", _l("Reported"), lambda r: r.reported_at, Repair.reported_at, fmt="datetime"),
-        Column("estate", _l("Estate"), lambda r: r.estate.name, Repair.estate_id),
-        Column("place", _l("Unit or place"), lambda r: r.place),
+        Column("estate", _l("Estate"), lambda r: r.estate_name, Repair.estate_id),
+        Column("place", _l("Unit or place"), lambda r: place_text(r.unit_number, r.address)),
         Column("contact", _l("Reported by"), lambda r: r.contact_name, Repair.contact_name),
         Column("phone", _l("Phone"), lambda r: r.contact_phone if private else mask_phone(r.contact_phone)),
         Column("category", _l("What is wrong"), lambda r: categories.get(r.category, r.category), Repair.category),
         Column("priority", _l("Priority"), lambda r: priorities.get(r.priority, r.priority), Repair.priority),
         Column("state", _l("State"), lambda r: states.get(r.state, r.state), Repair.state),
-        Column("technician", _l("Technician"), _technician_name),
+        Column("technician", _l("Technician"), lambda r: r.technician or ""),
         Column("due", _l("Complete by"), lambda r: r.due_at, Repair.due_at, fmt="datetime"),
-        Column("overdue", _l("Overdue"), lambda r: overdue if r.is_overdue(now) else "", css="text-danger"),
+        Column("overdue", _l("Overdue"), lambda r: overdue if is_overdue(r.state, r.due_at, now) else "", css="text-danger"),
         Column("completed", _l("Completed at"), lambda r: r.completed_at, Repair.completed_at, fmt="datetime"),
     ]
 
@@ -126,7 +126,7 @@ def index():
     filters.estate.choices = [("", _("All my estates"))] + estate_choices()
     techs = dict(technician_choices(current_estate_ids()))
     filters.technician.choices = [("", _("Anyone"))] + sorted(techs.items(), key=lambda t: t[1])
-    page = ListPage(filtered_repairs(filters), _columns(), "-reported", _("Repairs"), "repairs")
+    page = ListPage(filtered_repairs(filters), _columns(), "-reported", _("Repairs"), "repairs", rows=list_rows)
     if fmt := page.wants_export():
         return page.export(fmt)
     return render_template("repairs/index.html", page=page, result=page.page(), filters=filters)

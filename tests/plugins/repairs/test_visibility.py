@@ -1,6 +1,7 @@
 """Who sees which repair: technicians their own orders, nobody another estate's; lists, search, export."""
 
 import io
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -171,3 +172,35 @@ def test_two_supervisors_dispatching_at_once_make_one_work_order(db, staff, make
     orders = db.session.scalars(select(WorkOrder)).all()
     assert len(orders) == 3 and sorted(o.repair_id for o in orders) == sorted(r.id for r in repairs)
     assert all(r.state == "dispatched" for r in repairs)
+
+
+def test_list_rows_show_the_current_technician_the_place_and_export_in_the_list_order(
+        client, db, staff, repair_in, monkeypatch):
+    from core import listing
+    from plugins.repairs import services
+
+    redone = repair_in("completed", number="3-2-1201", address="厨房")
+    with acting_as(staff.sup):
+        services.reopen(staff.sup, redone, "回访不满意")
+        services.dispatch(staff.sup, redone, staff.tech2.id)
+        db.session.commit()
+    dropped = repair_in("dispatched", number=None, address="3栋电梯厅")
+    with acting_as(staff.sup):
+        services.cancel(staff.sup, dropped, "业主自行修好")
+        db.session.commit()
+    plain = repair_in("dispatched")
+    login(client, staff.sup)
+    monkeypatch.setattr(listing, "EXPORT_CHUNK", 2)  # three rows: two chunks, one order
+    rows = xlsx_rows(client.get("/repairs/?export=xlsx&sort=number"))
+    header, body = rows[0], rows[1:]
+    col = {name: header.index(name) for name in ("Number", "Unit or place", "Technician", "State")}
+    by_number = {r[col["Number"]]: r for r in body}
+    assert [r[col["Number"]] for r in body] == sorted(by_number)
+    assert by_number[redone.number][col["Technician"]] == "刘师傅"  # the new order's, not the first one's
+    assert by_number[redone.number][col["Unit or place"]] == "3-2-1201 (厨房)"
+    assert by_number[dropped.number][col["Technician"]] is None  # its only order was cancelled
+    assert by_number[dropped.number][col["Unit or place"]] == "3栋电梯厅"
+    assert by_number[plain.number][col["Technician"]] == "张师傅"
+    page = client.get("/repairs/?sort=number").get_data(as_text=True)
+    row = re.search(rf"<tr>(?:(?!</tr>).)*{redone.number}(?:(?!</tr>).)*</tr>", page, re.S).group(0)
+    assert "刘师傅" in row and "张师傅" not in row and "3-2-1201 (厨房)" in row
