@@ -135,8 +135,9 @@ def pick_fragments(app) -> list[tuple[str, str]]:
 
 
 @contextmanager
-def user_request(app, username: str = BENCH_USER):
-    """A GET request context with ``username`` logged in (for calling hooks directly)."""
+def user_request(app, username: str = BENCH_USER, path: str = "/search"):
+    """A GET request context of ``path`` with ``username`` logged in (for calling hooks
+    and view helpers directly)."""
     from flask_login import login_user
     from sqlalchemy import select
 
@@ -144,7 +145,7 @@ def user_request(app, username: str = BENCH_USER):
     from core.models import User
     from core.site import refresh
 
-    with app.test_request_context("/search"):
+    with app.test_request_context(path):
         refresh(force=True)
         user = db.session.scalar(select(User).where(User.username == username))
         login_user(user)

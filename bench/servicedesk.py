@@ -8,7 +8,9 @@ then measures, logged in as the benchmark user, each figure against the very SQL
 it issued replayed on a bare DB-API connection:
 
 - ``GET /repairs/`` filtered by estate + state + overdue, its first and its last page,
-  and an estate + state list at page 2000 (deep ``OFFSET``);
+  and an estate + state list at page 2000 (deep ``OFFSET``): the whole page (menu,
+  badges, forms, template) against all the SQL it ran;
+- the same three lists' data work alone (count, ids, rows, as the view does it);
 - ``GET /`` (the dashboard) and each repairs / complaints widget's queries.
 
 Prints one line per figure and writes ``bench/out/servicedesk.json``. See
@@ -200,6 +202,17 @@ def _compare(label: str, times: dict, statements, prof: dict) -> dict:
     return row
 
 
+def against_raw(app, dialect: str, call, statements, cfg) -> tuple[dict, dict]:
+    """``call`` and its ``statements`` replayed raw, sampled interleaved; the statements' profile."""
+    raw = raw_connection(app)
+    try:
+        times = sample_many({"server": call, "raw": replay(raw, statements)}, budget=cfg["budget"],
+                            min_n=cfg["min_n"], max_n=cfg["max_n"], warmup=cfg["warmup"])
+        return times, profile(raw, dialect, statements, cfg["statement_runs"])
+    finally:
+        raw.close()
+
+
 def measure_pages(app, urls, cfg) -> dict:
     from core.extensions import db
 
@@ -211,14 +224,40 @@ def measure_pages(app, urls, cfg) -> dict:
         page = _get(client, url)
         page()  # warm: templates compiled, caches filled
         statements = _record(engine, page)
-        raw = raw_connection(app)
-        try:
-            times = sample_many({"server": page, "raw": replay(raw, statements)}, budget=cfg["budget"],
-                                min_n=cfg["min_n"], max_n=cfg["max_n"], warmup=cfg["warmup"])
-            prof = profile(raw, dialect, statements, cfg["statement_runs"])
-        finally:
-            raw.close()
+        times, prof = against_raw(app, dialect, page, statements, cfg)
         out[key] = {"url": url, **_compare(label, times, statements, prof)}
+    return out
+
+
+def measure_list_data(app, hook_app, urls, cfg) -> dict:
+    """The list's own data work, as the view does it (``repairs.views.records.list_page``:
+    the scoped, filtered count, the page's ids, its rows), called in a request of that URL,
+    against the same statements replayed raw: what the ORM and the list helper add to the
+    SQL, without the page around it (menu, forms, template)."""
+    from flask import request
+
+    from core.extensions import db
+    from core.plugins import reset_request_cache
+    from plugins.repairs.forms import RepairFilter
+    from plugins.repairs.views.records import list_page
+
+    with hook_app.app_context():
+        engine, dialect = db.engine, db.engine.dialect.name
+    out = {}
+    for key, label, url in urls:
+        if not key.startswith("list_"):
+            continue
+        with user_request(hook_app, path=url):
+
+            def call():
+                reset_request_cache()  # as a new request would find it
+                return list_page(RepairFilter(request.args)).page()
+
+            call()
+            statements = _record(engine, call)
+            times, prof = against_raw(app, dialect, call, statements, cfg)
+        out[key.replace("list_", "data_")] = {"url": url, **_compare(
+            label.replace("GET /repairs/", "list data (count, ids, rows):"), times, statements, prof)}
     return out
 
 
@@ -240,13 +279,7 @@ def measure_widgets(app, hook_app, cfg) -> dict:
 
             call()
             statements = _record(engine, call)
-            raw = raw_connection(app)
-            try:
-                times = sample_many({"server": call, "raw": replay(raw, statements)}, budget=cfg["budget"],
-                                    min_n=cfg["min_n"], max_n=cfg["max_n"], warmup=cfg["warmup"])
-                prof = profile(raw, dialect, statements, cfg["statement_runs"])
-            finally:
-                raw.close()
+            times, prof = against_raw(app, dialect, call, statements, cfg)
             out[key] = _compare(label, times, statements, prof)
             out[key]["estates"] = len(estates)
     return out
@@ -335,12 +368,20 @@ def main(argv=None) -> int:
 
         app = create_app(app_config(args.db, instance, None))
         hook_app = create_app(app_config(args.db, instance, None))
+        from core.app import freeze_startup_objects
+
+        freeze_startup_objects()  # as the serving process does (wsgi.py)
         results["sizes"] = data_sizes(app)
         print("data: " + ", ".join(f"{k} {v:,}" for k, v in results["sizes"].items()), flush=True)
 
-        res = run_section("list", lambda: measure_pages(app, list_urls(app), cfg), errors, logged)
+        urls = list_urls(app)
+        res = run_section("list", lambda: measure_pages(app, urls, cfg), errors, logged)
         if res:
             results["pages"] = res
+            figures_for("i", res, figures)
+        res = run_section("list data", lambda: measure_list_data(app, hook_app, urls, cfg), errors, logged)
+        if res:
+            results["list_data"] = res
             figures_for("i", res, figures)
         res = run_section("widgets", lambda: measure_widgets(app, hook_app, cfg), errors, logged)
         if res:

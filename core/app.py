@@ -89,6 +89,20 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def freeze_startup_objects() -> None:
+    """Call once the serving process has built its app (``wsgi.py`` does).
+
+    What start-up built (modules, the app, mappers, compiled templates, catalogs) lives
+    as long as the process; ``gc.freeze`` moves it out of the cycle collector's
+    generations, so the collections a request triggers walk that request's objects only
+    instead of the whole heap (about 1 ms less per page, measured in ``bench/``).
+    Reference counting still frees everything as usual."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def _request_translations():
     """``core.i18n.get_translations``, kept in ``g`` for as long as the locale object
     Flask-Babel caches for the context stays the same (a page asks for it once per

@@ -119,6 +119,11 @@ def _columns():
     ]
 
 
+def list_page(filters: RepairFilter) -> ListPage:
+    """The repair list for these filters: what the page shows and the export writes."""
+    return ListPage(filtered_repairs(filters), _columns(), "-reported", _("Repairs"), "repairs", rows=list_rows)
+
+
 @bp.route("/")
 @require("repairs.view")
 def index():
@@ -126,7 +131,7 @@ def index():
     filters.estate.choices = [("", _("All my estates"))] + estate_choices()
     techs = dict(technician_choices(current_estate_ids()))
     filters.technician.choices = [("", _("Anyone"))] + sorted(techs.items(), key=lambda t: t[1])
-    page = ListPage(filtered_repairs(filters), _columns(), "-reported", _("Repairs"), "repairs", rows=list_rows)
+    page = list_page(filters)
     if fmt := page.wants_export():
         return page.export(fmt)
     return render_template("repairs/index.html", page=page, result=page.page(), filters=filters)
