@@ -325,12 +325,27 @@ def refunds():
     return render_template("fees/desk/refunds.html", page=page, result=page.page(), filters=filters)
 
 
-def render_refund(refund, status=200, decision_form=None, pay_form=None):
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(
+def _refund_people(refund) -> dict:
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(
         [i for i in (refund.requested_by_id, refund.decided_by_id, refund.paid_by_id) if i])))}
-    return render_template("fees/desk/refund.html", refund=refund, users=users, labels=desk,
+
+
+def render_refund(refund, status=200, decision_form=None, pay_form=None):
+    return render_template("fees/desk/refund.html", refund=refund, users=_refund_people(refund), labels=desk,
                            decision_form=decision_form or RefundDecisionForm(formdata=None),
                            pay_form=pay_form or RefundPayForm(formdata=None)), status
+
+
+@bp.route("/refunds/<int:refund_id>/print")
+@require("fees.view")
+def refund_print(refund_id):
+    """The refund voucher (退款凭证) on A4: what is paid back, to whom, why, who asked,
+    approved and paid it out, the amount in capital numerals, and the payee's signature.
+    Until it is paid out it says so across the page (an approval slip, not a voucher)."""
+    refund = get_scoped_or_404(Refund, refund_id)
+    return render_template("fees/desk/refund_print.html", refund=refund, users=_refund_people(refund),
+                           labels=desk, estate=db.session.get(Estate, refund.estate_id),
+                           words=desk.rmb_upper(refund.amount) if locale_code().startswith("zh") else "")
 
 
 @bp.route("/refunds/<int:refund_id>")

@@ -121,3 +121,31 @@ def test_refund_pages_are_scoped(db, client, shop):
     login(client, shop.cashier_e2)
     assert client.get(f"/fees/refunds/{r.id}").status_code == 404
     assert r.number not in client.get("/fees/refunds").get_data(as_text=True)
+
+
+def test_refund_voucher_prints_the_state_until_paid_then_the_payout_in_chinese(db, client, shop):
+    from sqlalchemy import update
+
+    from core.models import User
+
+    dep = held_deposit(db, shop, amount="3000")
+    r = desk.request_refund(shop.cashier, shop.unit, kind="deposit", deposit_id=dep.id, payee="王芳",
+                            reason="装修验收合格")
+    db.session.commit()
+    db.session.execute(update(User).where(User.id == shop.manager.id).values(locale="zh_CN"))
+    db.session.commit()
+    login(client, shop.manager)
+    assert f"/fees/refunds/{r.id}/print" in client.get(f"/fees/refunds/{r.id}").get_data(as_text=True)
+    html = client.get(f"/fees/refunds/{r.id}/print").get_data(as_text=True)
+    assert r.number in html and "王芳" in html and "装修验收合格" in html and "ZX-2026-007" in html
+    assert "叁仟元整" in html and 'data-state="requested"' in html  # not a voucher yet: marked across
+    desk.decide_refund(shop.manager, r, True, "同意退还")
+    db.session.commit()
+    html = client.get(f"/fees/refunds/{r.id}/print").get_data(as_text=True)
+    assert 'data-state="approved"' in html and "同意退还" in html
+    desk.pay_refund(shop.cashier, r, "cash")
+    db.session.commit()
+    html = client.get(f"/fees/refunds/{r.id}/print").get_data(as_text=True)
+    assert "refund-state-mark" not in html and shop.cashier.full_name in html
+    login(client, shop.cashier_e2)
+    assert client.get(f"/fees/refunds/{r.id}/print").status_code == 404
