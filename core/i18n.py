@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -10,6 +11,8 @@ from babel.numbers import format_currency, format_decimal
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
+
+log = logging.getLogger(__name__)
 
 LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
 
@@ -43,16 +46,41 @@ def get_translations():
     code = locale_code()
     cache = current_app.extensions.setdefault("propdesk_translations", {})
     if code not in cache:
-        merged = support.Translations()
         dirs = current_app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
-        # Plugins first, the core last: a plugin cannot change the core's own terms.
-        for dirname in dirs[1:] + dirs[:1]:
-            catalog = support.Translations.load(dirname, [code], "messages")
-            if isinstance(catalog, support.Translations):
-                merged.merge(catalog)
-                merged.plural = catalog.plural
+        merged, clashes = merge_catalogs(dirs[1:] + dirs[:1], code)
+        for msgid, first, later in clashes[:20]:
+            log.warning("translation clash (%s): %r is %r in %s but %r in %s; the latter wins. "
+                        "Give one of them a context (pgettext).", code, msgid, first[1], first[0],
+                        later[1], later[0])
         cache[code] = merged
     return cache[code]
+
+
+def merge_catalogs(dirs: list[str], code: str):
+    """One catalog of ``dirs``' catalogs for ``code`` (later ones win: plugins first, the
+    core last, so a plugin cannot change the core's own terms), and the *clashes*: the
+    same msgid (and context) translated differently in two of them, as
+    ``(msgid, (first dir, text), (later dir, text))`` — one of them is then shown wrongly
+    wherever the other plugin's word appears, so they are logged."""
+    from babel import support
+
+    merged = support.Translations()
+    origin: dict = {}
+    clashes = []
+    for dirname in dirs:
+        catalog = support.Translations.load(dirname, [code], "messages")
+        if not isinstance(catalog, support.Translations):
+            continue
+        for key, text in catalog._catalog.items():
+            if not key:  # the catalog's header
+                continue
+            if key in merged._catalog and merged._catalog[key] != text:
+                msgid = key[0] if isinstance(key, tuple) else key
+                clashes.append((msgid.replace("\x04", " | "), (origin[key], merged._catalog[key]), (dirname, text)))
+            origin[key] = dirname
+        merged.merge(catalog)
+        merged.plural = catalog.plural
+    return merged, clashes
 
 
 def select_locale() -> str:

@@ -48,7 +48,8 @@ def extract_all() -> None:
     for tdir, src in catalogs():
         tdir.mkdir(parents=True, exist_ok=True)
         pot = tdir / "messages.pot"
-        subprocess.run([pybabel, "extract", "-F", str(BABEL_CFG), "-k", "_l", "--no-location",
+        subprocess.run([pybabel, "extract", "-F", str(BABEL_CFG), "-k", "_l", "-k", "lazy_pgettext:1c,2",
+                        "--no-location",
                         "--sort-output", "-o", str(pot), *map(str, src)], check=True)
         if tdir.parent != ROOT:
             _add_manifest_texts(pot, tdir.parent)
@@ -91,6 +92,29 @@ def untranslated() -> dict[str, list[str]]:
     return missing
 
 
+def clashes(extra: list[Path] = ()) -> list[tuple]:
+    """msgids (with their context) that two catalogs — the built-in ones, plus the ``extra``
+    translation folders (installed third-party plugins) — translate differently: the merged
+    catalog would show one of them on the other's pages."""
+    seen: dict[tuple, tuple[str, object]] = {}
+    out = []
+    for tdir in [t for t, _src in catalogs()] + list(extra):
+        for loc in LOCALES:
+            po = tdir / loc / "LC_MESSAGES" / "messages.po"
+            if not po.exists():
+                continue
+            with po.open("rb") as f:
+                catalog = read_po(f)
+            for m in catalog:
+                if not m.id or not m.string:
+                    continue
+                key = (loc, m.context, m.id if isinstance(m.id, str) else m.id[0])
+                if key in seen and seen[key][1] != m.string:
+                    out.append((key, seen[key], (str(po), m.string)))
+                seen.setdefault(key, (str(po), m.string))
+    return out
+
+
 if __name__ == "__main__":
     verb = sys.argv[1] if len(sys.argv) > 1 else "compile"
     if verb == "extract":
@@ -103,4 +127,8 @@ if __name__ == "__main__":
             print(path, len(ids))
             for i in ids:
                 print("   ", i)
-        sys.exit(1 if gaps else 0)
+        clashing = clashes()
+        for (loc, context, msgid), first, later in clashing:
+            print(f"clash ({loc}) {msgid!r}{f' [{context}]' if context else ''}: "
+                  f"{first[1]!r} in {first[0]}, {later[1]!r} in {later[0]}")
+        sys.exit(1 if gaps or clashing else 0)

@@ -1,6 +1,7 @@
 """Translated names of the codes stored on complaints and suggestions."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 CHANNEL_LABELS = {
     "phone": _l("Phone"), "written": _l("In writing"), "visit": _l("In person"),
@@ -9,7 +10,7 @@ CHANNEL_LABELS = {
 CATEGORY_LABELS = {
     "service_attitude": _l("Service attitude"), "repairs": _l("Repairs"), "cleaning": _l("Cleaning"),
     "security": _l("Security"), "greening": _l("Greening"), "fees": _l("Fees and charges"), "noise": _l("Noise"),
-    "parking": _l("Parking"), "facilities": _l("Facilities"), "other": _l("Other"),
+    "parking": lazy_pgettext("complaint category", "Parking"), "facilities": _l("Facilities"), "other": _l("Other"),
 }
 SEVERITY_LABELS = {"minor": _l("Minor"), "normal": _l("Normal"), "serious": _l("Serious")}
 STATE_LABELS = {

@@ -126,3 +126,9 @@ def test_a_chinese_speaking_clerk_sees_the_plugin_s_pages_in_chinese(client, log
     page = client.get("/parking/").get_data(as_text=True)
     assert "车位管理" in page  # the menu entry
     assert "产权" in page  # 'Owned'
+    # The built-in complaints plugin says "Parking" too, as a complaint category (停车): it
+    # gives that word a context, so neither catalog changes the other's pages.
+    form = client.get("/complaints/new")
+    assert form.status_code == 200
+    html = form.get_data(as_text=True)
+    assert '<option value="parking">停车</option>' in html and "车位管理" in html  # the option; the menu
