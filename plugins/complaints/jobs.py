@@ -31,7 +31,7 @@ def _link(complaint: Complaint) -> str:
 
 def notify_overdue() -> str:
     """Tell the estate's supervisors once when a complaint passes its forward or reply deadline."""
-    from core.notify import notify
+    from core.notify import notify_each
 
     now = utcnow()
     late_forward = db.session.scalars(select(Complaint).where(
@@ -45,13 +45,18 @@ def notify_overdue() -> str:
     for complaint, stage in [(c, "forward") for c in late_forward] + [(c, "reply") for c in late_reply]:
         people = cache.setdefault(complaint.estate_id, supervisors_of(complaint.estate_id))
         if stage == "forward":
-            title = _("Complaint %(n)s was not forwarded in time", n=complaint.number)
             complaint.forward_overdue_notified_at = now
         else:
-            title = _("Complaint %(n)s is past its reply deadline", n=complaint.number)
             complaint.reply_overdue_notified_at = now
-        body = f"{complaint.contact_name}: {complaint.content[:120]}"
-        sent += notify(people, title, body, _link(complaint), complaint.estate_id)
+
+        def message(complaint=complaint, stage=stage):
+            if stage == "forward":
+                title = _("Complaint %(n)s was not forwarded in time", n=complaint.number)
+            else:
+                title = _("Complaint %(n)s is past its reply deadline", n=complaint.number)
+            return title, f"{complaint.contact_name}: {complaint.content[:120]}"
+
+        sent += notify_each(people, message, _link(complaint), complaint.estate_id)
     return f"{len(late_forward) + len(late_reply)} overdue complaints, {sent} notifications"
 
 

@@ -31,7 +31,7 @@ from core.errors import DomainError
 from core.extensions import db
 from core.hooks import _like
 from core.models import Estate, Occupancy, Resident, Unit, utcnow
-from core.notify import notify
+from core.notify import notify_each
 from core.numbering import next_number
 from core.security import users_with_permission
 from core.ui import SearchHit
@@ -224,9 +224,9 @@ def flag_large(payment: Payment, limit: Decimal | None = None) -> None:
     if payment.amount < (large_amount(payment.estate_id) if limit is None else limit):
         return
     users = users_with_permission(payment.estate_id, "fees.reports")
-    notify(users, _("Large amount received: %(amount)s on receipt %(number)s (unit %(unit)s).",
-                    amount=payment.amount, number=payment.number, unit=payment.unit.number),
-           link=url_for("fees.receipt", payment_id=payment.id), estate_id=payment.estate_id)
+    notify_each(users, lambda: _("Large amount received: %(amount)s on receipt %(number)s (unit %(unit)s).",
+                                 amount=payment.amount, number=payment.number, unit=payment.unit.number),
+                link=url_for("fees.receipt", payment_id=payment.id), estate_id=payment.estate_id)
 
 
 def void(user, payment: Payment, reason: str) -> Payment:

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
-from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from core.extensions import db
 from core.jobs import Job
 from core.models import Estate, Notification, utcnow
-from core.notify import notify
+from core.notify import notify_each
 from core.security import users_with_permission
 from plugins.fees.arrears import due_for_reminder
 from plugins.fees.ledger import business_date_of
@@ -46,16 +45,18 @@ def notify_arrears(now=None) -> str:
         if not count:
             continue
         units_total += count
-        for user in users_with_permission(estate.id, "fees.arrears"):
-            with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-                title = ngettext("%(num)d unit in %(estate)s is due for an arrears reminder",
-                                 "%(num)d units in %(estate)s are due for an arrears reminder", count,
-                                 estate=estate.name)
-                body = _("Their oldest unpaid bill is overdue by at least %(months)s months and they have not "
-                         "been reminded for %(days)s days. Print the reminder notices from the arrears list.",
-                         months=setting("reminder_min_months", estate.id),
-                         days=setting("reminder_interval_days", estate.id))
-            sent += notify([user], title, body, link=link, estate_id=estate.id)
+
+        def message(estate=estate, count=count):
+            return (ngettext("%(num)d unit in %(estate)s is due for an arrears reminder",
+                             "%(num)d units in %(estate)s are due for an arrears reminder", count,
+                             estate=estate.name),
+                    _("Their oldest unpaid bill is overdue by at least %(months)s months and they have not "
+                      "been reminded for %(days)s days. Print the reminder notices from the arrears list.",
+                      months=setting("reminder_min_months", estate.id),
+                      days=setting("reminder_interval_days", estate.id)))
+
+        sent += notify_each(users_with_permission(estate.id, "fees.arrears"), message, link=link,
+                            estate_id=estate.id)
     return f"{units_total} units due for a reminder, {sent} notifications"
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.extensions import db
 from core.i18n import to_local
 from core.models import User, utcnow
-from core.notify import notify
+from core.notify import notify_each
 from core.security import users_with_permission
 from plugins.repairs.labels import CATEGORY_LABELS
 from plugins.repairs.models import Repair
@@ -24,12 +22,11 @@ def supervisors_of(estate_id: int) -> list[User]:
     return users_with_permission(estate_id, "repairs.dispatch")
 
 
-def _message(repair: Repair, user: User) -> tuple[str, str]:
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        title = _("Repair %(n)s is overdue", n=repair.number)
-        body = _("%(place)s · %(what)s · reported by %(who)s. It was due %(due)s.",
-                 place=repair.place, what=str(CATEGORY_LABELS.get(repair.category, repair.category)),
-                 who=repair.contact_name, due=to_local(repair.due_at, repair.estate.timezone).strftime("%Y-%m-%d %H:%M"))
+def _message(repair: Repair) -> tuple[str, str]:
+    title = _("Repair %(n)s is overdue", n=repair.number)
+    body = _("%(place)s · %(what)s · reported by %(who)s. It was due %(due)s.",
+             place=repair.place, what=str(CATEGORY_LABELS.get(repair.category, repair.category)),
+             who=repair.contact_name, due=to_local(repair.due_at, repair.estate.timezone).strftime("%Y-%m-%d %H:%M"))
     return title, body
 
 
@@ -44,8 +41,7 @@ def notify_overdue() -> str:
     for repair in repairs:
         if repair.estate_id not in supervisors:
             supervisors[repair.estate_id] = supervisors_of(repair.estate_id)
-        for user in supervisors[repair.estate_id]:
-            title, body = _message(repair, user)
-            sent += notify([user], title, body, link=f"/repairs/{repair.id}", estate_id=repair.estate_id)
+        sent += notify_each(supervisors[repair.estate_id], lambda repair=repair: _message(repair),
+                            link=f"/repairs/{repair.id}", estate_id=repair.estate_id)
         repair.overdue_notified_at = now
     return f"{len(repairs)} overdue repairs, {sent} notifications"

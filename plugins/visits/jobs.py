@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.extensions import db
 from core.i18n import to_local
 from core.models import User, utcnow
-from core.notify import notify
+from core.notify import notify_each
 from core.security import users_with_permission
 from plugins.visits.models import ReturnVisit
 from plugins.visits.services import overdue_filter
@@ -31,12 +30,13 @@ def notify_overdue(now=None) -> str:
         recipients = {u.id: u for u in supervisors[visit.estate_id]}
         if visit.assigned_to is not None and visit.assigned_to.active:
             recipients[visit.assigned_to.id] = visit.assigned_to
-        for user in recipients.values():
-            with force_locale(user.locale or "en"):
-                title = _("Return visit %(n)s is overdue", n=visit.number)
-                body = _("%(contact)s %(unit)s was due to be visited by %(due)s.", contact=visit.contact_name,
-                         unit=visit.unit.number if visit.unit else "",
-                         due=to_local(visit.due_at, visit.estate.timezone).strftime("%Y-%m-%d %H:%M"))
-            notify([user], title, body, f"/visits/{visit.id}", visit.estate_id)
+
+        def message(visit=visit):
+            return (_("Return visit %(n)s is overdue", n=visit.number),
+                    _("%(contact)s %(unit)s was due to be visited by %(due)s.", contact=visit.contact_name,
+                      unit=visit.unit.number if visit.unit else "",
+                      due=to_local(visit.due_at, visit.estate.timezone).strftime("%Y-%m-%d %H:%M")))
+
+        notify_each(recipients.values(), message, f"/visits/{visit.id}", visit.estate_id)
         visit.overdue_notified_at = now
     return f"{len(visits)} overdue return visits notified"

@@ -212,6 +212,7 @@ def test_the_overdue_job_tells_the_estate_supervisors_once(app, db, estates, dep
     from plugins.complaints import services
 
     sup = make_user("supervisor", [estates[0]])
+    sup_zh = make_user("supervisor", [estates[0]], locale="zh_CN")  # each reads it in their language
     clerk = make_user("clerk", [estates[0]])
     other_sup = make_user("supervisor", [estates[1]])
     late_forward = record(clerk, estates[0], received_at=hours_ago(3))  # normal: forward within 2 h
@@ -219,10 +220,12 @@ def test_the_overdue_job_tells_the_estate_supervisors_once(app, db, estates, dep
     services.forward(sup, late_reply, depts[0].id, at=hours_ago(29))
     record(clerk, estates[0], received_at=hours_ago(0.5))  # in time
     db.session.commit()
-    assert dict(run_due())["complaints.overdue"] == "2 overdue complaints, 2 notifications"
+    assert dict(run_due())["complaints.overdue"] == "2 overdue complaints, 4 notifications"
     titles = set(db.session.scalars(select(Notification.title).where(Notification.user_id == sup.id)))
     assert titles == {f"Complaint {late_reply.number} is past its reply deadline",
                       f"Complaint {late_forward.number} was not forwarded in time"}
+    titles = set(db.session.scalars(select(Notification.title).where(Notification.user_id == sup_zh.id)))
+    assert titles == {f"投诉 {late_reply.number} 已超过回复时限", f"投诉 {late_forward.number} 未在规定时间内转交"}
     assert db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id.in_([clerk.id, other_sup.id]))) == 0
     assert dict(run_due(force=True))["complaints.overdue"] == "0 overdue complaints, 0 notifications"

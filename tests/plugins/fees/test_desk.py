@@ -160,13 +160,19 @@ def test_invoice_number_is_unique_in_the_estate(db, client, shop):
 
 def test_large_amounts_are_reported_the_same_day(db, client, shop):
     big = make_bill(db, shop.unit, shop.fee, 1, "6000.00")
-    login(client, shop.cashier)
+    db.session.execute(update(User).where(User.id == shop.manager.id).values(locale="zh_CN"))
+    db.session.commit()
+    login(client, shop.cashier)  # English-speaking: the manager still reads it in Chinese
     client.post(f"/fees/desk/units/{shop.unit.id}/pay", data=pay_form([big], "6000.00"))
     p = db.session.scalar(select(Payment))
     notes = list(db.session.scalars(select(Notification)))
     readers = {n.user_id for n in notes}
     assert shop.manager.id in readers and shop.cashier_e2.id not in readers
     assert all(p.number in n.title for n in notes)
+    by_user = {n.user_id: n.title for n in notes}
+    assert by_user[shop.manager.id].startswith("收到大额款项：")
+    assert all(t.startswith("Large amount received") for u, t in by_user.items() if u != shop.manager.id)
+    assert len(by_user) >= 2  # someone else (English) was told too
     assert "receipt-large" in client.get(f"/fees/receipts/{p.id}").get_data(as_text=True)
 
 
