@@ -10,8 +10,14 @@ Rules implemented here:
   3, 6 and 12+ months;
 * a unit's bucket is the age of its **oldest** overdue bill; the amounts per bucket age each
   bill on its own (the aged-debt columns of the list);
-* the amounts are what is still owed now; the as-of date decides which bills count as
-  overdue and how old they are (a list "as at the end of last month");
+* by default the amounts are what is still owed **now**; the as-of date decides which bills
+  count as overdue and how old they are (whom to chase, and how hard);
+* with ``history`` the list is **as the books stood at the end of the as-of day** (in each
+  estate's time zone), for month-end reports: a bill counts when it existed then and was
+  not void, and what it owed is its amount less the receipts of business days up to then
+  that were not voided by then and the credit applied to it by then — a list "as at the
+  end of last month" printed today does not change with this month's payments. For a day
+  that is not over yet both are the same (what is owed now);
 * a printed reminder notice (催缴通知单) records one :class:`Reminder` per unit, the units
   printed together sharing a batch number (``CJ``); calls, visits, SMS and WeChat messages are
   logged per unit with the owner's response.
@@ -29,14 +35,15 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, select, type_coerce
+from sqlalchemy import and_, case, func, literal, or_, select, type_coerce
 
+from core.daystats import local_midnight
 from core.errors import DomainError
 from core.extensions import db
 from core.models import Building, Estate, Occupancy, Resident, Unit, utcnow
 from core.numbering import next_number
 from plugins.fees.ledger import money
-from plugins.fees.models import Bill, Reminder
+from plugins.fees.models import Bill, CreditEntry, Payment, PaymentLine, Reminder
 
 ZERO = Decimal("0.00")
 MONEY = Bill.__table__.c.amount.type
@@ -106,42 +113,89 @@ def _owed():
     return type_coerce(Bill.amount - Bill.paid, MONEY)
 
 
-def _bucket_sums(as_of: date) -> list:
+def _bucket_sums(bills, as_of: date) -> list:
     """One ``SUM(CASE …)`` per bucket: the overdue amount whose bill is that old."""
     cols = []
     bounds = list(BUCKETS) + [None]
     for low, high in zip(bounds[:-1], bounds[1:], strict=True):
-        cond = Bill.due_date <= cutoff(as_of, low)
+        cond = bills.c.due_date <= cutoff(as_of, low)
         if high is not None:
-            cond = and_(cond, Bill.due_date > cutoff(as_of, high))
-        cols.append(type_coerce(func.coalesce(func.sum(case((cond, _owed()), else_=literal(ZERO, MONEY))),
+            cond = and_(cond, bills.c.due_date > cutoff(as_of, high))
+        cols.append(type_coerce(func.coalesce(func.sum(case((cond, bills.c.owed), else_=literal(ZERO, MONEY))),
                                               literal(ZERO, MONEY)), MONEY).label(f"b{low}"))
     return cols
 
 
 def overdue_where(estate_ids: list[int], as_of: date):
-    """The overdue bills of the estates on ``as_of`` (uses the (estate, state, due) index)."""
+    """The overdue bills of the estates on ``as_of`` as they are now (uses the (estate, state,
+    due) index)."""
     return and_(Bill.estate_id.in_(estate_ids), Bill.state.in_(OPEN), Bill.voided_at.is_(None),
                 Bill.due_date < as_of)
 
 
-def units_stmt(estate_ids: list[int], as_of: date, building_id: int | None = None, min_age: int = 0):
+def day_ends(estate_ids: list[int], as_of: date) -> dict[int, datetime]:
+    """The end of ``as_of`` in each estate's time zone (the next local midnight), in UTC."""
+    zones = dict(db.session.execute(select(Estate.id, Estate.timezone).where(Estate.id.in_(estate_ids))).all())
+    return {e: local_midnight(as_of + timedelta(days=1), zones.get(e) or "Asia/Shanghai") for e in estate_ids}
+
+
+def overdue_bills_as_of(estate_ids: list[int], as_of: date, history: bool = False, now: datetime | None = None):
+    """The bills overdue on ``as_of`` with what each owes now, or (``history``) owed at the end
+    of that day: a subquery of ``id, unit_id, estate_id, due_date, owed`` (``owed`` > 0). See
+    the module's rules."""
+    ends = day_ends(estate_ids, as_of) if history and estate_ids else {}
+    if not ends or min(ends.values()) > (now or utcnow()):  # now, or a day not over: what is owed now
+        return (select(Bill.id, Bill.unit_id, Bill.estate_id, Bill.due_date, _owed().label("owed"))
+                .where(overdue_where(estate_ids, as_of)).subquery("overdue"))
+    end = case(ends, value=Bill.estate_id)
+    lines = (select(func.coalesce(func.sum(PaymentLine.amount), literal(ZERO, MONEY)))
+             .join(Payment, Payment.id == PaymentLine.payment_id)
+             .where(PaymentLine.bill_id == Bill.id, PaymentLine.kind == "bill", Payment.business_date <= as_of,
+                    or_(Payment.voided_at.is_(None), Payment.voided_at >= end))
+             .correlate(Bill).scalar_subquery())
+    # Credit applied to the bill is booked as negative "applied" entries, given back as "unapplied".
+    credit = (select(func.coalesce(func.sum(CreditEntry.amount), literal(ZERO, MONEY)))
+              .where(CreditEntry.bill_id == Bill.id, CreditEntry.kind.in_(("applied", "unapplied")),
+                     CreditEntry.created_at < end)
+              .correlate(Bill).scalar_subquery())
+    # A bill that is settled now and had no receipt, credit or void after the day was settled
+    # then too: only the others can have owed something (keeps the scan to a few bills).
+    earliest = min(ends.values())
+    touched_later = or_(
+        Bill.state.in_(OPEN), Bill.voided_at.is_not(None),
+        Bill.id.in_(select(PaymentLine.bill_id).join(Payment, Payment.id == PaymentLine.payment_id).where(
+            Payment.estate_id.in_(estate_ids), PaymentLine.bill_id.is_not(None),
+            or_(Payment.business_date > as_of, Payment.voided_at.is_not(None)))),
+        Bill.id.in_(select(CreditEntry.bill_id).where(
+            CreditEntry.estate_id.in_(estate_ids), CreditEntry.bill_id.is_not(None),
+            CreditEntry.created_at >= earliest)))
+    owed = type_coerce(Bill.amount + credit - lines, MONEY)
+    then = (select(Bill.id, Bill.unit_id, Bill.estate_id, Bill.due_date, owed.label("owed"))
+            .where(Bill.estate_id.in_(estate_ids), Bill.due_date < as_of, Bill.created_at < end,
+                   or_(Bill.voided_at.is_(None), Bill.voided_at >= end), touched_later)
+            .subquery("then"))
+    return select(then).where(then.c.owed > 0).subquery("overdue")
+
+
+def units_stmt(estate_ids: list[int], as_of: date, building_id: int | None = None, min_age: int = 0,
+               history: bool = False):
     """One row per unit in arrears: its oldest due date, bill count, total and aged amounts.
 
-    ``min_age`` keeps the units whose oldest overdue bill is at least that many months old.
+    ``min_age`` keeps the units whose oldest overdue bill is at least that many months old;
+    ``history``: the amounts as they stood at the end of ``as_of``.
     """
-    stmt = (select(Bill.unit_id.label("unit_id"), Unit.estate_id.label("estate_id"),
+    bills = overdue_bills_as_of(estate_ids, as_of, history)
+    stmt = (select(bills.c.unit_id.label("unit_id"), Unit.estate_id.label("estate_id"),
                    Unit.building_id.label("building_id"), Unit.number.label("number"),
                    Unit.sort_key.label("sort_key"),
-                   func.min(Bill.due_date).label("oldest"), func.count(Bill.id).label("bills"),
-                   type_coerce(func.sum(_owed()), MONEY).label("total"), *_bucket_sums(as_of))
-            .join(Unit, Unit.id == Bill.unit_id)
-            .where(overdue_where(estate_ids, as_of))
-            .group_by(Bill.unit_id, Unit.estate_id, Unit.building_id, Unit.number, Unit.sort_key))
+                   func.min(bills.c.due_date).label("oldest"), func.count(bills.c.id).label("bills"),
+                   type_coerce(func.sum(bills.c.owed), MONEY).label("total"), *_bucket_sums(bills, as_of))
+            .join(Unit, Unit.id == bills.c.unit_id)
+            .group_by(bills.c.unit_id, Unit.estate_id, Unit.building_id, Unit.number, Unit.sort_key))
     if building_id:
         stmt = stmt.where(Unit.building_id == building_id)
     if min_age:
-        stmt = stmt.having(func.min(Bill.due_date) <= cutoff(as_of, min_age))
+        stmt = stmt.having(func.min(bills.c.due_date) <= cutoff(as_of, min_age))
     return stmt
 
 
@@ -171,9 +225,9 @@ def _row(r, as_of: date) -> ArrearsRow:
 
 
 def arrears_rows(estate_ids: list[int], as_of: date, building_id: int | None = None, min_age: int = 0,
-                 limit: int | None = None, offset: int = 0) -> list[ArrearsRow]:
+                 limit: int | None = None, offset: int = 0, history: bool = False) -> list[ArrearsRow]:
     """The units in arrears in unit-number order, with owner, building and last reminder."""
-    sub = units_stmt(estate_ids, as_of, building_id, min_age).subquery()
+    sub = units_stmt(estate_ids, as_of, building_id, min_age, history).subquery()
     stmt = select(sub).order_by(sub.c.estate_id, sub.c.sort_key, sub.c.unit_id).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -196,8 +250,9 @@ def _decorate(rows: list[ArrearsRow]) -> None:
         r.last_reminder = last.get(r.unit_id)
 
 
-def count_units(estate_ids: list[int], as_of: date, building_id: int | None = None, min_age: int = 0) -> int:
-    sub = units_stmt(estate_ids, as_of, building_id, min_age).subquery()
+def count_units(estate_ids: list[int], as_of: date, building_id: int | None = None, min_age: int = 0,
+                history: bool = False) -> int:
+    sub = units_stmt(estate_ids, as_of, building_id, min_age, history).subquery()
     return db.session.scalar(select(func.count()).select_from(sub)) or 0
 
 
@@ -212,9 +267,10 @@ class Summary:
     units_by_bucket: dict[int, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
 
 
-def summary(estate_ids: list[int], as_of: date, building_id: int | None = None, min_age: int = 0) -> Summary:
+def summary(estate_ids: list[int], as_of: date, building_id: int | None = None, min_age: int = 0,
+            history: bool = False) -> Summary:
     """Per building (and in all): units in arrears, amounts per bucket and the total, summed in SQL."""
-    sub = units_stmt(estate_ids, as_of, building_id, min_age).subquery()
+    sub = units_stmt(estate_ids, as_of, building_id, min_age, history).subquery()
     sums = [type_coerce(func.sum(sub.c[f"b{b}"]), MONEY).label(f"b{b}") for b in BUCKETS]
     rows = db.session.execute(
         select(sub.c.building_id, Building.name, Building.code, Estate.code.label("estate_code"),
@@ -241,10 +297,10 @@ def summary(estate_ids: list[int], as_of: date, building_id: int | None = None, 
 def bucket_totals(estate_ids: list[int], as_of: date) -> Summary:
     """The dashboard's figures in one pass over the overdue bills (no grouping per unit): units
     in arrears, the total and the amount per bucket (each bill aged on its own)."""
-    row = db.session.execute(select(func.count(func.distinct(Bill.unit_id)).label("units"),
-                                    type_coerce(func.coalesce(func.sum(_owed()), literal(ZERO, MONEY)),
-                                                MONEY).label("total"), *_bucket_sums(as_of))
-                             .where(overdue_where(estate_ids, as_of))).one()
+    bills = overdue_bills_as_of(estate_ids, as_of)
+    row = db.session.execute(select(func.count(func.distinct(bills.c.unit_id)).label("units"),
+                                    type_coerce(func.coalesce(func.sum(bills.c.owed), literal(ZERO, MONEY)),
+                                                MONEY).label("total"), *_bucket_sums(bills, as_of))).one()
     return Summary(units=row.units or 0, total=money(row.total or 0),
                    by_bucket={b: money(getattr(row, f"b{b}") or 0) for b in BUCKETS})
 

@@ -45,6 +45,9 @@ class ArrearsFilter(FilterForm):
     building = SelectField(_l("Building"), validate_choice=False)
     as_of = DateField(_l("As of"), validators=[Optional()])
     age = SelectField(_l("Oldest bill overdue by"), validate_choice=False)
+    amounts = SelectField(_l("Amounts"), choices=[("now", _l("Owed now")),
+                                                  ("then", _l("As the books stood that day"))],
+                          validate_choice=False)
 
 
 class NoticeForm(Form):
@@ -94,7 +97,10 @@ def _filters():
         age = 0
     as_of = filters.as_of.data if filters.as_of.data and not filters.as_of.errors else today_local()
     filters.as_of.data = as_of
-    return filters, {"estate_ids": estates, "as_of": as_of, "building_id": building, "min_age": age}
+    history = request.args.get("amounts") == "then"
+    filters.amounts.data = "then" if history else "now"
+    return filters, {"estate_ids": estates, "as_of": as_of, "building_id": building, "min_age": age,
+                     "history": history}
 
 
 @bp.route("/arrears", endpoint="arrears")

@@ -270,3 +270,60 @@ def test_a_long_debt_is_summed_per_item_so_the_notice_fits_a_page(client, db, st
                                                       "pay_by": (today_local() + timedelta(days=7)).isoformat()})
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "物业服务费 ×13" in page and "¥1,310.00" in page
+
+
+def test_history_lists_the_books_as_they_stood_at_the_end_of_the_day(db, client, staff):
+    """Month-end arrears printed weeks later: receipts, credit, voids and bills recorded after
+    the day are left out, receipts voided after it still count; 'now' is what is owed today."""
+    from plugins.fees import ledger
+    from plugins.fees.models import Bill
+    from tests.plugins.fees.test_arrears_kit import at, pay
+
+    e1 = staff.e1
+    psf = make_item(db, e1)
+    a, b, c = (unit_of(db, e1, n) for n in ("1-1-101", "1-1-102", "3-2-1201"))
+    month_end = date(2026, 10, 31)
+
+    def bill(unit, amount, due, **kw):
+        made = make_bill(db, unit, psf, due.replace(day=1), amount, due=due, **kw)
+        made.created_at = at(date(2026, 9, 1))
+        return made
+
+    part_paid_later = bill(a, "300.00", date(2026, 9, 15))    # 100 on 5 Oct, the rest on 10 Nov
+    paid_then_voided = bill(b, "120.00", date(2026, 9, 20))   # 50 on 20 Oct, that receipt voided later
+    bill(b, "40.00", date(2026, 10, 12), void=True)            # existed on 31 Oct, void since
+    credit_later = bill(c, "80.00", date(2026, 10, 10))        # settled from credit in November
+    settled_early = bill(c, "60.00", date(2026, 9, 1))         # paid on 10 Oct: never listed
+    make_bill(db, c, psf, date(2026, 10, 1), "70.00", due=date(2026, 10, 11))  # billed today, due in October
+    db.session.commit()
+    pay(db, e1, a, staff.cashier, "100.00", [(part_paid_later, "100.00")], day=date(2026, 10, 5))
+    pay(db, e1, c, staff.cashier, "60.00", [(settled_early, "60.00")], day=date(2026, 10, 10))
+    wrong = pay(db, e1, b, staff.cashier, "50.00", [(paid_then_voided, "50.00")], day=date(2026, 10, 20))
+    db.session.refresh(part_paid_later)
+    pay(db, e1, a, staff.cashier, "200.00", [(part_paid_later, "200.00")], day=date(2026, 11, 10))
+    pay(db, e1, c, staff.cashier, "80.00", [], day=date(2026, 11, 3), prepay=True)
+    with acting_as(staff.manager):
+        assert ledger.apply_credit(c.id, e1.id) == D("80.00")
+        ledger.void_payment(wrong, "收错户了", staff.manager.id)
+        db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Bill, credit_later.id).state == "paid"
+
+    then = {r.number: r.total for r in arrears.arrears_rows([e1.id], month_end, history=True)}
+    assert then == {"1-1-101": D("200.00"), "1-1-102": D("110.00"), "3-2-1201": D("80.00")}
+    assert arrears.summary([e1.id], month_end, history=True).total == D("390.00")
+    assert arrears.count_units([e1.id], month_end, history=True) == 3
+    now = {r.number: r.total for r in arrears.arrears_rows([e1.id], month_end)}
+    assert now == {"1-1-102": D("120.00"), "3-2-1201": D("70.00")}  # the voided receipt; the late bill
+    # a day that is not over yet: the books now
+    today = today_local()
+    assert ({r.number: r.total for r in arrears.arrears_rows([e1.id], today, history=True)}
+            == {r.number: r.total for r in arrears.arrears_rows([e1.id], today)})
+
+    login(client, staff.manager)
+    page = client.get(f"/fees/arrears?estate={e1.id}&as_of=2026-10-31&amounts=then").get_data(as_text=True)
+    assert 'data-history="1"' in page and "390.00" in page and "1-1-101" in page
+    page = client.get(f"/fees/arrears?estate={e1.id}&as_of=2026-10-31").get_data(as_text=True)
+    assert 'data-history="0"' in page and "1-1-101" not in page.split("arrears-summary")[1]
+    printed = client.get(f"/fees/arrears/print?estate={e1.id}&as_of=2026-10-31&amounts=then").get_data(as_text=True)
+    assert "arrears-basis" in printed and "390.00" in printed
