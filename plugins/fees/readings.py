@@ -56,15 +56,40 @@ class GridRow:
         return self.meter.unit.number if self.meter.unit is not None else (self.meter.location or self.meter.code)
 
 
-def grid_meters(estate_id: int, building_id: int | None = None, kind: str | None = None) -> list[Meter]:
-    """Active meters of an estate (or one building's units and common meters), in unit order."""
-    stmt = (select(Meter).outerjoin(Unit, Unit.id == Meter.unit_id)
-            .where(Meter.estate_id == estate_id, Meter.active.is_(True)))
-    if building_id:
-        stmt = stmt.where((Unit.building_id == building_id) | (Meter.building_id == building_id))
+#: Above this many meters the grid is entered building by building (one page a reader can
+#: fill in and save at once; an estate of thousands of meters would be one unusable page).
+GRID_MAX = 400
+#: The ``building`` choice for the estate's own meters (in no unit and no building).
+ESTATE_WIDE = "estate"
+
+
+def _grid_where(estate_id: int, building_id: int | str | None, kind: str | None) -> list:
+    where = [Meter.estate_id == estate_id, Meter.active.is_(True)]
+    if building_id == ESTATE_WIDE:
+        where += [Meter.unit_id.is_(None), Meter.building_id.is_(None)]
+    elif building_id:
+        where.append((Unit.building_id == building_id) | (Meter.building_id == building_id))
     if kind:
-        stmt = stmt.where(Meter.kind == kind)
+        where.append(Meter.kind == kind)
+    return where
+
+
+def grid_meters(estate_id: int, building_id: int | str | None = None, kind: str | None = None) -> list[Meter]:
+    """Active meters of an estate (or one building's units and common meters, or — with
+    :data:`ESTATE_WIDE` — the estate's own meters), in unit order."""
+    stmt = (select(Meter).outerjoin(Unit, Unit.id == Meter.unit_id)
+            .where(*_grid_where(estate_id, building_id, kind)))
     return list(db.session.scalars(stmt.order_by(Meter.unit_id.is_(None), Unit.sort_key, Meter.code)))
+
+
+def meters_per_building(estate_id: int, kind: str | None = None) -> list[tuple[int | str, int]]:
+    """``(building id, active meters)`` of the estate's buildings that have meters, and
+    ``(ESTATE_WIDE, n)`` for the estate's own ones: how a large estate's grid is split."""
+    where = _grid_where(estate_id, None, kind)
+    building = func.coalesce(Unit.building_id, Meter.building_id)
+    rows = db.session.execute(select(building, func.count()).select_from(Meter)
+                              .outerjoin(Unit, Unit.id == Meter.unit_id).where(*where).group_by(building)).all()
+    return [(b if b is not None else ESTATE_WIDE, n) for b, n in rows]
 
 
 def grid_rows(meters: list[Meter], period: date) -> list[GridRow]:

@@ -341,14 +341,23 @@ def _period_arg() -> date:
 def readings_grid():
     estate = _estate()
     period = _period_arg()
-    building_id = request.values.get("building", type=int)
+    raw_building = request.values.get("building") or None
+    building_id = raw_building if raw_building == readings.ESTATE_WIDE else request.values.get("building", type=int)
     buildings = list(db.session.scalars(select(Building).where(Building.estate_id == estate.id)
                                         .order_by(Building.code)))
-    if building_id and building_id not in {b.id for b in buildings}:
+    if raw_building and not building_id or (isinstance(building_id, int)
+                                             and building_id not in {b.id for b in buildings}):
         abort(404)
     kind = request.values.get("kind") or None
-    rows = readings.grid_rows(readings.grid_meters(estate.id, building_id, kind), period)
+    split = None  # a large estate without a building chosen: the meters per building, no grid
+    if building_id is None:
+        counts = readings.meters_per_building(estate.id, kind)
+        if sum(n for _b, n in counts) > readings.GRID_MAX:
+            split = dict(counts)
+    rows = [] if split else readings.grid_rows(readings.grid_meters(estate.id, building_id, kind), period)
     status, error = 200, None
+    if request.method == "POST" and split:
+        abort(400)  # no grid was shown: nothing to save
     if request.method == "POST":
         if not CsrfForm().validate_on_submit():
             abort(400)
@@ -371,7 +380,8 @@ def readings_grid():
             db.session.rollback()
             error, status = exc.message, 422
     return render("readings.html", status, estate=estate, estates=_estates(), period=period, rows=rows,
-                  buildings=buildings, building_id=building_id, kind=kind, error=error, void_form=ReasonForm())
+                  buildings=buildings, building_id=building_id, kind=kind, error=error, void_form=ReasonForm(),
+                  split=split, estate_wide=readings.ESTATE_WIDE, grid_max=readings.GRID_MAX)
 
 
 @bp.route("/readings/<int:reading_id>/void", methods=["POST"])

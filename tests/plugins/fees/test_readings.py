@@ -202,3 +202,31 @@ def test_import_page_previews_then_confirms(db, client, setup, make_user):
     resp = client.post(f"/fees/readings/import?estate={e1.id}", data={"period": "2026-11", "token": token,
                                                                       "confirm": "1"})
     assert resp.status_code == 302 and count(db) == 1
+
+
+def test_a_large_estate_enters_its_readings_building_by_building(db, client, setup, make_user, monkeypatch):
+    e1, e2, meters, _mgr = setup
+    shared = billing.create_item(e1, dict(code="PUBW", name="Common water", kind="shared", meter_kind="water",
+                                          allocation="area"))
+    main = billing.save_meter(e1, dict(code="MAIN-W", kind="water", item_id=shared.id))  # the estate's own
+    db.session.commit()
+    monkeypatch.setattr(readings, "GRID_MAX", 2)  # setup has three unit meters and now this one
+    login(client, make_user("clerk", [e1]))
+    url = f"/fees/readings?estate={e1.id}&period=2026-11"
+    page = client.get(url).text
+    assert "readings-split" in page and 'id="readings-grid"' not in page and "W1-1-101" not in page
+    b1 = meters["1-1-101"].unit.building_id
+    b3 = meters["3-2-1201"].unit.building_id
+    assert f"building={b1}" in page and f"building={b3}" in page and "building=estate" in page
+    assert client.post(url, data={f"value-{meters['1-1-101'].id}": "10", f"start-{meters['1-1-101'].id}": "5"}
+                       ).status_code == 400  # no grid was shown: nothing is saved blindly
+    assert count(db) == 0
+    one = client.get(f"{url}&building={b1}").text
+    assert 'id="readings-grid"' in one and "W1-1-101" in one and "W1-1-102" in one and "W3-2-1201" not in one
+    own = client.get(f"{url}&building=estate").text
+    assert "MAIN-W" in own and "W1-1-101" not in own
+    resp = client.post(f"{url}&building=estate", data={f"value-{main.id}": "120", f"start-{main.id}": "100"})
+    assert resp.status_code == 302 and count(db) == 1
+    assert client.get(f"{url}&kind=electricity").status_code == 200  # few meters of a kind: the grid
+    assert client.get(f"{url}&building=nope").status_code == 404
+    assert client.get(f"/fees/readings?estate={e1.id}&building={b1}&period=2026-11").status_code == 200
