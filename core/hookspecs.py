@@ -127,11 +127,13 @@ def plugin_disabled(code):
 
 
 @hookspec(firstresult=True)
-def deadline_for(case_type, estate, priority, start):
+def deadline_for(case_type, estate, priority, start, category):
     """Return the aware UTC ``datetime`` by which a case must be handled, or ``None``.
 
-    ``case_type`` is a string such as ``"repair"`` or ``"complaint.reply"``; the
-    first plugin that answers wins (a service-level plugin overrides defaults).
+    ``case_type`` is a string such as ``"repair"`` or ``"complaint.reply"``; ``priority``
+    the case's urgency or severity (``"urgent"``, ``"serious"``…); ``category`` what it is
+    about (``"water"``, ``"security"``…) or ``None``. The first plugin that answers wins
+    (a service-level plugin overrides defaults).
     """
 
 

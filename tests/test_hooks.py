@@ -426,7 +426,9 @@ from datetime import timedelta
 from core import hookimpl
 
 @hookimpl
-def deadline_for(case_type, estate, priority, start):
+def deadline_for(case_type, estate, priority, start, category):
+    if case_type == "repair" and category == "lift":
+        return start + timedelta(hours=1)  # people may be trapped
     if case_type == "repair" and priority == "urgent":
         return start + timedelta(hours=2)
     return None  # not ours: the next plugin answers
@@ -447,11 +449,12 @@ def test_hook_deadline_for(site):
     e1, _e2 = two_estates()
     t0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
     ask = hook("deadline_for")
-    assert ask(case_type="repair", estate=e1, priority="urgent", start=t0) == t0 + timedelta(hours=2)
-    assert ask(case_type="repair", estate=e1, priority="normal", start=t0) == t0 + timedelta(days=3)
+    assert ask(case_type="repair", estate=e1, priority="urgent", start=t0, category="water") == t0 + timedelta(hours=2)
+    assert ask(case_type="repair", estate=e1, priority="normal", start=t0, category="lift") == t0 + timedelta(hours=1)
+    assert ask(case_type="repair", estate=e1, priority="normal", start=t0, category=None) == t0 + timedelta(days=3)
     disable("sla")
-    assert hook("deadline_for")(case_type="repair", estate=e1, priority="urgent",
-                                start=t0) == t0 + timedelta(days=3)
+    assert hook("deadline_for")(case_type="repair", estate=e1, priority="urgent", start=t0,
+                                category="lift") == t0 + timedelta(days=3)
 
 
 def test_hook_app_ready(site):

@@ -46,14 +46,14 @@ def settings_spec():
 
 
 @hookimpl
-def deadline_for(case_type, estate, priority, start):
+def deadline_for(case_type, estate, priority, start, category):
     if case_type not in ("complaint.forward", "complaint.reply") or start is None:
         return None
     from plugins.complaints import sla
 
     estate_id = getattr(estate, "id", estate)
-    severity, category = sla.parse_priority(priority)
-    return sla.deadline(case_type.split(".", 1)[1], estate_id, severity, start, category)
+    severity, in_priority = sla.parse_priority(priority)
+    return sla.deadline(case_type.split(".", 1)[1], estate_id, severity, start, category or in_priority)
 
 
 def _overdue_count(estates) -> int:

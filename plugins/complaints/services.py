@@ -74,8 +74,8 @@ def _last_step(complaint: Complaint) -> datetime:
 def _deadline(stage: str, estate_id: int, severity: str, category: str, start: datetime) -> datetime:
     """Ask the ``deadline_for`` hook (a service-level plugin may override ours)."""
     estate = db.session.get(Estate, estate_id)
-    due = hook("deadline_for")(case_type=f"complaint.{stage}", estate=estate,
-                               priority=f"{severity}:{category}", start=start)
+    due = hook("deadline_for")(case_type=f"complaint.{stage}", estate=estate, priority=severity, start=start,
+                               category=category)
     return due or sla.deadline(stage, estate_id, severity, start, category)
 
 

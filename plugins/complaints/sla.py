@@ -83,7 +83,8 @@ def target_rate(estate_ids) -> int:
 
 
 def parse_priority(priority) -> tuple[str, str | None]:
-    """``deadline_for`` passes the severity, optionally with the category: ``"serious:security"``."""
+    """The severity, and a category written into it the old way (``"serious:security"``: callers
+    from before ``deadline_for`` had its ``category`` argument)."""
     text = str(priority or "normal")
     severity, _sep, category = text.partition(":")
     return severity, (category or None)

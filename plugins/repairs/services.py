@@ -144,8 +144,8 @@ def record(user, *, estate_id: int, unit_id: int | None, address: str = "", resi
         contact_phone=contact_phone[:30], category=category, description=description, channel=channel,
         appointment_at=appointment_at, area=area, paid=bool(paid), priority=priority, state="recorded",
         reported_at=now, reopen_count=0,
-        dispatch_due_at=sla.due("repair.dispatch", estate, priority, now),
-        due_at=sla.due("repair", estate, priority, now),
+        dispatch_due_at=sla.due("repair.dispatch", estate, priority, now, category),
+        due_at=sla.due("repair", estate, priority, now, category),
     )
     repair.number = next_number("BX", estate, now)
     db.session.add(repair)
@@ -285,8 +285,8 @@ def reopen(user, repair: Repair, reason: str, now: datetime | None = None) -> Re
     repair.dispatched_at = repair.started_at = repair.completed_at = repair.closed_at = None
     repair.closed_via = repair.close_note = None
     repair.overdue_notified_at = None
-    repair.dispatch_due_at = sla.due("repair.dispatch", estate, repair.priority, now)
-    repair.due_at = sla.due("repair", estate, repair.priority, now)
+    repair.dispatch_due_at = sla.due("repair.dispatch", estate, repair.priority, now, repair.category)
+    repair.due_at = sla.due("repair", estate, repair.priority, now, repair.category)
     db.session.flush()
     hook("repairs_reopened")(repair=repair, reason=reason)
     return repair

@@ -58,12 +58,13 @@ def deadline(case_type: str, estate, priority: str, start: datetime) -> datetime
     return start + timedelta(minutes=lv[f"dispatch_minutes_{pr}"])
 
 
-def due(case_type: str, estate, priority: str, start: datetime) -> datetime | None:
+def due(case_type: str, estate, priority: str, start: datetime, category: str | None = None) -> datetime | None:
     """Ask every enabled plugin (a service-level plugin may override ours), else our own rule."""
     from core.plugins import hook
 
     try:
-        answer = hook("deadline_for")(case_type=case_type, estate=estate, priority=priority, start=start)
+        answer = hook("deadline_for")(case_type=case_type, estate=estate, priority=priority, start=start,
+                                      category=category)
     except Exception:  # a foreign plugin's failure must not stop the recording
         import logging
 

@@ -136,12 +136,16 @@ def test_deadlines_follow_the_estate_service_level_standard(db, estates, staff):
     other = record(manager, e2, severity="serious", category="security", received_at=start)
     assert other.forward_due_at == start + timedelta(hours=1) and other.reply_due_at == start + timedelta(hours=12)
     answer = hook("deadline_for")
-    assert answer(case_type="complaint.reply", estate=e1, priority="minor", start=start) == start + timedelta(hours=48)
-    assert answer(case_type="complaint.forward", estate=e1, priority="serious", start=start) == \
+    assert answer(case_type="complaint.reply", estate=e1, priority="minor", start=start,
+                  category=None) == start + timedelta(hours=48)
+    assert answer(case_type="complaint.forward", estate=e1, priority="serious", start=start, category=None) == \
         start + timedelta(hours=3)
-    assert answer(case_type="complaint.reply", estate=e1, priority="serious:security", start=start) == \
+    assert answer(case_type="complaint.reply", estate=e1, priority="serious", start=start, category="security") == \
         start + timedelta(hours=6)
-    assert answer(case_type="repair", estate=e1, priority="urgent", start=start) is None
+    # callers from before the category argument wrote it into the priority
+    assert answer(case_type="complaint.reply", estate=e1, priority="serious:security", start=start,
+                  category=None) == start + timedelta(hours=6)
+    assert answer(case_type="repair", estate=e1, priority="urgent", start=start, category="lift") is None
     assert sla.target_rate([e1.id]) == 95
 
 
@@ -150,8 +154,9 @@ def test_hook_deadline_for_answers_complaint_cases_only(app, estates):
 
     start = hours_ago(0)
     assert hook("deadline_for")(case_type="complaint.reply", estate=estates[0].id, priority="normal",
-                                start=start) == start + timedelta(hours=24)
-    assert hook("deadline_for")(case_type="visit.repair", estate=estates[0], priority=None, start=start) is None
+                                start=start, category=None) == start + timedelta(hours=24)
+    assert hook("deadline_for")(case_type="visit.repair", estate=estates[0], priority=None, start=start,
+                                category=None) is None
 
 
 def test_recording_refuses_bad_input_and_saves_nothing(db, estates, staff):

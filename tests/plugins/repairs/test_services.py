@@ -244,9 +244,32 @@ def test_the_plugin_answers_deadline_for_repairs_only(app, staff):
 
     t0 = utcnow()
     ask = hook("deadline_for")
-    assert ask(case_type="repair", estate=staff.e1, priority="urgent", start=t0) == t0 + timedelta(hours=4)
-    assert ask(case_type="repair.dispatch", estate=staff.e1, priority="normal", start=t0) == \
+    assert ask(case_type="repair", estate=staff.e1, priority="urgent", start=t0, category="water") == \
+        t0 + timedelta(hours=4)
+    assert ask(case_type="repair.dispatch", estate=staff.e1, priority="normal", start=t0, category=None) == \
         t0 + timedelta(minutes=30)
     from plugins.repairs.sla import deadline
 
     assert deadline("complaint.reply", staff.e1, "normal", t0) is None
+
+
+def test_a_service_level_plugin_sees_the_repair_s_category(app, db, staff):
+    """``deadline_for`` is asked with the category: a site's own rule for lifts wins."""
+    from core import hookimpl
+    from core.audit import acting_as
+
+    class LiftRule:
+        @hookimpl
+        def deadline_for(self, case_type, start, category):
+            return start + timedelta(hours=1) if case_type == "repair" and category == "lift" else None
+
+    pm = app.extensions["propdesk_plugins"].pm
+    pm.register(LiftRule(), name="lift_rule")
+    try:
+        with acting_as(staff.clerk):
+            lift = new_repair(db, staff.clerk, staff.e1, category="lift", description="电梯困人")
+            water = new_repair(db, staff.clerk, staff.e1, category="water")
+    finally:
+        pm.unregister(name="lift_rule")
+    assert lift.due_at == lift.reported_at + timedelta(hours=1)
+    assert water.due_at == water.reported_at + timedelta(hours=24)  # the plugin's own normal rule
