@@ -8,8 +8,9 @@ Plugin authors import the hook markers from here::
 import pluggy
 
 #: Version of the plugin contract. A manifest's ``core_api`` range is checked
-#: against it ("<major>.<minor>"); bump the major on breaking hook changes.
-CORE_API_VERSION = "1.0"
+#: against it ("<major>.<minor>"); bump the major on breaking hook changes, the minor on
+#: additions. 1.1: ``deadline_for`` is given the case's ``category``.
+CORE_API_VERSION = "1.1"
 
 hookspec = pluggy.HookspecMarker("propdesk")
 hookimpl = pluggy.HookimplMarker("propdesk")
