@@ -16,6 +16,11 @@ its message, then redirects. When the form is invalid, or the service refuses wi
 the page again with the message beside the field the error names (else beside ``field``,
 else above the form). ``rerender`` runs after the rollback, so it must load the record
 afresh (by id), not use the objects the refused change touched.
+
+A page that shows an action's form only in some states (the dispatch form while the repair
+is "recorded") passes ``flash_unplaced=True``: a refusal that names no field of the form —
+typically "someone else did it first", after which the form is no longer shown — is
+flashed at the top of the page instead of inside a form that may not be on it.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from core.extensions import db
 
 
 def record_action(form, act: Callable[[], object], *, redirect_to: str | Callable[[], str],
-                  rerender: Callable[[object], object], field: str | None = None):
+                  rerender: Callable[[object], object], field: str | None = None, flash_unplaced: bool = False):
     if form is not None and not form.validate_on_submit():
         return rerender(form)
     try:
@@ -38,8 +43,9 @@ def record_action(form, act: Callable[[], object], *, redirect_to: str | Callabl
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        if form is not None:
-            form.add_error(exc.field if exc.field and exc.field in form._fields else field, exc.message)
+        placed = exc.field if form is not None and exc.field and exc.field in form._fields else field
+        if form is not None and (placed or not flash_unplaced):
+            form.add_error(placed, exc.message)
         else:
             flash(str(exc.message), "danger")
         return rerender(form)

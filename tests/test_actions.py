@@ -66,3 +66,28 @@ def test_a_refusal_for_a_field_the_form_lacks_goes_beside_the_default_field(app,
 
     result, _flashes = _call(app, {"name": "x"}, act)
     assert result[2] == {"name": ["Refused."]}
+
+
+def test_flash_unplaced_flashes_a_refusal_no_field_of_the_form_names(app, db):
+    """For pages that hide the form once the record moved on ("dispatched already")."""
+    def refuse(field):
+        def act(form):
+            db.session.add(Department(code="gone", name="Rolled back"))
+            db.session.flush()
+            raise DomainError("Someone did it first.", field)
+        return act
+
+    for field, placed in ((None, False), ("amount", False), ("name", True)):
+        with app.test_request_context("/x", method="POST", data={"name": "x"}):
+            form = NameForm()
+            result = record_action(form, lambda form=form, field=field: refuse(field)(form), redirect_to="/done",
+                                   flash_unplaced=True,
+                                   rerender=lambda f: ("again", 422, f.errors, list(f.form_errors)))
+            from flask import get_flashed_messages
+
+            flashes = get_flashed_messages(with_categories=True)
+        assert result[0] == "again" and "gone" not in _names(db)
+        if placed:
+            assert result[2] == {"name": ["Someone did it first."]} and flashes == []
+        else:
+            assert result[2] == {} and result[3] == [] and flashes == [("danger", "Someone did it first.")]

@@ -1,12 +1,14 @@
-"""The transitions: each route checks its permission, calls one service, commits or shows why not."""
+"""The transitions: each route checks its permission, calls one service, commits or shows why not
+(``core.actions.record_action``; a refusal that names no field of the form is flashed, since
+the form may no longer be shown once the repair has moved on)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.errors import DomainError
+from core.actions import record_action
 from core.extensions import db
 from core.permissions import require
 from core.security import get_scoped_or_404
@@ -17,24 +19,13 @@ from plugins.repairs.views import bp
 from plugins.repairs.views.common import render_detail
 
 
-def _done(repair, message):
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("repairs.detail", repair_id=repair.id))
-
-
-def _refused(repair, exc: DomainError, form=None, form_name=None):
-    db.session.rollback()
-    repair = db.session.get(Repair, repair.id)
-    if form is not None and exc.field and exc.field in form._fields:
-        form.add_error(exc.field, exc.message)
-    else:
-        flash(str(exc.message), "danger")
-    return render_detail(repair, 422, **({form_name: form} if form_name else {}))
-
-
-def _invalid(repair, form, form_name):
-    return render_detail(repair, 422, **{form_name: form})
+def _act(repair_id: int, form, form_name: str | None, act):
+    """Run ``act`` on the repair page: back to it with the message, or the page again (422)
+    with the refusal beside its field, or flashed."""
+    return record_action(
+        form, act, redirect_to=url_for("repairs.detail", repair_id=repair_id), flash_unplaced=True,
+        rerender=lambda f: render_detail(db.session.get(Repair, repair_id), 422,
+                                         **({form_name: f} if form_name else {})))
 
 
 @bp.route("/<int:repair_id>/dispatch", methods=["POST"])
@@ -42,24 +33,24 @@ def _invalid(repair, form, form_name):
 def dispatch(repair_id):
     repair = get_scoped_or_404(Repair, repair_id)
     form = DispatchForm()
-    if not form.validate_on_submit():
-        return _invalid(repair, form, "dispatch_form")
-    try:
+
+    def act():
         order = services.dispatch(current_user, repair, form.technician_id.data, form.notes.data or "")
-        return _done(repair, _("Work order %(n)s issued to %(t)s.", n=order.number, t=order.technician.full_name))
-    except DomainError as exc:
-        return _refused(repair, exc, form, "dispatch_form")
+        return _("Work order %(n)s issued to %(t)s.", n=order.number, t=order.technician.full_name)
+
+    return _act(repair_id, form, "dispatch_form", act)
 
 
 @bp.route("/<int:repair_id>/accept", methods=["POST"])
 @require("repairs.work")
 def accept(repair_id):
     repair = get_scoped_or_404(Repair, repair_id)
-    try:
+
+    def act():
         services.accept(current_user, repair)
-        return _done(repair, _("Work order accepted: the repair is in progress."))
-    except DomainError as exc:
-        return _refused(repair, exc)
+        return _("Work order accepted: the repair is in progress.")
+
+    return _act(repair_id, None, None, act)
 
 
 @bp.route("/<int:repair_id>/complete", methods=["POST"])
@@ -67,14 +58,13 @@ def accept(repair_id):
 def complete(repair_id):
     repair = get_scoped_or_404(Repair, repair_id)
     form = CompleteForm()
-    if not form.validate_on_submit():
-        return _invalid(repair, form, "complete_form")
-    try:
+
+    def act():
         services.complete(current_user, repair, work_done=form.work_done.data, materials=form.materials.data or "",
                           minutes_spent=form.minutes_spent.data, fee=form.fee.data)
-        return _done(repair, _("Repair %(n)s completed.", n=repair.number))
-    except DomainError as exc:
-        return _refused(repair, exc, form, "complete_form")
+        return _("Repair %(n)s completed.", n=repair.number)
+
+    return _act(repair_id, form, "complete_form", act)
 
 
 @bp.route("/<int:repair_id>/close", methods=["POST"])
@@ -82,13 +72,12 @@ def complete(repair_id):
 def close(repair_id):
     repair = get_scoped_or_404(Repair, repair_id)
     form = CloseForm()
-    if not form.validate_on_submit():
-        return _invalid(repair, form, "close_form")
-    try:
+
+    def act():
         services.close(current_user, repair, note=form.note.data or "")
-        return _done(repair, _("Repair %(n)s closed.", n=repair.number))
-    except DomainError as exc:
-        return _refused(repair, exc, form, "close_form")
+        return _("Repair %(n)s closed.", n=repair.number)
+
+    return _act(repair_id, form, "close_form", act)
 
 
 @bp.route("/<int:repair_id>/cancel", methods=["POST"])
@@ -96,13 +85,12 @@ def close(repair_id):
 def cancel(repair_id):
     repair = get_scoped_or_404(Repair, repair_id)
     form = ReasonForm(prefix="cancel")
-    if not form.validate_on_submit():
-        return _invalid(repair, form, "cancel_form")
-    try:
+
+    def act():
         services.cancel(current_user, repair, form.reason.data)
-        return _done(repair, _("Repair %(n)s cancelled.", n=repair.number))
-    except DomainError as exc:
-        return _refused(repair, exc, form, "cancel_form")
+        return _("Repair %(n)s cancelled.", n=repair.number)
+
+    return _act(repair_id, form, "cancel_form", act)
 
 
 @bp.route("/<int:repair_id>/reopen", methods=["POST"])
@@ -110,10 +98,9 @@ def cancel(repair_id):
 def reopen(repair_id):
     repair = get_scoped_or_404(Repair, repair_id)
     form = ReasonForm(prefix="reopen")
-    if not form.validate_on_submit():
-        return _invalid(repair, form, "reopen_form")
-    try:
+
+    def act():
         services.reopen(current_user, repair, form.reason.data)
-        return _done(repair, _("Repair %(n)s reopened: dispatch it again.", n=repair.number))
-    except DomainError as exc:
-        return _refused(repair, exc, form, "reopen_form")
+        return _("Repair %(n)s reopened: dispatch it again.", n=repair.number)
+
+    return _act(repair_id, form, "reopen_form", act)
