@@ -8,7 +8,8 @@ then measures, logged in as the benchmark user, each figure against the very SQL
 it issued replayed on a bare DB-API connection:
 
 - ``GET /repairs/`` filtered by estate + state + overdue, its first and its last page,
-  and an estate + state list at page 2000 (deep ``OFFSET``): the whole page (menu,
+  an estate + state list at page 2000 (deep ``OFFSET``), and the unfiltered list of all
+  the user's estates (what a manager opens first): the whole page (menu,
   badges, forms, template) against all the SQL it ran;
 - the same three lists' data work alone (count, ids, rows, as the view does it);
 - ``GET /`` (the dashboard) and each repairs / complaints widget's queries.
@@ -161,6 +162,8 @@ def list_urls(app) -> list[tuple[str, str, str]]:
          "/repairs/?" + urlencode({**base, "page": last})),
         ("list_deep", f"GET /repairs/ estate+{DEEP_STATE} p.{deep} ({deep_rows} rows)",
          "/repairs/?" + urlencode({"estate": estate_id, "state": DEEP_STATE, "page": deep})),
+        # What a manager sees first: every estate of theirs, no filter, newest first.
+        ("list_all", "GET /repairs/ no filter, all estates, p.1", "/repairs/"),
         ("dashboard", "GET / (dashboard)", "/"),
     ]
 

@@ -46,6 +46,12 @@ class Repair(EstateScopedMixin, BusinessRecord, db.Model):
         sa.Index("ix_repairs_repair_estate_state_reported", "estate_id", "state", "reported_at",
                  postgresql_include=["id", "due_at"]),
         sa.Index("ix_repairs_repair_estate_completed", "estate_id", "completed_at"),
+        # PostgreSQL: the list of several estates newest first (a manager's /repairs/ with no
+        # filter) walks this index backwards instead of sorting every repair (83 → 0.8 ms on 1M
+        # repairs; page 2000: 5 ms). SQLite reads its (estate, reported_at) index as well either
+        # way, so the index is made on PostgreSQL only.
+        sa.Index("ix_repairs_repair_reported", "reported_at", "id",
+                 postgresql_include=["estate_id"]).ddl_if(dialect="postgresql"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(30), unique=True)
