@@ -178,6 +178,8 @@ class ListPage:
             result = db.session.scalars(stmt.execution_options(yield_per=EXPORT_CHUNK))
         else:  # the keys in order, then their rows through the same loader as the page
             ids = db.session.scalars(stmt.with_only_columns(self._pk)).all()
+            if len(ids) > EXPORT_MAX_ROWS:
+                abort(413)  # before reading any row
             result = (row for start in range(0, len(ids), EXPORT_CHUNK)
                       for row in self.rows_for(ids[start:start + EXPORT_CHUNK]))
         for n, row in enumerate(result):

@@ -204,3 +204,23 @@ def test_list_rows_show_the_current_technician_the_place_and_export_in_the_list_
     page = client.get("/repairs/?sort=number").get_data(as_text=True)
     row = re.search(rf"<tr>(?:(?!</tr>).)*{redone.number}(?:(?!</tr>).)*</tr>", page, re.S).group(0)
     assert "刘师傅" in row and "张师傅" not in row and "3-2-1201 (厨房)" in row
+
+
+def test_an_export_larger_than_the_limit_is_refused_before_any_row_is_read(client, db, staff, repair_in,
+                                                                            monkeypatch):
+    from core import listing
+
+    for _ in range(3):
+        repair_in("recorded")
+    login(client, staff.sup)
+    monkeypatch.setattr(listing, "EXPORT_MAX_ROWS", 2)
+    calls = []
+    from plugins.repairs.views import records
+
+    real = records.list_rows
+    monkeypatch.setattr(records, "list_rows", lambda ids: calls.append(ids) or real(ids))
+    assert client.get("/repairs/?export=xlsx").status_code == 413
+    assert calls == []  # refused on the count of keys, no rows loaded
+    assert client.get("/repairs/?export=xlsx&state=closed").status_code == 200
+    monkeypatch.setattr(listing, "EXPORT_MAX_ROWS", 3)
+    assert len(xlsx_rows(client.get("/repairs/?export=xlsx"))) == 4  # the header and three repairs
