@@ -40,7 +40,7 @@ from sqlalchemy import and_, case, func, literal, or_, select, type_coerce
 from core.daystats import local_midnight
 from core.errors import DomainError
 from core.extensions import db
-from core.models import Building, Estate, Occupancy, Resident, Unit, utcnow
+from core.models import Building, Estate, Occupancy, Resident, Unit, UTCDateTime, utcnow
 from core.numbering import next_number
 from plugins.fees.ledger import money
 from plugins.fees.models import Bill, CreditEntry, Payment, PaymentLine, Reminder
@@ -147,7 +147,9 @@ def overdue_bills_as_of(estate_ids: list[int], as_of: date, history: bool = Fals
     if not ends or min(ends.values()) > (now or utcnow()):  # now, or a day not over: what is owed now
         return (select(Bill.id, Bill.unit_id, Bill.estate_id, Bill.due_date, _owed().label("owed"))
                 .where(overdue_where(estate_ids, as_of)).subquery("overdue"))
-    end = case(ends, value=Bill.estate_id)
+    # Typed as the columns are (naive UTC on the wire): an aware parameter would make
+    # PostgreSQL compare in the session's time zone.
+    end = case({e: literal(t, UTCDateTime()) for e, t in ends.items()}, value=Bill.estate_id)
     lines = (select(func.coalesce(func.sum(PaymentLine.amount), literal(ZERO, MONEY)))
              .join(Payment, Payment.id == PaymentLine.payment_id)
              .where(PaymentLine.bill_id == Bill.id, PaymentLine.kind == "bill", Payment.business_date <= as_of,

@@ -295,6 +295,11 @@ def test_history_lists_the_books_as_they_stood_at_the_end_of_the_day(db, client,
     credit_later = bill(c, "80.00", date(2026, 10, 10))        # settled from credit in November
     settled_early = bill(c, "60.00", date(2026, 9, 1))         # paid on 10 Oct: never listed
     make_bill(db, c, psf, date(2026, 10, 1), "70.00", due=date(2026, 10, 11))  # billed today, due in October
+    # made an hour after the day ended in Shanghai (17:00 UTC on the 31st): not in the books of the 31st
+    just_after = make_bill(db, a, psf, date(2026, 10, 2), "33.00", due=date(2026, 10, 20))
+    just_after.created_at = at(date(2026, 11, 1), hour=1)
+    just_before = make_bill(db, b, psf, date(2026, 10, 3), "44.00", due=date(2026, 10, 21))
+    just_before.created_at = at(date(2026, 10, 31), hour=23)  # in them
     db.session.commit()
     pay(db, e1, a, staff.cashier, "100.00", [(part_paid_later, "100.00")], day=date(2026, 10, 5))
     pay(db, e1, c, staff.cashier, "60.00", [(settled_early, "60.00")], day=date(2026, 10, 10))
@@ -309,12 +314,19 @@ def test_history_lists_the_books_as_they_stood_at_the_end_of_the_day(db, client,
     db.session.expire_all()
     assert db.session.get(Bill, credit_later.id).state == "paid"
 
+    expected = {"1-1-101": D("200.00"), "1-1-102": D("154.00"), "3-2-1201": D("80.00")}
     then = {r.number: r.total for r in arrears.arrears_rows([e1.id], month_end, history=True)}
-    assert then == {"1-1-101": D("200.00"), "1-1-102": D("110.00"), "3-2-1201": D("80.00")}
-    assert arrears.summary([e1.id], month_end, history=True).total == D("390.00")
+    assert then == expected
+    assert arrears.summary([e1.id], month_end, history=True).total == D("434.00")
     assert arrears.count_units([e1.id], month_end, history=True) == 3
+    if db.engine.dialect.name == "postgresql":  # whatever the session's time zone, the day is Shanghai's
+        from sqlalchemy import text
+
+        db.session.execute(text("SET LOCAL TIME ZONE 'America/New_York'"))
+        assert {r.number: r.total for r in arrears.arrears_rows([e1.id], month_end, history=True)} == expected
+        db.session.rollback()
     now = {r.number: r.total for r in arrears.arrears_rows([e1.id], month_end)}
-    assert now == {"1-1-102": D("120.00"), "3-2-1201": D("70.00")}  # the voided receipt; the late bill
+    assert now == {"1-1-101": D("33.00"), "1-1-102": D("164.00"), "3-2-1201": D("70.00")}  # today's books
     # a day that is not over yet: the books now
     today = today_local()
     assert ({r.number: r.total for r in arrears.arrears_rows([e1.id], today, history=True)}
@@ -322,8 +334,8 @@ def test_history_lists_the_books_as_they_stood_at_the_end_of_the_day(db, client,
 
     login(client, staff.manager)
     page = client.get(f"/fees/arrears?estate={e1.id}&as_of=2026-10-31&amounts=then").get_data(as_text=True)
-    assert 'data-history="1"' in page and "390.00" in page and "1-1-101" in page
+    assert 'data-history="1"' in page and "434.00" in page and "1-1-101" in page
     page = client.get(f"/fees/arrears?estate={e1.id}&as_of=2026-10-31").get_data(as_text=True)
-    assert 'data-history="0"' in page and "1-1-101" not in page.split("arrears-summary")[1]
+    assert 'data-history="0"' in page and "267.00" in page and "434.00" not in page
     printed = client.get(f"/fees/arrears/print?estate={e1.id}&as_of=2026-10-31&amounts=then").get_data(as_text=True)
-    assert "arrears-basis" in printed and "390.00" in printed
+    assert "arrears-basis" in printed and "434.00" in printed
