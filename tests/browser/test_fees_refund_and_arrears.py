@@ -56,6 +56,15 @@ def refund_case(site, estates, make_user, db):
     return refund.id, refund.number
 
 
+def open_voucher(page):
+    """Click "print the voucher" on the refund page: the voucher opens in a new tab."""
+    with page.context.expect_page() as new:
+        page.click(".refund-print")
+    voucher = new.value
+    voucher.wait_for_load_state()
+    return voucher
+
+
 def test_the_manager_approves_the_refund_prints_the_voucher_and_lists_past_arrears(
         page, refund_case, login, site, shot):
     refund_id, number = refund_case
@@ -67,10 +76,7 @@ def test_the_manager_approves_the_refund_prints_the_voucher_and_lists_past_arrea
     page.get_by_role("button", name="保存审批结果").click()
     expect(page.locator(".refund-state")).to_have_attribute("data-state", "approved")
 
-    with page.context.expect_page() as new:
-        page.click(".refund-print")
-    voucher = new.value
-    voucher.wait_for_load_state()
+    voucher = open_voucher(page)
     expect(voucher.locator("h1")).to_have_text("退款凭证")
     expect(voucher.locator(".refund-number")).to_have_text(number)
     expect(voucher.locator(".refund-words")).to_have_text("叁仟元整")
@@ -84,10 +90,7 @@ def test_the_manager_approves_the_refund_prints_the_voucher_and_lists_past_arrea
     page.select_option("#method", "cash")
     page.get_by_role("button", name="确认已付款").click()
     expect(page.locator(".refund-state")).to_have_attribute("data-state", "paid")
-    with page.context.expect_page() as new:
-        page.click(".refund-print")
-    voucher = new.value
-    voucher.wait_for_load_state()
+    voucher = open_voucher(page)
     expect(voucher.locator(".refund-state-mark")).to_have_count(0)
     expect(voucher.locator(".refund-paid")).to_contain_text("刘出纳")
     voucher.screenshot(path=str(shot("fees-refund-voucher").parent / "fees-refund-voucher-print.png"),
