@@ -33,6 +33,22 @@ _counter = itertools.count(1)
 REQUIRE_ALL = os.environ.get("PROPDESK_REQUIRE_ALL") == "1"
 
 
+def refused(message: str, fn, *args, **kw):
+    """Assert that ``fn(*args, **kw)`` refuses with a :class:`~core.errors.DomainError` whose
+    message contains ``message``; rolls the session back (nothing half-saved stays) and
+    returns the error (its ``field`` can be checked)."""
+    import pytest
+
+    from core.errors import DomainError
+    from core.extensions import db
+
+    with pytest.raises(DomainError) as exc:
+        fn(*args, **kw)
+    db.session.rollback()
+    assert message in str(exc.value.message), exc.value.message
+    return exc.value
+
+
 def skip_or_fail(reason: str):
     """Skip a test whose requirement is missing — or fail it when CI demands that everything
     runs (``PROPDESK_REQUIRE_ALL=1``)."""

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from core.actions import record_action
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import today_local
@@ -108,9 +109,9 @@ def _estates():
     return list(db.session.scalars(select(Estate).where(Estate.id.in_(ids)).order_by(Estate.code))) if ids else []
 
 
-def _fail(form, exc: DomainError):
-    db.session.rollback()
-    form.add_error(exc.field, exc.message)
+def _status() -> int:
+    """A form page: 200 when first shown, 422 when a posted form comes back with errors."""
+    return 422 if request.method == "POST" else 200
 
 
 # --- fee items --------------------------------------------------------------------------------
@@ -137,15 +138,14 @@ def _item_data(form) -> dict:
 def item_new():
     estate = _estate()
     form = ItemForm()
-    if form.validate_on_submit():
-        try:
-            item = billing.create_item(estate, _item_data(form))
-            db.session.commit()
-            flash(_("Fee item %(code)s added.", code=item.code), "success")
-            return redirect(url_for("fees.item_detail", item_id=item.id))
-        except DomainError as exc:
-            _fail(form, exc)
-    return render("item_form.html", 422 if request.method == "POST" else 200, form=form, estate=estate, item=None)
+    made = {}
+
+    def act():
+        made["item"] = item = billing.create_item(estate, _item_data(form))
+        return _("Fee item %(code)s added.", code=item.code)
+
+    return record_action(form, act, redirect_to=lambda: url_for("fees.item_detail", item_id=made["item"].id),
+                         rerender=lambda f: render("item_form.html", _status(), form=f, estate=estate, item=None))
 
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
@@ -157,17 +157,14 @@ def item_edit(item_id):
         form.unit_uses.data = [u for u in (item.unit_uses or "").split(",") if u]
         form.meter_kind.data = item.meter_kind or ""
         form.allocation.data = item.allocation or ""
-    if form.validate_on_submit():
-        try:
-            billing.update_item(item, _item_data(form))
-            db.session.commit()
-            flash(_("Fee item %(code)s saved.", code=item.code), "success")
-            return redirect(url_for("fees.item_detail", item_id=item.id))
-        except DomainError as exc:
-            _fail(form, exc)
-            item = get_scoped_or_404(FeeItem, item_id)
-    return render("item_form.html", 422 if request.method == "POST" else 200, form=form, estate=item.estate_id,
-                  item=item)
+
+    def act():
+        billing.update_item(item, _item_data(form))
+        return _("Fee item %(code)s saved.", code=item.code)
+
+    return record_action(form, act, redirect_to=url_for("fees.item_detail", item_id=item_id),
+                         rerender=lambda f: render("item_form.html", _status(), form=f, estate=item.estate_id,
+                                                   item=db.session.get(FeeItem, item_id)))
 
 
 @bp.route("/items/<int:item_id>/active", methods=["POST"])
@@ -201,17 +198,14 @@ def item_detail(item_id):
 def price_add(item_id):
     item = get_scoped_or_404(FeeItem, item_id)
     form = PriceForm()
-    if form.validate_on_submit():
-        try:
-            billing.add_price(item, price=form.price.data, valid_from=form.valid_from.data,
-                              valid_to=form.valid_to.data, unit_use=form.unit_use.data, basis=form.basis.data or "")
-            db.session.commit()
-            flash(_("Price published."), "success")
-            return redirect(url_for("fees.item_detail", item_id=item.id))
-        except DomainError as exc:
-            _fail(form, exc)
-            item = get_scoped_or_404(FeeItem, item_id)
-    return _item_page(item, form, 422)
+
+    def act():
+        billing.add_price(item, price=form.price.data, valid_from=form.valid_from.data,
+                          valid_to=form.valid_to.data, unit_use=form.unit_use.data, basis=form.basis.data or "")
+        return _("Price published.")
+
+    return record_action(form, act, redirect_to=url_for("fees.item_detail", item_id=item_id),
+                         rerender=lambda f: _item_page(db.session.get(FeeItem, item_id), f, 422))
 
 
 @bp.route("/prices/<int:price_id>/edit", methods=["GET", "POST"])
@@ -220,17 +214,15 @@ def price_edit(price_id):
     price = get_scoped_or_404(FeePrice, price_id)
     form = PriceForm(obj=price)
     used = billing.price_used(price)
-    if form.validate_on_submit():
-        try:
-            billing.update_price(price, price=form.price.data, valid_from=form.valid_from.data,
-                                 valid_to=form.valid_to.data, basis=form.basis.data or "")
-            db.session.commit()
-            flash(_("Price saved."), "success")
-            return redirect(url_for("fees.item_detail", item_id=price.item_id))
-        except DomainError as exc:
-            _fail(form, exc)
-            price = get_scoped_or_404(FeePrice, price_id)
-    return render("price_form.html", 422 if request.method == "POST" else 200, form=form, price=price, used=used)
+
+    def act():
+        billing.update_price(price, price=form.price.data, valid_from=form.valid_from.data,
+                             valid_to=form.valid_to.data, basis=form.basis.data or "")
+        return _("Price saved.")
+
+    return record_action(form, act, redirect_to=url_for("fees.item_detail", item_id=price.item_id),
+                         rerender=lambda f: render("price_form.html", _status(), form=f,
+                                                   price=db.session.get(FeePrice, price_id), used=used))
 
 
 def _price_list(estate: Estate, on: date):
@@ -301,15 +293,12 @@ def _save_meter(estate, form, meter=None):
 def meter_new():
     estate = _estate()
     form = _meter_form(estate.id)
-    if form.validate_on_submit():
-        try:
-            meter = _save_meter(estate, form)
-            db.session.commit()
-            flash(_("Meter %(code)s added.", code=meter.code), "success")
-            return redirect(url_for("fees.meters", estate=estate.id))
-        except DomainError as exc:
-            _fail(form, exc)
-    return render("meter_form.html", 422 if request.method == "POST" else 200, form=form, estate=estate, meter=None)
+
+    def act():
+        return _("Meter %(code)s added.", code=_save_meter(estate, form).code)
+
+    return record_action(form, act, redirect_to=url_for("fees.meters", estate=estate.id),
+                         rerender=lambda f: render("meter_form.html", _status(), form=f, estate=estate, meter=None))
 
 
 @bp.route("/meters/<int:meter_id>/edit", methods=["GET", "POST"])
@@ -318,16 +307,14 @@ def meter_edit(meter_id):
     meter = get_scoped_or_404(Meter, meter_id)
     estate = db.session.get(Estate, meter.estate_id)
     form = _meter_form(estate.id, meter)
-    if form.validate_on_submit():
-        try:
-            _save_meter(estate, form, meter)
-            db.session.commit()
-            flash(_("Meter %(code)s saved.", code=meter.code), "success")
-            return redirect(url_for("fees.meters", estate=estate.id))
-        except DomainError as exc:
-            _fail(form, exc)
-            meter = get_scoped_or_404(Meter, meter_id)
-    return render("meter_form.html", 422 if request.method == "POST" else 200, form=form, estate=estate, meter=meter)
+
+    def act():
+        _save_meter(estate, form, meter)
+        return _("Meter %(code)s saved.", code=meter.code)
+
+    return record_action(form, act, redirect_to=url_for("fees.meters", estate=estate.id),
+                         rerender=lambda f: render("meter_form.html", _status(), form=f, estate=estate,
+                                                   meter=db.session.get(Meter, meter_id)))
 
 
 # --- readings -------------------------------------------------------------------------------
@@ -584,16 +571,13 @@ def bill_detail(bill_id):
 def bill_void(bill_id):
     bill = get_scoped_or_404(Bill, bill_id)
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            billing.void_bill(bill, form.reason.data, current_user.id)
-            db.session.commit()
-            flash(_("Bill %(id)s voided.", id=bill.id), "success")
-            return redirect(url_for("fees.bill_detail", bill_id=bill.id))
-        except DomainError as exc:
-            _fail(form, exc)
-            bill = get_scoped_or_404(Bill, bill_id)
-    return _bill_page(bill, form, 422)
+
+    def act():
+        billing.void_bill(bill, form.reason.data, current_user.id)
+        return _("Bill %(id)s voided.", id=bill_id)
+
+    return record_action(form, act, redirect_to=url_for("fees.bill_detail", bill_id=bill_id),
+                         rerender=lambda f: _bill_page(db.session.get(Bill, bill_id), f, 422))
 
 
 @bp.route("/bills/new", methods=["GET", "POST"])
@@ -604,17 +588,16 @@ def bill_new():
     form.item_id.choices = [(i.id, f"{i.code} {i.name}") for i in db.session.scalars(
         select(FeeItem).where(FeeItem.estate_id == estate.id, FeeItem.active.is_(True),
                               FeeItem.kind.in_(("oneoff", "fixed"))).order_by(FeeItem.sequence))]
-    if form.validate_on_submit():
-        try:
-            unit = db.session.scalar(select(Unit).where(Unit.estate_id == estate.id, Unit.number == form.unit_number.data))
-            if unit is None:
-                raise DomainError(_("There is no unit %(n)s in this estate.", n=form.unit_number.data), "unit_number")
-            item = db.session.get(FeeItem, form.item_id.data) if form.item_id.data else None
-            bill = billing.add_bill(estate, unit, item, form.amount.data, form.description.data or "",
-                                    source="manual", user_id=current_user.id)
-            db.session.commit()
-            flash(_("Bill %(id)s added.", id=bill.id), "success")
-            return redirect(url_for("fees.bill_detail", bill_id=bill.id))
-        except DomainError as exc:
-            _fail(form, exc)
-    return render("bill_form.html", 422 if request.method == "POST" else 200, form=form, estate=estate)
+    made = {}
+
+    def act():
+        unit = db.session.scalar(select(Unit).where(Unit.estate_id == estate.id, Unit.number == form.unit_number.data))
+        if unit is None:
+            raise DomainError(_("There is no unit %(n)s in this estate.", n=form.unit_number.data), "unit_number")
+        item = db.session.get(FeeItem, form.item_id.data) if form.item_id.data else None
+        made["bill"] = bill = billing.add_bill(estate, unit, item, form.amount.data, form.description.data or "",
+                                               source="manual", user_id=current_user.id)
+        return _("Bill %(id)s added.", id=bill.id)
+
+    return record_action(form, act, redirect_to=lambda: url_for("fees.bill_detail", bill_id=made["bill"].id),
+                         rerender=lambda f: render("bill_form.html", _status(), form=f, estate=estate))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,7 +14,6 @@ from sqlalchemy import or_, select
 from core.actions import record_action
 from core.errors import DomainError
 from core.extensions import db
-from core.forms import Form
 from core.hooks import _like
 from core.i18n import locale_code
 from core.listing import Column, ListPage
@@ -105,14 +104,17 @@ def _ticked_bills():
     return out
 
 
-def _refused(unit, exc, form_name, form, ticked=None):
-    db.session.rollback()
-    unit = db.session.get(Unit, unit.id)
-    if exc.field and exc.field in form._fields:
-        form.add_error(exc.field, exc.message)
-    else:
-        form.form_errors.append(exc.message)
-    return render_unit(unit, 422, ticked=ticked, **{form_name: form})
+def _at_desk(unit_id: int, form, form_name: str | None, act, redirect_to, ticked=None):
+    """Run ``act`` for the unit at the desk: on to ``redirect_to`` with its message, or the
+    unit's page again (422) with the refusal beside its field or above the form."""
+    return record_action(
+        form, act, redirect_to=redirect_to,
+        rerender=lambda f: (redirect(url_for("fees.desk_unit", unit_id=unit_id)) if f is None else
+                            render_unit(db.session.get(Unit, unit_id), 422, ticked=ticked, **{form_name: f})))
+
+
+def _receipt_message(payment) -> str:
+    return _("Receipt %(number)s issued for %(amount)s.", number=payment.number, amount=payment.amount)
 
 
 @bp.route("/desk/units/<int:unit_id>/pay", methods=["POST"])
@@ -121,22 +123,16 @@ def desk_pay(unit_id):
     unit = get_scoped_or_404(Unit, unit_id)
     form = PaymentForm()
     ticked = {int(x) for x in request.form.getlist("bill") if x.isdigit()}
-    if not form.validate_on_submit():
-        return render_unit(unit, 422, pay_form=form, ticked=ticked)
-    try:
-        payment = desk.collect(current_user, unit, method=form.method.data, amount=form.amount.data,
-                               bills=_ticked_bills(), prepay=form.prepay.data, payer=form.payer.data,
-                               reference=form.reference.data, note=form.note.data)
-        done = (payment.id, payment.number, payment.amount)  # read before commit expires them
-        db.session.commit()
-    except DomainError as exc:
-        return _refused(unit, exc, "pay_form", form, ticked)
-    return _issued(*done)
+    made = {}
 
+    def act():
+        made["payment"] = payment = desk.collect(
+            current_user, unit, method=form.method.data, amount=form.amount.data, bills=_ticked_bills(),
+            prepay=form.prepay.data, payer=form.payer.data, reference=form.reference.data, note=form.note.data)
+        return _receipt_message(payment)
 
-def _issued(payment_id, number, amount):
-    flash(_("Receipt %(number)s issued for %(amount)s.", number=number, amount=amount), "success")
-    return redirect(url_for("fees.receipt", payment_id=payment_id))
+    return _at_desk(unit_id, form, "pay_form", act, ticked=ticked,
+                    redirect_to=lambda: url_for("fees.receipt", payment_id=made["payment"].id))
 
 
 @bp.route("/desk/units/<int:unit_id>/deposit", methods=["POST"])
@@ -145,35 +141,30 @@ def desk_deposit(unit_id):
     unit = get_scoped_or_404(Unit, unit_id)
     form = DepositForm()
     form.deposit_item.choices = [(i.id, i.name) for i in desk.deposit_items(unit.estate_id)]
-    if not form.validate_on_submit():
-        return render_unit(unit, 422, deposit_form=form)
-    try:
+    made = {}
+
+    def act():
         if not form.deposit_item.data:
             raise DomainError(_("Choose a deposit item of this estate."), "deposit_item")
-        payment = desk.collect(current_user, unit, method=form.method.data, amount=form.amount.data, bills=[],
-                               payer=form.payer.data, reference=form.reference.data,
-                               deposit_item_id=form.deposit_item.data, deposit_ref=form.source_ref.data or "")
-        done = (payment.id, payment.number, payment.amount)
-        db.session.commit()
-    except DomainError as exc:
-        return _refused(unit, exc, "deposit_form", form)
-    return _issued(*done)
+        made["payment"] = payment = desk.collect(
+            current_user, unit, method=form.method.data, amount=form.amount.data, bills=[], payer=form.payer.data,
+            reference=form.reference.data, deposit_item_id=form.deposit_item.data,
+            deposit_ref=form.source_ref.data or "")
+        return _receipt_message(payment)
+
+    return _at_desk(unit_id, form, "deposit_form", act,
+                    redirect_to=lambda: url_for("fees.receipt", payment_id=made["payment"].id))
 
 
 @bp.route("/desk/units/<int:unit_id>/credit", methods=["POST"])
 @require("fees.collect")
 def desk_credit(unit_id):
     unit = get_scoped_or_404(Unit, unit_id)
-    if not Form().validate_on_submit():
-        abort(400)
-    try:
-        used = desk.use_credit(current_user, unit)
-        db.session.commit()
-        flash(_("%(amount)s of prepaid credit used on the unit's bills.", amount=used), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    return redirect(url_for("fees.desk_unit", unit_id=unit.id))
+
+    def act():  # the form is the CSRF token alone (checked for every POST)
+        return _("%(amount)s of prepaid credit used on the unit's bills.", amount=desk.use_credit(current_user, unit))
+
+    return _at_desk(unit_id, None, None, act, redirect_to=url_for("fees.desk_unit", unit_id=unit_id))
 
 
 @bp.route("/desk/units/<int:unit_id>/refund", methods=["POST"])
@@ -181,17 +172,16 @@ def desk_credit(unit_id):
 def desk_refund_request(unit_id):
     unit = get_scoped_or_404(Unit, unit_id)
     form = RefundRequestForm()
-    if not form.validate_on_submit():
-        return render_unit(unit, 422, refund_form=form)
-    try:
-        refund = desk.request_refund(current_user, unit, kind=form.kind.data, reason=form.reason.data,
-                                     payee=form.payee.data, deposit_id=form.deposit_id.data,
-                                     amount=form.amount.data)
-        db.session.commit()
-    except DomainError as exc:
-        return _refused(unit, exc, "refund_form", form)
-    flash(_("Refund %(number)s requested: it waits for approval.", number=refund.number), "success")
-    return redirect(url_for("fees.refund", refund_id=refund.id))
+    made = {}
+
+    def act():
+        made["refund"] = refund = desk.request_refund(
+            current_user, unit, kind=form.kind.data, reason=form.reason.data, payee=form.payee.data,
+            deposit_id=form.deposit_id.data, amount=form.amount.data)
+        return _("Refund %(number)s requested: it waits for approval.", number=refund.number)
+
+    return _at_desk(unit_id, form, "refund_form", act,
+                    redirect_to=lambda: url_for("fees.refund", refund_id=made["refund"].id))
 
 
 # --- receipts ----------------------------------------------------------------------------

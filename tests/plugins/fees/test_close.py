@@ -2,26 +2,17 @@
 
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from core.audit import acting_as
-from core.errors import DomainError
 from core.models import AuditLog
+from core.testing import refused
 from plugins.fees import close as closing
 from plugins.fees import desk, ledger
 from plugins.fees.models import DailyClose, Payment
 from tests.plugins.fees.test_desk_kit import login, make_bill, pay, shop_fixture  # noqa: F401
 
 D = Decimal
-
-
-def refused(db, message, fn, *a, **kw):
-    with pytest.raises(DomainError) as exc:
-        fn(*a, **kw)
-    db.session.rollback()
-    assert message in str(exc.value.message), exc.value.message
-
 
 def busy_day(db, shop):
     """Cash 512.20 + WeChat 6000 (large) + a voided card receipt + a cash credit refund of 30."""
@@ -58,26 +49,26 @@ def test_closing_freezes_the_figures_and_locks_the_day(db, shop):
         == {close.id}
     # locked: no payment, no void, no second close
     b = make_bill(db, shop.unit, shop.fee, 6, "10")
-    refused(db, "You have closed this day's takings already.", pay, shop, [b])
-    refused(db, "locks this receipt", ledger.void_payment, db.session.get(Payment, p1.id), "wrong one",
+    refused("You have closed this day's takings already.", pay, shop, [b])
+    refused("locks this receipt", ledger.void_payment, db.session.get(Payment, p1.id), "wrong one",
             shop.manager.id)
-    refused(db, "You have closed", closing.close_day, shop.cashier, shop.e1, day, shop.finance.id)
+    refused("You have closed", closing.close_day, shop.cashier, shop.e1, day, shop.finance.id)
     pay(shop, [b], cashier=shop.cashier2)  # the other cashier is not locked
 
 
 def test_handover_goes_to_someone_who_confirms_and_a_manager_reopens(db, shop):
     p1, _, _ = busy_day(db, shop)
     day = p1.business_date
-    refused(db, "Choose the finance cashier", closing.close_day, shop.cashier, shop.e1, day, shop.cashier2.id)
-    refused(db, "not in advance", closing.close_day, shop.cashier, shop.e1, day.replace(year=day.year + 1),
+    refused("Choose the finance cashier", closing.close_day, shop.cashier, shop.e1, day, shop.cashier2.id)
+    refused("not in advance", closing.close_day, shop.cashier, shop.e1, day.replace(year=day.year + 1),
             shop.finance.id)
     close = closing.close_day(shop.cashier, shop.e1, day, shop.finance.id)
     db.session.commit()
-    refused(db, "cannot confirm their own", closing.confirm, shop.cashier, close)
+    refused("cannot confirm their own", closing.confirm, shop.cashier, close)
     closing.confirm(shop.finance, close, "点清")
     db.session.commit()
     assert close.state == "confirmed" and close.confirmed_by_id == shop.finance.id
-    refused(db, "Give the reason for reopening", closing.reopen, shop.manager, close, "")
+    refused("Give the reason for reopening", closing.reopen, shop.manager, close, "")
     with acting_as(shop.manager):
         closing.reopen(shop.manager, close, "需要作废一张收据")
         db.session.commit()

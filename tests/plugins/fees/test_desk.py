@@ -190,6 +190,14 @@ def test_deposit_at_the_desk_and_credit_used_on_bills(db, client, shop):
     assert db.session.get(Bill, b1.id).state == "paid" and ledger.credit_balance(shop.unit.id) == 0
     html = client.get(f"/fees/desk/units/{shop.unit.id}").get_data(as_text=True)
     assert "ZX-2026-01" in html and "2,000.00" in html
+    # refused: nothing left to use, an item that is not a deposit — said on the page, nothing saved
+    resp = client.post(f"/fees/desk/units/{shop.unit.id}/credit", follow_redirects=True)
+    assert "This unit has no prepaid credit." in resp.get_data(as_text=True)
+    before = count(db, Payment)
+    resp = client.post(f"/fees/desk/units/{shop.unit.id}/deposit", data={
+        "deposit_item": "", "amount": "500", "method": "cash"})
+    assert resp.status_code == 422 and count(db, Payment) == before
+    assert "Choose a deposit item of this estate." in resp.get_data(as_text=True)
 
 
 def test_other_estates_are_invisible_and_permissions_hold(db, client, shop):

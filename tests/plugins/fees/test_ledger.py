@@ -5,22 +5,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from core.errors import DomainError
 from core.models import AuditLog, utcnow
+from core.testing import refused
 from plugins.fees import ledger
 from plugins.fees.models import Bill, CreditEntry, Deposit, Payment, PaymentLine
 from tests.plugins.fees.test_desk_kit import count, make_bill, pay, shop_fixture  # noqa: F401
 
 D = Decimal
-
-
-def refused(db, message, fn, *a, **kw):
-    with pytest.raises(DomainError) as exc:
-        fn(*a, **kw)
-    db.session.rollback()
-    assert message in str(exc.value.message), exc.value.message
-    return exc.value
-
 
 def nothing_saved(db):
     assert count(db, Payment) == 0 and count(db, PaymentLine) == 0 and count(db, CreditEntry) == 0
@@ -74,7 +65,7 @@ def test_partial_payment_leaves_the_bill_partly_paid(db, shop):
 ])
 def test_bad_amounts_are_refused_and_nothing_is_saved(db, shop, amount, message):
     b = make_bill(db, shop.unit, shop.fee, 1, "256.10")
-    exc = refused(db, message, ledger.take_payment, estate=shop.e1, unit_id=shop.unit.id,
+    exc = refused(message, ledger.take_payment, estate=shop.e1, unit_id=shop.unit.id,
                   cashier_id=shop.cashier.id, method="cash", amount=amount, bills=[(b.id, D("256.10"), D("0"))])
     assert exc.field == "amount"
     nothing_saved(db)
@@ -82,7 +73,7 @@ def test_bad_amounts_are_refused_and_nothing_is_saved(db, shop, amount, message)
 
 def test_more_than_owed_needs_prepayment(db, shop):
     b = make_bill(db, shop.unit, shop.fee, 1, "256.10")
-    refused(db, "Tick “keep the rest as prepaid credit”", pay, shop, [b], amount=D("300"))
+    refused("Tick “keep the rest as prepaid credit”", pay, shop, [b], amount=D("300"))
     nothing_saved(db)
     p = pay(shop, [b], amount=D("300"), prepay=True)
     assert [ln.kind for ln in p.lines] == ["bill", "prepayment"] and ledger.credit_balance(shop.unit.id) == D("43.90")
@@ -90,7 +81,7 @@ def test_more_than_owed_needs_prepayment(db, shop):
 
 def test_more_on_a_bill_than_it_owes_is_refused(db, shop):
     b = make_bill(db, shop.unit, shop.fee, 1, "256.10")
-    refused(db, "is more than bill", pay, shop, [(b.id, D("300.00"), D("0"))])
+    refused("is more than bill", pay, shop, [(b.id, D("300.00"), D("0"))])
     nothing_saved(db)
 
 
@@ -102,11 +93,11 @@ def test_bills_of_another_unit_or_estate_or_voided_are_refused(db, shop):
     voided.void_reason = "wrong area"
     voided.state = "void"
     db.session.commit()
-    refused(db, "That bill does not belong to this unit.", pay, shop, [other_unit])
-    refused(db, "That bill does not belong to this unit.", pay, shop, [other_estate])
-    refused(db, "has been voided", pay, shop, [(voided.id, D("100"), D("0"))])
-    refused(db, "A bill was chosen twice.", pay, shop, [other_unit, other_unit], unit=shop.unit2)
-    refused(db, "Choose how the money was paid.", pay, shop, [other_unit], unit=shop.unit2, method="cheque")
+    refused("That bill does not belong to this unit.", pay, shop, [other_unit])
+    refused("That bill does not belong to this unit.", pay, shop, [other_estate])
+    refused("has been voided", pay, shop, [(voided.id, D("100"), D("0"))])
+    refused("A bill was chosen twice.", pay, shop, [other_unit, other_unit], unit=shop.unit2)
+    refused("Choose how the money was paid.", pay, shop, [other_unit], unit=shop.unit2, method="cheque")
     assert count(db, Payment) == 0
 
 
@@ -114,7 +105,7 @@ def test_a_stale_view_of_the_bill_is_refused(db, shop):
     b = make_bill(db, shop.unit, shop.fee, 1, "256.10")
     pay(shop, [(b.id, D("100.00"), D("0"))], cashier=shop.cashier2)
     db.session.commit()
-    refused(db, "Another cashier has just taken a payment for this bill.", pay, shop, [(b.id, D("156.10"), D("0"))])
+    refused("Another cashier has just taken a payment for this bill.", pay, shop, [(b.id, D("156.10"), D("0"))])
     assert count(db, Payment) == 1
 
 
@@ -125,7 +116,7 @@ def test_a_closed_day_refuses_payments(db, shop):
     day = ledger.business_date_of(shop.e1)
     db.session.add(DailyClose(estate_id=shop.e1.id, number="JJ-x", cashier_id=shop.cashier.id, business_date=day))
     db.session.commit()
-    refused(db, "You have closed this day's takings already.", pay, shop, [b])
+    refused("You have closed this day's takings already.", pay, shop, [b])
     assert count(db, Payment) == 0
     pay(shop, [b], cashier=shop.cashier2)  # another cashier's day is still open
 
@@ -136,14 +127,14 @@ def test_a_deposit_is_held_and_needs_a_deposit_item(db, shop):
     assert dep.amount == D("2000.00") and dep.state == "held" and dep.source_ref == "ZX-001"
     assert p.lines[0].kind == "deposit" and p.lines[0].deposit_id == dep.id
     assert ledger.balance(shop.unit.id) == 0  # deposits are held money, not fees
-    refused(db, "Choose a deposit item of this estate.", pay, shop, [], amount=D("10"), deposit_item_id=shop.fee.id)
+    refused("Choose a deposit item of this estate.", pay, shop, [], amount=D("10"), deposit_item_id=shop.fee.id)
 
 
 def test_void_gives_the_bills_back_and_keeps_the_number(db, shop):
     b = make_bill(db, shop.unit, shop.fee, 1, "256.10")
     p = pay(shop, [b], amount=D("300"), prepay=True)
     db.session.commit()
-    refused(db, "Give the reason for voiding", ledger.void_payment, p, " x ", shop.manager.id)
+    refused("Give the reason for voiding", ledger.void_payment, p, " x ", shop.manager.id)
     ledger.void_payment(db.session.get(Payment, p.id), "wrong unit", shop.manager.id)
     db.session.commit()
     db.session.expire_all()
@@ -152,7 +143,7 @@ def test_void_gives_the_bills_back_and_keeps_the_number(db, shop):
     b = db.session.get(Bill, b.id)
     assert b.paid == 0 and b.state == "open"
     assert ledger.credit_balance(shop.unit.id) == 0 and ledger.balance(shop.unit.id) == D("256.10")
-    refused(db, "is void already", ledger.void_payment, p, "again please", shop.manager.id)
+    refused("is void already", ledger.void_payment, p, "again please", shop.manager.id)
     nxt = pay(shop, [b])
     assert nxt.number.endswith("000002")
     actions = list(db.session.scalars(select(AuditLog.action).where(
@@ -189,13 +180,13 @@ def test_void_is_refused_after_the_close_and_for_a_refunded_deposit(db, shop):
     dep = db.session.scalar(select(Deposit))
     dep.state = "refunding"
     db.session.commit()
-    refused(db, "cannot be voided", ledger.void_payment, p, "mistake here", shop.manager.id)
+    refused("cannot be voided", ledger.void_payment, p, "mistake here", shop.manager.id)
     dep = db.session.scalar(select(Deposit))
     dep.state = "held"
     db.session.add(DailyClose(estate_id=shop.e1.id, number="JJ-y", cashier_id=shop.cashier.id,
                               business_date=p.business_date))
     db.session.commit()
-    refused(db, "locks this receipt", ledger.void_payment, db.session.get(Payment, p.id), "mistake here",
+    refused("locks this receipt", ledger.void_payment, db.session.get(Payment, p.id), "mistake here",
             shop.manager.id)
     assert db.session.get(Payment, p.id).voided_at is None
 

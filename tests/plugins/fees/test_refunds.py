@@ -4,23 +4,14 @@ cashier; the decoration_accepted hook asks for the deposits of that application.
 from decimal import Decimal
 from types import SimpleNamespace
 
-import pytest
 from sqlalchemy import select
 
-from core.errors import DomainError
+from core.testing import refused
 from plugins.fees import desk, ledger
 from plugins.fees.models import CreditEntry, Deposit, Refund
 from tests.plugins.fees.test_desk_kit import count, login, pay, shop_fixture  # noqa: F401
 
 D = Decimal
-
-
-def refused(db, message, fn, *a, **kw):
-    with pytest.raises(DomainError) as exc:
-        fn(*a, **kw)
-    db.session.rollback()
-    assert message in str(exc.value.message), exc.value.message
-
 
 def held_deposit(db, shop, ref="ZX-2026-007", amount="3000"):
     pay(shop, [], amount=D(amount), deposit_item_id=shop.deposit.id, deposit_ref=ref)
@@ -58,24 +49,24 @@ def test_requester_cannot_approve_and_rejection_needs_a_reason(db, shop):
     unit = shop.unit
     refund = desk.request_refund(shop.manager, unit, kind="deposit", deposit_id=dep.id, reason="验收合格")
     db.session.commit()
-    refused(db, "someone else must approve it", desk.decide_refund, shop.manager, refund, True)
-    refused(db, "Say why the refund is rejected", desk.decide_refund, shop.finance, refund, False, " x ")
+    refused("someone else must approve it", desk.decide_refund, shop.manager, refund, True)
+    refused("Say why the refund is rejected", desk.decide_refund, shop.finance, refund, False, " x ")
     desk.decide_refund(shop.finance, refund, False, "验收未通过")
     db.session.commit()
     assert db.session.get(Deposit, dep.id).state == "held"
-    refused(db, "has been decided already", desk.decide_refund, shop.finance, refund, True)
+    refused("has been decided already", desk.decide_refund, shop.finance, refund, True)
 
 
 def test_credit_refund_is_at_most_the_credit_and_reduces_it(db, shop):
     pay(shop, [], amount=D("500"), prepay=True)
     db.session.commit()
-    refused(db, "only 500.00 of prepaid credit", desk.request_refund, shop.cashier, shop.unit, kind="credit",
+    refused("only 500.00 of prepaid credit", desk.request_refund, shop.cashier, shop.unit, kind="credit",
             amount=D("600"), reason="业主搬走")
-    refused(db, "Use at most 2 decimal places.", desk.request_refund, shop.cashier, shop.unit, kind="credit",
+    refused("Use at most 2 decimal places.", desk.request_refund, shop.cashier, shop.unit, kind="credit",
             amount=D("1.001"), reason="业主搬走")
     r1 = desk.request_refund(shop.cashier, shop.unit, kind="credit", amount=D("300"), reason="业主搬走")
     db.session.commit()
-    refused(db, "only 200.00 of prepaid credit", desk.request_refund, shop.cashier, shop.unit, kind="credit",
+    refused("only 200.00 of prepaid credit", desk.request_refund, shop.cashier, shop.unit, kind="credit",
             amount=D("300"), reason="业主搬走")
     desk.decide_refund(shop.manager, r1, True)
     desk.pay_refund(shop.cashier, r1, "transfer")
@@ -92,7 +83,7 @@ def test_a_refunded_prepayment_cannot_be_voided(db, shop):
     desk.decide_refund(shop.manager, r, True)
     desk.pay_refund(shop.cashier, r, "cash")
     db.session.commit()
-    refused(db, "has been refunded: it cannot be voided", ledger.void_payment, p, "mistake", shop.manager.id)
+    refused("has been refunded: it cannot be voided", ledger.void_payment, p, "mistake", shop.manager.id)
     assert ledger.credit_balance(shop.unit.id) == 0
 
 

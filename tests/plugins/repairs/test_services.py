@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core.attachments import Attachment
-from core.errors import DomainError
 from core.models import AuditLog, utcnow
+from core.testing import refused
 from plugins.repairs import services
 from plugins.repairs.models import Repair, WorkOrder
 from tests.plugins.repairs.conftest import new_repair, photo, unit_of
@@ -16,15 +16,6 @@ from tests.plugins.repairs.conftest import new_repair, photo, unit_of
 
 def count(db, model):
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-def refused(db, fn, message, *args, **kw):
-    with pytest.raises(DomainError) as exc:
-        fn(*args, **kw)
-    db.session.rollback()
-    assert message in str(exc.value.message), exc.value.message
-    return exc.value
-
 
 def test_recording_numbers_the_record_and_sets_the_deadlines(db, staff):
     t0 = utcnow()
@@ -47,7 +38,7 @@ def test_a_resident_picked_from_the_unit_fills_name_and_phone(db, staff):
     r = new_repair(db, staff.clerk, staff.e1, resident_id=occ.resident_id, contact_name="", contact_phone="")
     assert r.contact_name == occ.resident.name and r.contact_phone == occ.resident.phone
     other = unit_of(db, staff.e1, "3-2-1201")
-    refused(db, new_repair, "This resident is not on file for the unit.", db, staff.clerk, staff.e1,
+    refused("This resident is not on file for the unit.", new_repair, db, staff.clerk, staff.e1,
             number="3-2-1201", resident_id=occ.resident_id)
     assert other is not None
 
@@ -55,7 +46,7 @@ def test_a_resident_picked_from_the_unit_fills_name_and_phone(db, staff):
 def test_a_caller_not_on_file_gives_an_address_instead_of_a_unit(db, staff):
     r = new_repair(db, staff.clerk, staff.e1, number=None, address="3栋电梯厅", category="lift", area="common")
     assert r.unit_id is None and r.place == "3栋电梯厅"
-    refused(db, new_repair, "Give the unit, or describe where the problem is.", db, staff.clerk, staff.e1,
+    refused("Give the unit, or describe where the problem is.", new_repair, db, staff.clerk, staff.e1,
             number=None)
 
 
@@ -72,20 +63,20 @@ def test_a_caller_not_on_file_gives_an_address_instead_of_a_unit(db, staff):
 def test_bad_input_is_refused_beside_its_field_and_nothing_is_saved(db, staff, kw, message, field):
     if kw.get("appointment_at") == "past":
         kw["appointment_at"] = utcnow() - timedelta(minutes=5)
-    exc = refused(db, new_repair, message, db, staff.clerk, staff.e1, **kw)
+    exc = refused(message, new_repair, db, staff.clerk, staff.e1, **kw)
     assert exc.field == field
     assert count(db, Repair) == 0 and count(db, Attachment) == 0
 
 
 def test_units_and_estates_must_be_the_users_own(db, staff):
     foreign_unit = unit_of(db, staff.e2, "2-1-201")
-    exc = refused(db, services.record, "This unit does not belong to the chosen estate.", staff.clerk,
+    exc = refused("This unit does not belong to the chosen estate.", services.record, staff.clerk,
                   estate_id=staff.e1.id, unit_id=foreign_unit.id, contact_name="王", contact_phone="13800001111",
                   category="water", description="漏水", channel="phone")
     assert exc.field == "unit_number"
-    refused(db, services.find_unit, "There is no unit 2-1-201 in Sunshine Garden.", staff.e1.id, "2-1-201")
-    refused(db, services.find_unit, "There is no unit 9-9-999 in Sunshine Garden.", staff.e1.id, "9-9-999")
-    refused(db, new_repair, "Choose one of your estates.", db, staff.clerk, staff.e2, number="2-1-201")
+    refused("There is no unit 2-1-201 in Sunshine Garden.", services.find_unit, staff.e1.id, "2-1-201")
+    refused("There is no unit 9-9-999 in Sunshine Garden.", services.find_unit, staff.e1.id, "9-9-999")
+    refused("Choose one of your estates.", new_repair, db, staff.clerk, staff.e2, number="2-1-201")
     assert count(db, Repair) == 0
 
 
@@ -102,7 +93,7 @@ def test_dispatch_issues_a_work_order_to_a_technician_of_the_estate(db, staff, r
 def test_dispatch_refuses_anyone_but_a_technician_of_the_estate(db, staff, repair_in, who):
     r = repair_in("recorded")
     tech_id = getattr(staff, who).id if who else None
-    refused(db, services.dispatch, "Choose a technician of the maintenance department of this estate.",
+    refused("Choose a technician of the maintenance department of this estate.", services.dispatch,
             staff.sup, r, tech_id)
     db.session.refresh(r)
     assert r.state == "recorded" and count(db, WorkOrder) == 0
@@ -113,7 +104,7 @@ def test_the_technician_accepts_and_completes_a_paid_repair(db, staff, repair_in
     services.accept(staff.tech, r)
     db.session.commit()
     assert r.state == "in_progress" and r.started_at is not None and r.current_order.state == "accepted"
-    refused(db, services.complete, "A paid repair needs the repair fee.", staff.tech, r,
+    refused("A paid repair needs the repair fee.", services.complete, staff.tech, r,
             work_done="换阀芯", minutes_spent=30, fee=None)
     db.session.refresh(r)
     services.complete(staff.tech, r, work_done="换阀芯", materials="阀芯 1 个", minutes_spent=30,
@@ -133,7 +124,7 @@ def test_the_technician_accepts_and_completes_a_paid_repair(db, staff, repair_in
 def test_completion_needs_the_work_the_time_and_no_fee_for_a_free_repair(db, staff, repair_in, kw, message, field):
     r = repair_in("in_progress")
     data = {"work_done": "疏通", "minutes_spent": 20, "fee": None, **kw}
-    exc = refused(db, services.complete, message, staff.tech, r, **data)
+    exc = refused(message, services.complete, staff.tech, r, **data)
     assert exc.field == field
     db.session.refresh(r)
     assert r.state == "in_progress" and r.completed_at is None
@@ -141,10 +132,10 @@ def test_completion_needs_the_work_the_time_and_no_fee_for_a_free_repair(db, sta
 
 def test_only_the_technician_of_the_order_accepts_and_completes(db, staff, repair_in):
     r = repair_in("dispatched")
-    refused(db, services.accept, "This work order was issued to another technician.", staff.tech2, r)
+    refused("This work order was issued to another technician.", services.accept, staff.tech2, r)
     services.accept(staff.tech, r)
     db.session.commit()
-    refused(db, services.complete, "This work order was issued to another technician.", staff.tech2, r,
+    refused("This work order was issued to another technician.", services.complete, staff.tech2, r,
             work_done="x", minutes_spent=5)
 
 
@@ -166,7 +157,7 @@ def test_illegal_transitions_are_refused_clearly(db, staff, repair_in, state, fn
     user = staff.tech if fn in ("accept", "complete") else staff.sup
     args = tuple(staff.tech.id if a == "tech" else a for a in args)
     kw = {"work_done": "x", "minutes_spent": 5} if fn == "complete" else {}
-    exc = refused(db, getattr(services, fn), message, user, r, *args, **kw)
+    exc = refused(message, getattr(services, fn), user, r, *args, **kw)
     db.session.refresh(r)
     assert r.state == state and "Current state:" in str(exc.message)
 
@@ -181,7 +172,7 @@ def test_the_supervisor_closes_a_completed_repair(db, staff, repair_in):
 @pytest.mark.parametrize("state", ["recorded", "dispatched"])
 def test_cancelling_needs_a_reason_and_cancels_the_open_order(db, staff, repair_in, state):
     r = repair_in(state)
-    refused(db, services.cancel, "Say why the repair is cancelled.", staff.sup, r, " ")
+    refused("Say why the repair is cancelled.", services.cancel, staff.sup, r, " ")
     db.session.refresh(r)
     services.cancel(staff.sup, r, "业主自行修好")
     db.session.commit()
@@ -193,7 +184,7 @@ def test_cancelling_needs_a_reason_and_cancels_the_open_order(db, staff, repair_
 def test_reopening_starts_over_with_new_deadlines_and_keeps_the_history(db, staff, repair_in, state):
     r = repair_in(state)
     first = r.current_order
-    refused(db, services.reopen, "Say why the repair is reopened.", staff.sup, r, "")
+    refused("Say why the repair is reopened.", services.reopen, staff.sup, r, "")
     db.session.refresh(r)
     services.reopen(staff.sup, r, "回访不满意：仍在漏水")
     db.session.commit()
