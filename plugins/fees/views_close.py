@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from core.actions import record_action
-from core.errors import DomainError
 from core.extensions import db
 from core.listing import Column, ListPage
 from core.models import Estate, User
@@ -79,18 +78,16 @@ def close_day_page():
         return render_day(estate, day)
     form = CloseForm()
     form.handed_to.choices = [(u.id, u.full_name) for u in closing.receivers(estate.id, current_user.id)]
-    if not form.validate_on_submit():
-        return render_day(estate, day, 422, form)
-    try:
-        close = closing.close_day(current_user, estate, day, form.handed_to.data, form.note.data)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        form.add_error(exc.field if exc.field in form._fields else None, exc.message)
-        return render_day(db.session.get(Estate, estate.id), day, 422, form)
-    flash(_("Handover form %(number)s submitted: %(day)s is closed.", number=close.number,
-            day=day.isoformat()), "success")
-    return redirect(url_for("fees.close_detail", close_id=close.id))
+    made = {}
+
+    def act():
+        made["close"] = close = closing.close_day(current_user, estate, day, form.handed_to.data, form.note.data)
+        return _("Handover form %(number)s submitted: %(day)s is closed.", number=close.number, day=day.isoformat())
+
+    # flash_unplaced: "closed already" comes back on a page that no longer shows the form.
+    return record_action(form, act, redirect_to=lambda: url_for("fees.close_detail", close_id=made["close"].id),
+                         rerender=lambda f: render_day(db.session.get(Estate, estate.id), day, 422, f),
+                         flash_unplaced=True)
 
 
 @bp.route("/closes")

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.audit import acting_as
 from core.models import AuditLog
@@ -93,6 +93,10 @@ def test_close_pages_permissions_and_print(db, client, shop):
     resp = client.post("/fees/close", data={"handed_to": shop.finance.id, "estate": shop.e1.id,
                                             "day": p1.business_date.isoformat()})
     assert resp.status_code == 302
+    again = client.post("/fees/close", data={"handed_to": shop.finance.id, "estate": shop.e1.id,
+                                             "day": p1.business_date.isoformat()})
+    assert again.status_code == 422 and "already" in again.get_data(as_text=True)  # shown, nothing saved
+    assert db.session.scalar(select(func.count()).select_from(DailyClose)) == 1
     close = db.session.scalar(select(DailyClose))
     html = client.get(f"/fees/closes/{close.id}/print").get_data(as_text=True)
     assert close.number in html and "6,542.20" in html and "512.20" in html

@@ -140,3 +140,18 @@ def test_refund_voucher_prints_the_state_until_paid_then_the_payout_in_chinese(d
     assert "refund-state-mark" not in html and shop.cashier.full_name in html
     login(client, shop.cashier_e2)
     assert client.get(f"/fees/refunds/{r.id}/print").status_code == 404
+
+
+def test_a_refused_refund_is_explained_even_when_nothing_is_left_to_refund(db, client, shop):
+    """Two people ask for the same deposit: the second page no longer shows the refund card
+    (nothing is held), but says why nothing was saved."""
+    dep = held_deposit(db, shop)
+    desk.request_refund(shop.cashier2, shop.unit, kind="deposit", deposit_id=dep.id, reason="装修验收合格")
+    db.session.commit()
+    login(client, shop.cashier)
+    resp = client.post(f"/fees/desk/units/{shop.unit.id}/refund", data={
+        "kind": "deposit", "deposit_id": dep.id, "payee": "王芳", "reason": "装修验收合格"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'id="refund-form"' not in html
+    assert "refund-error" in html and "This deposit is not held any more" in html
+    assert count(db, Refund) == 1
