@@ -71,6 +71,8 @@ def merge_catalogs(dirs: list[str], code: str):
         catalog = support.Translations.load(dirname, [code], "messages")
         if not isinstance(catalog, support.Translations):
             continue
+        # ``_catalog`` is gettext's own mapping of the compiled entries, which Babel's
+        # ``Translations.merge`` reads too; there is no public way to list a .mo's entries.
         for key, text in catalog._catalog.items():
             if not key:  # the catalog's header
                 continue
