@@ -9,8 +9,9 @@ import pluggy
 
 #: Version of the plugin contract. A manifest's ``core_api`` range is checked
 #: against it ("<major>.<minor>"); bump the major on breaking hook changes, the minor on
-#: additions. 1.1: ``deadline_for`` is given the case's ``category``.
-CORE_API_VERSION = "1.1"
+#: additions. 1.1: ``deadline_for`` is given the case's ``category``. 1.2: a menu
+#: entry's ``badge`` may be a count query, run with the other badges in one statement.
+CORE_API_VERSION = "1.2"
 
 hookspec = pluggy.HookspecMarker("propdesk")
 hookimpl = pluggy.HookimplMarker("propdesk")

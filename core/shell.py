@@ -6,8 +6,6 @@ from flask import session
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from core.extensions import db
-
 
 def shell_context() -> dict:
     from core.plugins import request_cache
@@ -25,11 +23,9 @@ def shell_context() -> dict:
         ctx["my_estates"] = user_estates()
         chosen = session.get("estate_id")
         ctx["current_estate"] = next((e for e in ctx["my_estates"] if e.id == chosen), None)
-        ctx["nav"] = nav_for(current_user, current_estate_ids())
-        ctx["unread"] = db.session.scalar(
-            select(func.count()).select_from(Notification).where(
-                Notification.user_id == current_user.id, Notification.read_at.is_(None)
-            )
-        )
+        counts = {"unread": select(func.count()).select_from(Notification).where(
+            Notification.user_id == current_user.id, Notification.read_at.is_(None))}
+        ctx["nav"] = nav_for(current_user, current_estate_ids(), counts)
+        ctx["unread"] = counts["unread"]
     cache["shell"] = ctx
     return ctx

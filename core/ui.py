@@ -26,7 +26,9 @@ class NavItem:
     section: str = "service"
     permission: str | None = None
     sequence: int = 100
-    badge: int | None = None
+    #: A number, or a query giving one (``select(func.count())…``): the menu runs the
+    #: queries of every item in one statement (see :func:`nav_for`).
+    badge: Any = None
     icon: str = "circle"
     url_args: dict = field(default_factory=dict)
 
@@ -108,19 +110,69 @@ def render_slots(hook: str, **kwargs) -> list[Slot]:
     return [s for _seq, s in slots]
 
 
-def nav_for(user, estates) -> list[tuple[str, list[NavItem]]]:
-    """The menu: (section, items) in order, items the user may use only."""
+def nav_for(user, estates, extra_counts: dict | None = None) -> list[tuple[str, list[NavItem]]]:
+    """The menu: (section, items) in order, items the user may use only.
+
+    Badges given as queries are counted together in one statement, with
+    ``extra_counts`` (name → query; the shell's unread notifications): their
+    numbers are written back into ``extra_counts``.
+    """
     from core.plugins import plugins
 
     items: list[NavItem] = []
-    for _code, result, err in plugins().call_each("nav_items", user=user, estates=estates):
+    owner: dict[int, str] = {}
+    for code, result, err in plugins().call_each("nav_items", user=user, estates=estates):
         if err is None and result:
-            items.extend(i for i in result if not i.permission or has_permission(i.permission))
+            for i in result:
+                if not i.permission or has_permission(i.permission):
+                    items.append(i)
+                    owner[id(i)] = code
+    count_badges(items, owner, extra_counts)
     by_section: dict[str, list[NavItem]] = {}
     for item in sorted(items, key=lambda i: (i.sequence, str(i.label))):
         by_section.setdefault(item.section, []).append(item)
     order = SECTIONS + sorted(s for s in by_section if s not in SECTIONS)
     return [(s, by_section[s]) for s in order if s in by_section]
+
+
+def count_badges(items: list[NavItem], owner: dict[int, str], extra: dict | None = None) -> None:
+    """Replace each badge query by its number: one statement for all of them.
+
+    One round trip instead of one per plugin on every page. If that statement
+    fails (a plugin's query is broken), the session is rolled back and each query
+    is run alone in a savepoint, so only the broken plugin's badge is lost (logged).
+    """
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.sql import Select
+
+    from core.extensions import db
+
+    extra = extra if extra is not None else {}
+    queries: list[tuple[Any, Select]] = [(i, i.badge) for i in items if isinstance(i.badge, Select)]
+    queries += [(name, q) for name, q in extra.items() if isinstance(q, Select)]
+    if not queries:
+        return
+    stmt = select(*(q.scalar_subquery() for _target, q in queries))
+    try:
+        values = list(db.session.execute(stmt).one())
+    except SQLAlchemyError:
+        log.exception("the menu's badge statement failed; counting each badge alone")
+        db.session.rollback()
+        values = []
+        for target, q in queries:
+            try:
+                with db.session.begin_nested():
+                    values.append(db.session.scalar(q))
+            except SQLAlchemyError:
+                who = owner.get(id(target), "core") if isinstance(target, NavItem) else "core"
+                log.exception("badge query of plugin %s failed", who)
+                values.append(None)
+    for (target, _q), value in zip(queries, values, strict=True):
+        if isinstance(target, NavItem):
+            target.badge = value or None
+        else:
+            extra[target] = value or 0
 
 
 _SECTION_TITLES = {

@@ -281,6 +281,79 @@ def test_hook_nav_items(site):
     assert "Key cabinet" not in desk.get("/").get_data(as_text=True)
 
 
+LAMPS = '''
+from sqlalchemy import func, select, text
+from core import hookimpl
+from core.models import Unit
+from core.ui import NavItem
+
+@hookimpl
+def nav_items(user, estates):
+    return [NavItem("Lamps out", "main.search", "operations", None, 20,
+                    badge=select(func.count()).select_from(Unit).where(Unit.estate_id.in_(estates))),
+            NavItem("Lamp log", "main.notifications", "operations", None, 21,
+                    badge=select(func.count()).select_from(Unit).where(Unit.estate_id == -1))]
+'''
+
+BROKEN_BADGE = '''
+from sqlalchemy import func, select, table
+from core import hookimpl
+from core.ui import NavItem
+
+@hookimpl
+def nav_items(user, estates):
+    return [NavItem("Lift alarms", "main.index", "operations", None, 30,
+                    badge=select(func.count()).select_from(table("no_such_table")))]
+'''
+
+
+def _menu_badge(page: str, label: str) -> str | None:
+    import re
+
+    found = re.search(re.escape(label) + r'(<span class="badge[^>]*>(\d+)</span>)?</a>', page)
+    assert found, f"{label!r} is not in the menu"
+    return found.group(2)
+
+
+def test_hook_nav_items_badge_queries_run_in_one_statement(site):
+    app = site(keys=KEYS, lamps=LAMPS)
+    e1, _e2 = two_estates()
+    desk, user = staff(app, "frontdesk", [e1])
+    db.session.add(Notification(user_id=user.id, title="Key overdue", body=""))
+    db.session.commit()
+    seen = []
+    listen = lambda conn, cursor, statement, *a: seen.append(statement)  # noqa: E731
+    from sqlalchemy import event
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        page = desk.get("/").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert _menu_badge(page, "Key cabinet") == "1"  # a number still works
+    assert _menu_badge(page, "Lamps out") == "3"  # the three units of E01, not E02's
+    assert _menu_badge(page, "Lamp log") is None  # a count of 0 shows no badge
+    assert 'bi-bell"></i><span class="badge rounded-pill text-bg-danger ms-1">1</span>' in page
+    badges = [s for s in seen if "core_notification" in s and "count(" in s]
+    assert len(badges) == 1 and badges[0].count("FROM core_unit") == 2  # the unread count and both lamps
+
+
+def test_hook_nav_items_a_broken_badge_query_costs_only_its_own_badge(site, caplog):
+    app = site(keys=KEYS, lamps=LAMPS, broken=BROKEN_BADGE)
+    e1, _e2 = two_estates()
+    desk, user = staff(app, "frontdesk", [e1])
+    db.session.add(Notification(user_id=user.id, title="Key overdue", body=""))
+    db.session.commit()
+    resp = desk.get("/")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'data-widget="core-estate-summary"' in page
+    assert _menu_badge(page, "Lift alarms") is None  # its entry stays, without a number
+    assert _menu_badge(page, "Lamps out") == "3" and _menu_badge(page, "Key cabinet") == "1"
+    assert 'bi-bell"></i><span class="badge rounded-pill text-bg-danger ms-1">1</span>' in page
+    assert "badge query of plugin broken failed" in caplog.text
+    assert desk.get("/").status_code == 200  # and the next page too
+
+
 def test_hook_dashboard_widgets(site):
     app = site(keys=KEYS, flaky=FLAKY)
     e1, _e2 = two_estates()

@@ -56,27 +56,27 @@ def deadline_for(case_type, estate, priority, start, category):
     return sla.deadline(case_type.split(".", 1)[1], estate_id, severity, start, category or in_priority)
 
 
-def _overdue_count(estates) -> int:
+def _overdue_badge(estates):
+    """The menu badge: a query the menu counts with the other badges (or None)."""
     from sqlalchemy import func, select
 
-    from core.extensions import db
     from core.models import utcnow
     from plugins.complaints.models import Complaint
 
     if not estates:
-        return 0
-    return db.session.scalar(select(func.count()).select_from(Complaint).where(
-        Complaint.estate_id.in_(estates), Complaint.overdue_clause(utcnow())))
+        return None
+    return select(func.count()).select_from(Complaint).where(
+        Complaint.estate_id.in_(estates), Complaint.overdue_clause(utcnow()))
 
 
 @hookimpl
 def nav_items(user, estates):
     from core.permissions import has_permission
 
-    badge = _overdue_count(estates) if has_permission("complaints.view", user) else None
+    badge = _overdue_badge(estates) if has_permission("complaints.view", user) else None
     return [
         NavItem(_l("Complaints"), "complaints.index", "service", "complaints.view", 30,
-                badge=badge or None, icon="chat-square-text"),
+                badge=badge, icon="chat-square-text"),
         NavItem(_l("Suggestions"), "complaints.suggestions", "service", "complaints.view", 32, icon="lightbulb"),
         NavItem(_l("Complaint statistics"), "complaints.statistics", "service", "complaints.view", 34,
                 icon="graph-up"),

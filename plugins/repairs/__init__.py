@@ -71,13 +71,13 @@ def deadline_for(case_type, estate, priority, start):
 @hookimpl
 def nav_items(user, estates):
     from core.permissions import has_permission
-    from plugins.repairs.queries import overdue_count
+    from plugins.repairs.queries import overdue_count_query
 
     if not has_permission("repairs.view", user):
         return []
     return [
         NavItem(_l("Repairs"), "repairs.index", "service", "repairs.view", 10, icon="tools",
-                badge=overdue_count(user, estates) or None),
+                badge=overdue_count_query(user, estates)),
         NavItem(_l("Work orders"), "repairs.orders", "service", "repairs.view", 11, icon="clipboard-check"),
         NavItem(_l("Repair statistics"), "repairs.stats", "service", "repairs.view", 12, icon="bar-chart"),
     ]

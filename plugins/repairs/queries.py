@@ -26,10 +26,9 @@ def count(stmt) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
-def overdue_count(user, estates) -> int:
+def overdue_count_query(user, estates):
     """The menu badge (every page): a plain ``count(*)`` over the scope, no subquery of all columns."""
-    return db.session.scalar(
-        select(func.count()).select_from(Repair).where(*scope_filters(Repair, user, estates), overdue_clause())) or 0
+    return select(func.count()).select_from(Repair).where(*scope_filters(Repair, user, estates), overdue_clause())
 
 
 def open_figures(user, estates) -> dict:

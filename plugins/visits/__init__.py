@@ -44,11 +44,11 @@ def settings_spec():
 @hookimpl
 def nav_items(user, estates):
     from core.permissions import has_permission
-    from plugins.visits.services import overdue_count
+    from plugins.visits.services import overdue_query
 
-    badge = overdue_count(estates) if has_permission("visits.view", user) else None
+    badge = overdue_query(estates) if has_permission("visits.view", user) else None
     return [
-        NavItem(_l("Return visits"), "visits.index", "service", "visits.view", 40, badge=badge or None,
+        NavItem(_l("Return visits"), "visits.index", "service", "visits.view", 40, badge=badge,
                 icon="telephone-outbound"),
         NavItem(_l("Return visit statistics"), "visits.statistics", "service", "visits.view", 41,
                 icon="bar-chart"),

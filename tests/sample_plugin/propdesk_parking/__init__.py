@@ -37,10 +37,10 @@ def blueprints():
 
 @hookimpl
 def nav_items(user, estates):
-    from propdesk_parking.services import count_open_alerts
+    from propdesk_parking.services import open_alerts_query
 
     return [NavItem(_l("Parking"), "parking.index", "operations", "parking.view", 50,
-                    badge=count_open_alerts(estates) or None, icon="p-square")]
+                    badge=open_alerts_query(estates) if estates else None, icon="p-square")]
 
 
 @hookimpl

@@ -10,7 +10,7 @@
     "license": "AGPL-3.0-or-later",
     "depends": [],
     "uses": ["notices"],
-    "core_api": ">=1,<2",
+    "core_api": ">=1.2,<2",
     "default_enabled": True,
     "purgeable": True,
 }

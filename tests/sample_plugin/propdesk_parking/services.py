@@ -113,12 +113,16 @@ def open_alerts(estate_ids: list[int]) -> list[AttendantAlert]:
         .order_by(AttendantAlert.id.desc())))
 
 
+def open_alerts_query(estate_ids: list[int]):
+    """``count(*)`` of the open alerts: the menu badge (every page) counts it with the other badges."""
+    return select(func.count()).select_from(AttendantAlert).where(
+        AttendantAlert.estate_id.in_(estate_ids), AttendantAlert.acknowledged_at.is_(None))
+
+
 def count_open_alerts(estate_ids: list[int]) -> int:
-    """One count for the menu badge (called on every page)."""
     if not estate_ids:
         return 0
-    return db.session.scalar(select(func.count()).select_from(AttendantAlert).where(
-        AttendantAlert.estate_id.in_(estate_ids), AttendantAlert.acknowledged_at.is_(None)))
+    return db.session.scalar(open_alerts_query(estate_ids))
 
 
 def acknowledge(user, alert: AttendantAlert) -> AttendantAlert:
