@@ -24,6 +24,7 @@ from flask import Response, abort, current_app, request, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
+from wtforms.widgets import Select, html_params
 
 from core.extensions import db
 
@@ -41,11 +42,53 @@ class Column:
     fmt: str = ""  # "money", "date", "datetime", "number" for display filters
 
 
+class FilterSelect(Select):
+    """WTForms' ``Select``, same HTML, rendered in one pass.
+
+    A filter bar is on every list page; the stock widget looks up its option
+    renderer's signature and builds attributes through a dict for every option
+    (about 1 ms of a list page's filter bar). Options with their own attributes
+    and grouped or multiple selects are left to the stock widget's code.
+    """
+
+    def __call__(self, field, **kwargs):
+        if self.multiple or field.has_groups():
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in self.validation_attrs:
+            if k not in kwargs and getattr(flags, k, False):
+                kwargs[k] = getattr(flags, k)
+        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        for value, label, selected, render_kw in field.iter_choices():
+            if isinstance(value, bool):
+                value = str(value)
+            if render_kw:
+                html.append(f"<option {html_params(value=value, **render_kw, **({'selected': True} if selected else {}))}>"
+                            f"{escape(label or value)}</option>")
+            else:
+                html.append(f'<option {"selected " if selected else ""}value="{escape(value)}">'
+                            f"{escape(label or value)}</option>")
+        html.append("</select>")
+        return Markup("".join(html))
+
+
+_FILTER_SELECT = FilterSelect()
+
+
 class FilterForm(FlaskForm):
-    """Filters live in the query string: no CSRF (they change nothing)."""
+    """Filters live in the query string: no CSRF (they change nothing). Their selects
+    render through :class:`FilterSelect`."""
 
     class Meta:
         csrf = False
+
+        def render_field(self, field, render_kw):
+            if type(field.widget) is Select and not field.widget.multiple:
+                if field.render_kw:
+                    render_kw = dict(field.render_kw, **render_kw)
+                return _FILTER_SELECT(field, **render_kw)
+            return super().render_field(field, render_kw)
 
 
 @dataclass
