@@ -215,20 +215,15 @@ class ListPage:
         return fmt if fmt in ("csv", "xlsx") else None
 
     def _records(self):
-        """Every row of the list in its order (at most ``EXPORT_MAX_ROWS``, else 413)."""
-        stmt = self.sorted_stmt().limit(EXPORT_MAX_ROWS + 1)
-        if self.load_rows is None:
-            result = db.session.scalars(stmt.execution_options(yield_per=EXPORT_CHUNK))
-        else:  # the keys in order, then their rows through the same loader as the page
-            ids = db.session.scalars(stmt.with_only_columns(self._pk)).all()
-            if len(ids) > EXPORT_MAX_ROWS:
-                abort(413)  # before reading any row
-            result = (row for start in range(0, len(ids), EXPORT_CHUNK)
-                      for row in self.rows_for(ids[start:start + EXPORT_CHUNK]))
-        for n, row in enumerate(result):
-            if n >= EXPORT_MAX_ROWS:
-                abort(413)
-            yield row
+        """Every row of the list in its order: first the keys (at most ``EXPORT_MAX_ROWS``,
+        else 413 before any row is read), then their rows ``EXPORT_CHUNK`` at a time through
+        :meth:`rows_for`, the page's own loading (the ``rows`` loader, or the view's statement
+        with its loader options)."""
+        ids = db.session.scalars(self.sorted_stmt().with_only_columns(self._pk).limit(EXPORT_MAX_ROWS + 1)).all()
+        if len(ids) > EXPORT_MAX_ROWS:
+            abort(413)
+        for start in range(0, len(ids), EXPORT_CHUNK):
+            yield from self.rows_for(ids[start:start + EXPORT_CHUNK])
 
     def _rows(self):
         for row in self._records():

@@ -1,6 +1,7 @@
 """Estates, buildings, units and residents: forms, validation, and the estate scope."""
 
 import io
+import re
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -74,6 +75,30 @@ def test_another_estates_records_are_invisible_everywhere(client, login_as, db, 
     export = client.get("/estates/units?export=xlsx")
     rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
     assert len(rows) == 4 and all(r[0] != "2-1-201" for r in rows)
+
+
+def test_a_list_export_reads_its_rows_in_chunks_in_list_order_and_refuses_too_many_first(
+        client, login_as, db, estates, monkeypatch):
+    from sqlalchemy import event
+
+    from core import listing
+
+    login_as("manager", estates=list(estates))
+    monkeypatch.setattr(listing, "EXPORT_CHUNK", 2)
+    page = client.get("/estates/units?sort=-number").get_data(as_text=True)
+    shown = re.findall(r'<a href="/estates/units/\d+">([^<]+)</a>', page)
+    rows = list(load_workbook(io.BytesIO(client.get("/estates/units?sort=-number&export=xlsx").data))
+                .active.iter_rows(values_only=True))
+    assert len(shown) == 6 and [r[0] for r in rows[1:]] == shown  # three chunks of two, in the list's order
+    monkeypatch.setattr(listing, "EXPORT_MAX_ROWS", 5)
+    seen = []
+    listen = lambda conn, cursor, statement, *a: seen.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        assert client.get("/estates/units?export=csv").status_code == 413
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert not [s for s in seen if "core_unit.floor" in s]  # refused on the keys: no unit was loaded
 
 
 def test_the_estate_switcher_narrows_the_view_but_not_beyond_membership(client, login_as, db, estates):
