@@ -123,7 +123,14 @@ class WorkOrder(EstateScopedMixin, BusinessRecord, db.Model):
     """A Repair Work Order issued to one technician, numbered WX-<estate>-<year>-nnnnnn."""
 
     __tablename__ = "repairs_work_order"
-    __table_args__ = (sa.Index("ix_repairs_work_order_tech_state", "technician_id", "state"),)
+    __table_args__ = (
+        sa.Index("ix_repairs_work_order_tech_state", "technician_id", "state"),
+        # The work-order list: open orders soonest due first (PostgreSQL: covering id),
+        # and an estate's orders newest first (repairs_0004).
+        sa.Index("ix_repairs_work_order_estate_state_due", "estate_id", "state", "due_at",
+                 postgresql_include=["id"]),
+        sa.Index("ix_repairs_work_order_estate_issued", "estate_id", "issued_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(30), unique=True)
     repair_id: Mapped[int] = mapped_column(sa.ForeignKey("repairs_repair.id"), index=True)

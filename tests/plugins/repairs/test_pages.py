@@ -244,3 +244,35 @@ def test_the_newest_first_index_exists_on_postgresql_only(app, db):
     on_pg = db.engine.dialect.name == "postgresql"
     assert ("ix_repairs_repair_reported" in names) == on_pg
     assert ("ix_complaints_complaint_received" in complaint_names) == on_pg
+
+
+def test_the_work_order_list_shows_open_orders_soonest_due_first_and_all_newest_first(client, db, staff,
+                                                                                   repair_in):
+    import re
+
+    done = repair_in("completed")
+    late, soon = repair_in("dispatched"), repair_in("in_progress")
+    base = utcnow()
+    for r, due, issued in ((late, base + timedelta(hours=30), base - timedelta(hours=3)),
+                           (soon, base + timedelta(hours=2), base - timedelta(hours=1)),
+                           (done, base - timedelta(hours=1), base - timedelta(hours=5))):
+        r.current_order.due_at, r.current_order.issued_at = due, issued
+    db.session.commit()
+    login(client, staff.sup)
+
+    def numbers(url):
+        return re.findall(r">(WX-[\w-]+)</a>", client.get(url).get_data(as_text=True))
+
+    assert numbers("/repairs/orders") == [soon.current_order.number, late.current_order.number]
+    assert numbers("/repairs/orders?state=all") == [
+        soon.current_order.number, late.current_order.number, done.current_order.number]
+
+
+def test_the_work_order_list_indexes_exist(app, db):
+    """repairs_0004: open orders by due time, an estate's orders by issue time on both
+    databases; PostgreSQL also reads "all orders" of several estates newest first off an index."""
+    from sqlalchemy import inspect
+
+    names = {i["name"] for i in inspect(db.engine).get_indexes("repairs_work_order")}
+    assert {"ix_repairs_work_order_estate_state_due", "ix_repairs_work_order_estate_issued"} <= names
+    assert ("ix_repairs_work_order_issued" in names) == (db.engine.dialect.name == "postgresql")
