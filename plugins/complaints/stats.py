@@ -138,43 +138,69 @@ def monthly_live(estate_ids, months: list[tuple[int, int]], tz: str) -> list[Fig
     return rows
 
 
-def grouped(estate_ids, column, start: datetime, end: datetime) -> dict:
-    """Figures per value of ``column`` (category or department) for complaints in [start, end)."""
-    out: dict = {}
-    if not estate_ids:
-        return out
-    where = [Complaint.estate_id.in_(list(estate_ids))]
-    for r in _closed_figures(column, where, start, end):
-        _fill(out.setdefault(r[0], Figures(key=r[0])), r[1:])
-    for key, n in _received(column, where, start, end):
-        out.setdefault(key, Figures(key=key)).received = int(n)
-    return out
+def _breakdown(estate_ids, start: datetime, end: datetime) -> list:
+    """Per (category, department), in one scan: complaints received in [start, end), and the
+    closed figures of those closed in it — the hours to reply as a sum and a count, so that
+    categories and departments can each add them up."""
+    c = Complaint
+    received = sa.and_(c.received_at >= start, c.received_at < end)
+    closed = sa.and_(c.closed_at >= start, c.closed_at < end)
+    on_time = sa.and_(c.reply_at.is_not(None), c.reply_at <= c.reply_due_at)
+    satisfied = c.satisfied.is_(True)
+    hours = case((closed, _hours_between(c.received_at, c.reply_at)))
+
+    def n(cond):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    return db.session.execute(
+        select(c.category, c.department_id, n(received), n(closed), n(sa.and_(closed, on_time)),
+               n(sa.and_(closed, satisfied)), n(sa.and_(closed, on_time, satisfied)),
+               func.sum(hours), func.count(hours))
+        .where(c.estate_id.in_(list(estate_ids)), sa.or_(received, closed))
+        .group_by(c.category, c.department_id)
+    ).all()
 
 
-def by_category(estate_ids, start: datetime, end: datetime) -> list[Figures]:
-    from plugins.complaints.labels import CATEGORY_LABELS
-
-    found = grouped(estate_ids, Complaint.category, start, end)
-    rows = []
-    for code in CATEGORIES:
-        fig = found.get(code) or Figures(key=code)
-        fig.label = str(CATEGORY_LABELS[code])
-        rows.append(fig)
-    return rows
-
-
-def by_department(estate_ids, start: datetime, end: datetime) -> list[Figures]:
+def breakdown(estate_ids, start: datetime, end: datetime) -> tuple[list[Figures], list[Figures]]:
+    """The figures per category (every category, in order) and per department (those with
+    complaints, by name; "not forwarded yet" last) for [start, end): one statement."""
     from flask_babel import gettext as _
 
     from core.models import Department
+    from plugins.complaints.labels import CATEGORY_LABELS
 
-    found = grouped(estate_ids, Complaint.department_id, start, end)
-    names = dict(db.session.execute(select(Department.id, Department.name)).all())
-    rows = []
-    for key, fig in found.items():
+    cats: dict = {code: [Figures(key=code, label=str(CATEGORY_LABELS[code])), 0.0, 0] for code in CATEGORIES}
+    depts: dict = {}
+    rows = _breakdown(estate_ids, start, end) if estate_ids else []
+    for category, dept, received, closed, on_time, satisfied, effective, h_sum, h_n in rows:
+        for acc in (cats.setdefault(category, [Figures(key=category, label=category), 0.0, 0]),
+                    depts.setdefault(dept, [Figures(key=dept), 0.0, 0])):
+            fig = acc[0]
+            fig.received += int(received)
+            fig.closed += int(closed)
+            fig.on_time += int(on_time)
+            fig.satisfied += int(satisfied)
+            fig.effective += int(effective)
+            acc[1] += float(h_sum or 0)
+            acc[2] += int(h_n)
+    for fig, h_sum, h_n in (*cats.values(), *depts.values()):
+        if h_n:
+            fig.avg_reply_hours = Decimal(str(round(h_sum / h_n, 1)))
+    names = dict(db.session.execute(select(Department.id, Department.name)).all()) if depts else {}
+    for key, (fig, _s, _n) in depts.items():
         fig.label = names.get(key, "") if key is not None else _("Not forwarded yet")
-        rows.append(fig)
-    return sorted(rows, key=lambda f: (f.key is None, f.label))
+    by_category = [cats[code][0] for code in CATEGORIES] + [
+        acc[0] for code, acc in cats.items() if code not in CATEGORIES]
+    by_department = sorted((acc[0] for acc in depts.values()), key=lambda f: (f.key is None, f.label))
+    return by_category, by_department
+
+
+def by_category(estate_ids, start: datetime, end: datetime) -> list[Figures]:
+    return breakdown(estate_ids, start, end)[0]
+
+
+def by_department(estate_ids, start: datetime, end: datetime) -> list[Figures]:
+    return breakdown(estate_ids, start, end)[1]
 
 
 def total(rows: list[Figures]) -> Figures:

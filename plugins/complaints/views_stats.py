@@ -38,8 +38,7 @@ def report_data():
     months = [(year, m) for m in range(1, 13)]
     start, end = stats.month_start(year, 1, tz), stats.month_start(year + 1, 1, tz)
     monthly = stats.monthly(ids, months, tz)
-    categories = stats.by_category(ids, start, end)
-    departments = stats.by_department(ids, start, end)
+    categories, departments = stats.breakdown(ids, start, end)
     totals = stats.total(monthly)
     totals.label = _("Total")
     return {

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from complaints_helpers import record
 
+from plugins.complaints.models import CATEGORIES
+
 pytestmark = pytest.mark.plugins("complaints")
 TZ = "Asia/Shanghai"
 
@@ -89,6 +91,39 @@ def test_effective_handling_rate_per_month_category_and_department(db, estates, 
 
     both = stats.monthly([e1.id, estates[1].id], [(y, m)], TZ)[0]
     assert (both.closed, both.effective) == (6, 3)
+
+    # The one-scan breakdown against the complaints themselves, figure by figure.
+    from sqlalchemy import select
+
+    from plugins.complaints.models import Complaint
+
+    def expected(pick):
+        out = {}
+        for c in db.session.scalars(select(Complaint).where(Complaint.estate_id == e1.id)):
+            f = out.setdefault(pick(c), {"received": 0, "closed": 0, "on_time": 0, "satisfied": 0,
+                                         "effective": 0, "hours": []})
+            f["received"] += start <= c.received_at < end
+            if c.closed_at is not None and start <= c.closed_at < end:
+                on_time = c.reply_at is not None and c.reply_at <= c.reply_due_at
+                f["closed"] += 1
+                f["on_time"] += on_time
+                f["satisfied"] += c.satisfied is True
+                f["effective"] += on_time and c.satisfied is True
+                if c.reply_at is not None:
+                    f["hours"].append((c.reply_at - c.received_at).total_seconds() / 3600)
+        return {k: (v["received"], v["closed"], v["on_time"], v["satisfied"], v["effective"],
+                    Decimal(str(round(sum(v["hours"]) / len(v["hours"]), 1))) if v["hours"] else None)
+                for k, v in out.items() if v["received"] or v["closed"]}
+
+    def shown(rows):
+        return {f.key: (f.received, f.closed, f.on_time, f.satisfied, f.effective, f.avg_reply_hours)
+                for f in rows if f.received or f.closed}
+
+    categories, departments = stats.breakdown([e1.id], start, end)
+    assert shown(categories) == expected(lambda c: c.category)
+    assert shown(departments) == expected(lambda c: c.department_id)
+    assert [f.key for f in categories][:len(CATEGORIES)] == list(CATEGORIES)  # every category, in order
+    assert by_cat["repairs"].avg_reply_hours == Decimal("36.0")  # (6 + 6 + 96) / 3: A, B and D (replied again)
 
 
 def test_a_month_is_the_estate_s_local_month(db, estates, staff, depts, month):
