@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from numbers import Number
 from typing import Any
 
 from flask import render_template, url_for
@@ -169,6 +170,10 @@ def count_badges(items: list[NavItem], owner: dict[int, str], extra: dict | None
                 log.exception("badge query of plugin %s failed", who)
                 values.append(None)
     for (target, _q), value in zip(queries, values, strict=True):
+        if value is not None and not isinstance(value, Number):
+            who = owner.get(id(target), "core") if isinstance(target, NavItem) else "core"
+            log.warning("badge query of plugin %s gave %r, not a number: no badge", who, type(value).__name__)
+            value = None
         if isinstance(target, NavItem):
             target.badge = value or None
         else:

@@ -296,14 +296,16 @@ def nav_items(user, estates):
 '''
 
 BROKEN_BADGE = '''
-from sqlalchemy import func, select, table
+from sqlalchemy import func, literal, select, table
 from core import hookimpl
 from core.ui import NavItem
 
 @hookimpl
 def nav_items(user, estates):
     return [NavItem("Lift alarms", "main.index", "operations", None, 30,
-                    badge=select(func.count()).select_from(table("no_such_table")))]
+                    badge=select(func.count()).select_from(table("no_such_table"))),
+            NavItem("Lift names", "main.search", "operations", None, 31,
+                    badge=select(literal("not a number")))]
 '''
 
 
@@ -351,6 +353,7 @@ def test_hook_nav_items_a_broken_badge_query_costs_only_its_own_badge(site, capl
     assert _menu_badge(page, "Lamps out") == "3" and _menu_badge(page, "Key cabinet") == "1"
     assert 'bi-bell"></i><span class="badge rounded-pill text-bg-danger ms-1">1</span>' in page
     assert "badge query of plugin broken failed" in caplog.text
+    assert _menu_badge(page, "Lift names") is None and "gave 'str', not a number" in caplog.text
     assert desk.get("/").status_code == 200  # and the next page too
 
 
