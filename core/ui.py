@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from numbers import Number
 from typing import Any
 
@@ -11,6 +11,7 @@ from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
+from sqlalchemy.sql import Select
 
 from core.permissions import has_permission
 
@@ -126,6 +127,8 @@ def nav_for(user, estates, extra_counts: dict | None = None) -> list[tuple[str, 
         if err is None and result:
             for i in result:
                 if not i.permission or has_permission(i.permission):
+                    if isinstance(i.badge, Select):  # counted into a copy: the plugin may reuse its items
+                        i = replace(i)
                     items.append(i)
                     owner[id(i)] = code
     count_badges(items, owner, extra_counts)
@@ -145,7 +148,6 @@ def count_badges(items: list[NavItem], owner: dict[int, str], extra: dict | None
     """
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
-    from sqlalchemy.sql import Select
 
     from core.extensions import db
 

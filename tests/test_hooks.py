@@ -284,15 +284,19 @@ def test_hook_nav_items(site):
 LAMPS = '''
 from sqlalchemy import func, select, text
 from core import hookimpl
-from core.models import Unit
+from core.models import Notification, Unit
 from core.ui import NavItem
+
+# The same item on every call, its badge a query: each page must count it afresh.
+KEPT = [NavItem("Lamp notes", "auth.profile", "operations", None, 22,
+                badge=select(func.count()).select_from(Notification))]
 
 @hookimpl
 def nav_items(user, estates):
     return [NavItem("Lamps out", "main.search", "operations", None, 20,
                     badge=select(func.count()).select_from(Unit).where(Unit.estate_id.in_(estates))),
             NavItem("Lamp log", "main.notifications", "operations", None, 21,
-                    badge=select(func.count()).select_from(Unit).where(Unit.estate_id == -1))]
+                    badge=select(func.count()).select_from(Unit).where(Unit.estate_id == -1))] + KEPT
 '''
 
 BROKEN_BADGE = '''
@@ -338,6 +342,11 @@ def test_hook_nav_items_badge_queries_run_in_one_statement(site):
     assert 'bi-bell"></i><span class="badge rounded-pill text-bg-danger ms-1">1</span>' in page
     badges = [s for s in seen if "core_notification" in s and "count(" in s]
     assert len(badges) == 1 and badges[0].count("FROM core_unit") == 2  # the unread count and both lamps
+    assert _menu_badge(page, "Lamp notes") == "1"
+    db.session.add(Notification(user_id=user.id, title="Lamp out", body=""))
+    db.session.commit()
+    page = desk.get("/").get_data(as_text=True)
+    assert _menu_badge(page, "Lamp notes") == "2"  # the plugin's kept item is counted again, not frozen
 
 
 def test_hook_nav_items_a_broken_badge_query_costs_only_its_own_badge(site, caplog):
