@@ -96,3 +96,5 @@ class RepairFilter(FilterForm):
 
 class OrderFilter(FilterForm):
     state = SelectField(_l("State"), choices=[("", _l("Open orders")), ("all", _l("All"))], validate_choice=False)
+    overdue = SelectField(_l("Overdue"), choices=[("", _l("All")), ("1", _l("Overdue only"))],
+                          validate_choice=False)

@@ -276,3 +276,25 @@ def test_the_work_order_list_indexes_exist(app, db):
     names = {i["name"] for i in inspect(db.engine).get_indexes("repairs_work_order")}
     assert {"ix_repairs_work_order_estate_state_due", "ix_repairs_work_order_estate_issued"} <= names
     assert ("ix_repairs_work_order_issued" in names) == (db.engine.dialect.name == "postgresql")
+
+
+def test_the_work_order_list_marks_and_filters_the_overdue_orders(client, db, staff, repair_in):
+    import re
+
+    done, late, fine = repair_in("completed"), repair_in("dispatched"), repair_in("in_progress")
+    base = utcnow()
+    done.current_order.due_at = base - timedelta(hours=5)  # completed: never overdue
+    late.current_order.due_at = base - timedelta(minutes=10)
+    fine.current_order.due_at = base + timedelta(hours=2)
+    db.session.commit()
+    login(client, staff.sup)
+
+    def rows(url):
+        page = client.get(url).get_data(as_text=True)
+        return {m.group(1): "Overdue" in m.group(0)
+                for m in re.finditer(r"<tr>(?:(?!</tr>).)*?>(WX-[\w-]+)</a>(?:(?!</tr>).)*</tr>", page, re.S)}
+
+    assert rows("/repairs/orders?state=all") == {done.current_order.number: False, late.current_order.number: True,
+                                                 fine.current_order.number: False}
+    assert rows("/repairs/orders?overdue=1") == {late.current_order.number: True}
+    assert rows("/repairs/orders?state=all&overdue=1") == {late.current_order.number: True}
