@@ -77,3 +77,25 @@ def test_the_language_switch_turns_the_shell_chinese(page, site, login, shot):
     shot("dashboard-zh")
     page.select_option("#language-select", "en")
     expect(page.locator("#logout")).to_have_text("Sign out")
+
+
+def test_on_a_phone_the_menu_is_a_panel_the_menu_button_opens(page, site, login, shot):
+    login("clerk")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site.url + "/estates/units")
+    expect(page.locator("#sidebar")).not_to_be_visible()  # the page has the whole width
+    table = page.locator(".list-table").bounding_box()
+    assert table["x"] < 30 and page.locator("main").bounding_box()["width"] >= 380
+    expect(page.locator("#global-search")).to_be_visible()
+    expect(page.locator("#estate-select")).to_be_visible()
+    shot("phone-units")
+    page.click("#menu-toggle")
+    expect(page.locator("#sidebar >> text=Residents")).to_be_visible()
+    shot("phone-menu")
+    page.click("#sidebar >> text=Residents")
+    expect(page).to_have_url(re.compile(r"/residents/"))
+    expect(page.locator("#sidebar")).not_to_be_visible()
+    page.set_viewport_size({"width": 1366, "height": 900})  # a desk: the menu is a column again
+    expect(page.locator("#menu-toggle")).not_to_be_visible()
+    expect(page.locator("#sidebar >> text=Units")).to_be_visible()
+    assert page.locator("main").bounding_box()["x"] >= 200
