@@ -178,13 +178,8 @@ class ListPage:
         page's own time). Formats go through the very template filters."""
         cells = getattr(self, "_cells", None)
         if cells is None:
-            from core.i18n import datetime_formatter
-
             filters = current_app.jinja_env.filters
-            one_datetime = datetime_formatter()  # the ``datetime`` filter's work, looked up once a page
-            by_fmt = {"money": filters["money"], "date": filters["date"],
-                      "datetime": lambda v: "" if v is None else (
-                          one_datetime(v) if isinstance(v, datetime) else filters["datetime"](v)),
+            by_fmt = {"money": filters["money"], "datetime": filters["datetime"], "date": filters["date"],
                       "number": filters["number"], "area": lambda v: filters["number"](v, 2)}
             cells = self._cells = [(c, by_fmt.get(c.fmt), f'\n        <td class="{escape(c.css)}">')
                                    for c in self.columns]

@@ -152,6 +152,10 @@ def count_badges(items: list[NavItem], owner: dict[int, str], extra: dict | None
     from core.extensions import db
 
     extra = extra if extra is not None else {}
+
+    def who(target) -> str:
+        return owner.get(id(target), "core") if isinstance(target, NavItem) else "core"
+
     queries: list[tuple[Any, Select]] = [(i, i.badge) for i in items if isinstance(i.badge, Select)]
     queries += [(name, q) for name, q in extra.items() if isinstance(q, Select)]
     if not queries:
@@ -168,13 +172,12 @@ def count_badges(items: list[NavItem], owner: dict[int, str], extra: dict | None
                 with db.session.begin_nested():
                     values.append(db.session.scalar(q))
             except SQLAlchemyError:
-                who = owner.get(id(target), "core") if isinstance(target, NavItem) else "core"
-                log.exception("badge query of plugin %s failed", who)
+                log.exception("badge query of plugin %s failed", who(target))
                 values.append(None)
     for (target, _q), value in zip(queries, values, strict=True):
         if value is not None and not isinstance(value, Number):
-            who = owner.get(id(target), "core") if isinstance(target, NavItem) else "core"
-            log.warning("badge query of plugin %s gave %r, not a number: no badge", who, type(value).__name__)
+            log.warning("badge query of plugin %s gave %r, not a number: no badge", who(target),
+                        type(value).__name__)
             value = None
         if isinstance(target, NavItem):
             target.badge = value or None

@@ -57,7 +57,7 @@ def live_rows(conn, estate_ids, edges: list[datetime]) -> dict[tuple[int, int], 
         return out
     c = Complaint
     where = [c.estate_id.in_(list(estate_ids))]
-    on_time = sa.and_(c.reply_at.is_not(None), c.reply_at <= c.reply_due_at)
+    on_time = c.replied_on_time_sql(c)
     satisfied = c.satisfied.is_(True)
     inner = select(
         c.estate_id.label("e"), bucket(c.closed_at, edges).label("b"),
@@ -119,7 +119,7 @@ def _read_statements(dialect: str) -> tuple:
                    DAY.c.day >= bindparam("first"), DAY.c.day <= bindparam("last"))
         closed_in = (ids, c.closed_at >= bindparam("start"), c.closed_at < bindparam("end"))
         received_in = (ids, c.received_at >= bindparam("start"), c.received_at < bindparam("end"))
-        on_time = sa.and_(c.reply_at.is_not(None), c.reply_at <= c.reply_due_at)
+        on_time = c.replied_on_time_sql(c)
         satisfied = c.satisfied.is_(True)
         hours = hours_between(dialect, c.received_at, c.reply_at)
         closed_sums = (func.count(), func.sum(case((on_time, 1), else_=0)), func.sum(case((satisfied, 1), else_=0)),

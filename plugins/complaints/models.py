@@ -116,6 +116,11 @@ class Complaint(EstateScopedMixin, BusinessRecord, db.Model):
     def forwarded_late(self) -> bool:
         return self.forwarded_at is not None and self.forwarded_at > self.forward_due_at
 
+    @staticmethod
+    def replied_on_time_sql(t):
+        """SQL of :attr:`replied_on_time` over columns ``t`` (the model, or a subquery's ``.c``)."""
+        return sa.and_(t.reply_at.is_not(None), t.reply_at <= t.reply_due_at)
+
     @property
     def replied_on_time(self) -> bool | None:
         if self.reply_at is None:

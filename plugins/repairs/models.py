@@ -19,6 +19,7 @@ STATES = ("recorded", "dispatched", "in_progress", "completed", "closed", "cance
 #: States in which a repair still has to be finished (may become overdue).
 OPEN_STATES = ("recorded", "dispatched", "in_progress")
 ORDER_STATES = ("issued", "accepted", "completed", "cancelled")
+OPEN_ORDER_STATES = ("issued", "accepted")  # still with the technician
 
 
 def place_text(unit_number: str | None, address: str) -> str:

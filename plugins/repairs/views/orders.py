@@ -12,11 +12,8 @@ from core.permissions import require
 from core.security import current_estate_ids, get_scoped_or_404, scoped
 from plugins.repairs import labels
 from plugins.repairs.forms import OrderFilter
-from plugins.repairs.models import WorkOrder
+from plugins.repairs.models import OPEN_ORDER_STATES, WorkOrder
 from plugins.repairs.views import bp
-
-#: An order still with its technician.
-OPEN_ORDER_STATES = ("issued", "accepted")
 
 
 @bp.route("/orders")

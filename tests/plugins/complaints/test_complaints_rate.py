@@ -79,12 +79,13 @@ def test_effective_handling_rate_per_month_category_and_department(db, estates, 
     assert (total.closed, total.effective, total.rate) == (6, 3, Decimal("50.0"))
 
     start, end = stats.month_start(y, m, TZ), stats.month_start(ny, nm, TZ)
-    by_cat = {f.key: f for f in stats.by_category([e1.id], start, end)}
+    categories, departments = stats.breakdown([e1.id], start, end)
+    by_cat = {f.key: f for f in categories}
     assert (by_cat["repairs"].closed, by_cat["repairs"].effective, by_cat["repairs"].rate) == (3, 2, Decimal("66.7"))
     assert (by_cat["noise"].closed, by_cat["noise"].rate) == (1, Decimal("0.0"))
     assert (by_cat["cleaning"].closed, by_cat["cleaning"].satisfied) == (1, 0)
     assert by_cat["repairs"].received == 5 and by_cat["fees"].rate is None  # A, B, D, F, G
-    by_dept = {f.label: f for f in stats.by_department([e1.id], start, end)}
+    by_dept = {f.label: f for f in departments}
     assert (by_dept[maint.name].closed, by_dept[maint.name].effective) == (3, 2)
     assert (by_dept[cs.name].closed, by_dept[cs.name].effective, by_dept[cs.name].rate) == (2, 0, Decimal("0.0"))
     assert by_dept["Not forwarded yet"].received == 1 and by_dept["Not forwarded yet"].closed == 0
@@ -119,7 +120,6 @@ def test_effective_handling_rate_per_month_category_and_department(db, estates, 
         return {f.key: (f.received, f.closed, f.on_time, f.satisfied, f.effective, f.avg_reply_hours)
                 for f in rows if f.received or f.closed}
 
-    categories, departments = stats.breakdown([e1.id], start, end)
     assert shown(categories) == expected(lambda c: c.category)
     assert shown(departments) == expected(lambda c: c.department_id)
     assert [f.key for f in categories][:len(CATEGORIES)] == list(CATEGORIES)  # every category, in order

@@ -119,11 +119,6 @@ def open_alerts_query(estate_ids: list[int]):
         AttendantAlert.estate_id.in_(estate_ids), AttendantAlert.acknowledged_at.is_(None))
 
 
-def count_open_alerts(estate_ids: list[int]) -> int:
-    if not estate_ids:
-        return 0
-    return db.session.scalar(open_alerts_query(estate_ids))
-
 
 def acknowledge(user, alert: AttendantAlert) -> AttendantAlert:
     if alert.acknowledged_at is not None:
