@@ -9,6 +9,13 @@ Plugin authors get, in any test suite once ``propdesk`` is installed:
 ``estates``        two estates (``E01`` and ``E02``) with a building, units and residents each
 ``login_as``       ``login_as("clerk", estates=[e1])`` → a logged-in user (``client`` session)
 ``temp_plugin``    writes a throw-away plugin package and returns its (code, package)
+``clock``          the test clock: ``clock.move_to(datetime(...))``, ``clock.shift(timedelta(days=3))``
+
+The whole test session runs on a **shifted clock** (time-machine): it starts at
+``PROPDESK_TEST_NOW`` (an ISO date-time with its offset), by default
+``DEFAULT_TEST_NOW``, and ticks on from there, so no test depends on the day or
+the hour the suite happens to run. CI runs the suite again at awkward instants
+(the 1st just after midnight in Shanghai, New Year's Eve, 29 February).
 
 The database is real: a SQLite file per test session, or PostgreSQL when
 ``PROPDESK_TEST_DB=postgres`` and ``PROPDESK_TEST_DATABASE_URL`` are set. It is
@@ -27,6 +34,9 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 TEST_PASSWORD = "secret-pass-1"
+# An ordinary moment: mid-month, mid-week, office hours in Shanghai (02:00 UTC), after the
+# dates the tests' stories are set in.
+DEFAULT_TEST_NOW = "2026-11-18T10:00:00+08:00"
 _counter = itertools.count(1)
 
 
@@ -55,6 +65,56 @@ def skip_or_fail(reason: str):
     if REQUIRE_ALL:
         pytest.fail(f"PROPDESK_REQUIRE_ALL=1 but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def test_now():
+    """The instant the test session's clock starts at (aware)."""
+    from datetime import datetime
+
+    raw = os.environ.get("PROPDESK_TEST_NOW") or DEFAULT_TEST_NOW
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        raise pytest.UsageError(f"PROPDESK_TEST_NOW={raw!r} is not an ISO date-time") from None
+    if when.tzinfo is None:
+        raise pytest.UsageError(f"PROPDESK_TEST_NOW={raw!r} needs its UTC offset, e.g. +08:00")
+    return when
+
+
+test_now.__test__ = False  # a helper, not a test
+
+_session_travel = None
+
+
+def _start_session_clock() -> None:
+    """Every test session runs on a clock that starts at :func:`test_now` and ticks.
+
+    Started when pytest is configured, before collection, so module-level values
+    (``parametrize`` arguments computed from today) see the same clock as the tests. The
+    patch is process-wide (C level), so servers in threads share it. The browser keeps
+    the real clock: ``live_server`` stretches cookie lifetimes so Chromium does not
+    discard a cookie that expires, by its own clock, in the past.
+    """
+    global _session_travel
+    try:
+        import time_machine
+    except ImportError:
+        raise pytest.UsageError("PropDesk's tests run on a shifted clock: pip install time-machine") from None
+    _session_travel = time_machine.travel(test_now(), tick=True)
+    _session_travel.start()
+
+
+@pytest.fixture
+def clock():
+    """The test clock, to move within a test: ``clock.move_to(datetime)`` jumps (ticking on
+    from there), ``clock.shift(timedelta)`` moves by an amount. A travel on top of the
+    session's: when the test ends, the session's clock is where it would have been anyway."""
+    import time
+
+    import time_machine
+
+    with time_machine.travel(time.time(), tick=True) as traveller:
+        yield traveller
 
 
 def _database_url(tmp_root) -> str:
@@ -295,6 +355,12 @@ def temp_plugin(tmp_path, monkeypatch):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "plugins(*codes): load only these plugins in the app fixture")
+    _start_session_clock()
+
+
+def pytest_unconfigure(config):
+    if _session_travel is not None:
+        _session_travel.stop()
 
 
 class LiveServer:
@@ -322,6 +388,12 @@ def live_server(make_app, request):
     servers = []
 
     def start(plugins=None, **config):
+        from datetime import timedelta
+
+        # The browser's clock is the real one, the server's the test clock: make the
+        # cookies outlive the gap so Chromium keeps them.
+        config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(days=3650))
+        config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=3650))
         app = make_app(plugins=plugins, **config)
         with app.app_context():
             from core.demo import ensure_roles

@@ -16,6 +16,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 
 
+#: How long an action or an ``expect`` waits for what it needs (a busy CI machine is slow,
+#: never wrong): Playwright's assertions otherwise give up after 5 s, its actions after 30 s.
+WAIT_MS = 15000
+
+
 @pytest.fixture(scope="session")
 def chromium():
     path = os.environ.get("PROPDESK_BROWSER", "/usr/bin/chromium")
@@ -25,6 +30,9 @@ def chromium():
         from playwright.sync_api import sync_playwright
     except ImportError:
         skip_or_fail("playwright is not installed")
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
     pw = sync_playwright().start()
     browser = pw.chromium.launch(executable_path=path, args=ARGS)
     yield browser
@@ -36,7 +44,7 @@ def chromium():
 def page(chromium, request):
     context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(WAIT_MS)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page

@@ -52,6 +52,10 @@ def test_the_cashier_pays_two_months_prints_and_closes_the_day(page, desk_day, l
     login("cashier")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     page.locator('#sidebar a[href="/fees/desk"]').click()
+    # A click returns once the navigation commits, before the page's scripts have run: typing
+    # then went unheard by htmx (no search, the test timed out waiting for the hit). The load
+    # event comes after htmx has bound the search box.
+    page.wait_for_url(site.url + "/fees/desk", wait_until="load")
     page.fill("#desk-q", "3-2-12")
     hit = page.locator('.desk-hit[data-unit="3-2-1201"]')
     expect(hit).to_be_visible()

@@ -4,13 +4,14 @@ with its htmx progress and no-JS fallback, bills list/export/detail, voiding a b
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from core.i18n import today_local
 from core.models import Unit
 from core.testing import TEST_PASSWORD
 from plugins.fees import billing
@@ -79,11 +80,13 @@ def test_item_created_edited_and_deactivated_through_pages(db, client, office):
 def test_prices_published_shown_and_refused(db, client, office):
     prop = office["prop"]
     login(client, office["mgr"])
+    upcoming = today_local() + timedelta(days=45)  # published ahead; today's price is still 2.80
     resp = client.post(f"/fees/items/{prop.id}/prices", data={"unit_use": "", "price": "3.1234",
-                                                               "valid_from": "2027-01-01", "basis": "新价"})
+                                                               "valid_from": upcoming.isoformat(), "basis": "新价"})
     assert resp.status_code == 302
     for bad, msg in (("-1", "more than zero"), ("abc", "Enter an amount"), ("1.23456", "at most 4 decimal")):
-        resp = client.post(f"/fees/items/{prop.id}/prices", data={"price": bad, "valid_from": "2028-01-01"})
+        resp = client.post(f"/fees/items/{prop.id}/prices",
+                           data={"price": bad, "valid_from": (upcoming + timedelta(days=365)).isoformat()})
         assert resp.status_code == 422 and msg in resp.text, bad
     resp = client.post(f"/fees/items/{prop.id}/prices", data={"price": "4", "valid_from": "2026-06-01"})
     assert resp.status_code == 422 and "must not overlap" in resp.text

@@ -219,8 +219,10 @@ def test_the_day_figures_follow_the_day_boundaries(db, staff):
     """``monthly`` over stored days equals a live query over the same month for every split
     between stored and live days (the job's grace period included)."""
     month = months_back(1)
-    for day, hour in ((1, 0), (15, 12), (28, 23)):
-        completed(db, staff, at(month, day, hour, 5), 3)
+    # reported three hours before the completion: the 1st just after midnight, mid-month, and
+    # the 28th (February's last day) five minutes before midnight
+    for day, hour, minute in ((1, 0, 5), (15, 12, 5), (28, 20, 55)):
+        completed(db, staff, at(month, day, hour, minute), 3)
     first = datetime(*month, 1).date()
     daystats.refresh()
     months = [month, months_back(0)]
