@@ -45,6 +45,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench.common import OUT_DIR, bench_env, median, ms, p90, sample_many, use_bench_env
+from core.forms import new_once_key
 
 PERIOD = date(2026, 10, 1)
 ITEMS = [("DPROP", "Property service fee", "area", "256.10"), ("DMGMT", "Garbage and security fee", "fixed", "15.00"),
@@ -279,8 +280,9 @@ def measure_payments(db_url: str, estate_id: int, payments: int, clients: int, w
                         break
                     job, dup = work[next_job[0]]
                     next_job[0] += 1
-                form = [("csrf_token", client.token), ("method", "cash"), ("amount", job["amount"]),
-                        ("payer", "bench")]
+                # each payment is its own form render: its own one-time key
+                form = [("csrf_token", client.token), ("once_key", new_once_key()), ("method", "cash"),
+                        ("amount", job["amount"]), ("payer", "bench")]
                 for bill_id, seen in job["bills"]:
                     form += [("bill", str(bill_id)), (f"seen_{bill_id}", seen)]
                 t0 = time.perf_counter()

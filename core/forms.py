@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+import secrets
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField
-from wtforms.validators import ValidationError
+from wtforms import DecimalField, HiddenField
+from wtforms.validators import StopValidation, ValidationError
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 UNIT_NUMBER_RE = re.compile(r"^[A-Za-z0-9]{1,10}(-[A-Za-z0-9]{1,10}){0,3}$")
 ID_NUMBER_RE = re.compile(r"^[0-9A-Za-z]{6,30}$")
+#: What a one-time form key looks like (``secrets.token_urlsafe(24)`` gives 32 of these).
+ONCE_KEY_RE = re.compile(r"[A-Za-z0-9_-]{22,64}")
 
 
 class Form(FlaskForm):
@@ -101,3 +104,45 @@ class MoneyField(DecimalField):
             self.data = None
             raise ValueError(_l("Use at most %(n)s decimal places.", n=self.max_places))
         self.data = value
+
+
+def new_once_key() -> str:
+    """A fresh one-time form key: 24 random bytes, URL-safe (32 characters)."""
+    return secrets.token_urlsafe(24)
+
+
+def is_once_key(value) -> bool:
+    return isinstance(value, str) and ONCE_KEY_RE.fullmatch(value) is not None
+
+
+ONCE_KEY_INVALID = _l("This form has lost its one-time key, so nothing was done. "
+                      "Reload the page and enter it again.")
+
+
+class OnceKeyField(HiddenField):
+    """A one-time key for a form that takes money or does something that must not happen twice.
+
+    A new key is generated each time the form is rendered without submitted data
+    (``Form(formdata=None)``); a form shown again after a refusal keeps the key it was
+    submitted with (nothing was done with it). A submission without a key, or with one that
+    does not look like a key, does not validate. Used together with
+    :func:`core.actions.record_action` (``once=Once(...)``), which records the key in
+    ``core_once_key`` in the transaction of the change: a second submission of the same
+    form, at the same moment or later, is sent to the page of what the first one did.
+    """
+
+    def __init__(self, label=None, validators=None, **kw):
+        kw.setdefault("default", new_once_key)
+        super().__init__(label, validators, **kw)
+
+    def process_formdata(self, valuelist):
+        # Submitted without the field: no key (never a fresh default that would pass).
+        self.data = valuelist[0] if valuelist else ""
+
+    def pre_validate(self, form):
+        if not is_once_key(self.data):
+            raise StopValidation(ONCE_KEY_INVALID)
+
+    def renew(self) -> None:
+        """Give the form a new key (after a bad one was refused, so the next try can work)."""
+        self.data = new_once_key()

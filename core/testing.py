@@ -411,7 +411,10 @@ def live_server(make_app, request):
 
 
 class HttpSession:
-    """A tiny cookie-keeping HTTP client over http.client (one connection per request)."""
+    """A tiny cookie-keeping HTTP client over http.client (one connection per request).
+    Redirects are not followed: ``request`` returns ``(status, body)``, ``exchange`` returns
+    ``(status, headers, body)`` (e.g. ``headers["Location"]``; safe to call from several
+    threads on one session)."""
 
     def __init__(self, base_url: str):
         from http.cookiejar import CookieJar
@@ -426,6 +429,10 @@ class HttpSession:
         self.opener = build_opener(HTTPCookieProcessor(self.jar), NoRedirect())
 
     def request(self, method: str, path: str, data: dict | None = None):
+        status, _headers, body = self.exchange(method, path, data)
+        return status, body
+
+    def exchange(self, method: str, path: str, data: dict | None = None):
         from urllib.error import HTTPError
         from urllib.parse import urlencode
         from urllib.request import Request
@@ -434,9 +441,9 @@ class HttpSession:
         req = Request(self.base + path, data=body, method=method)
         try:
             with self.opener.open(req, timeout=60) as resp:
-                return resp.status, resp.read().decode("utf-8", "replace")
+                return resp.status, resp.headers, resp.read().decode("utf-8", "replace")
         except HTTPError as exc:
-            return exc.code, exc.read().decode("utf-8", "replace")
+            return exc.code, exc.headers, exc.read().decode("utf-8", "replace")
 
     def login(self, username: str, password: str = TEST_PASSWORD):
         status, _ = self.request("POST", "/login", {"username": username, "password": password})

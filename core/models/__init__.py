@@ -18,6 +18,7 @@ from core.models.system import (
     JobLease,
     Notification,
     NumberSequence,
+    OnceKey,
     PluginState,
     Revision,
     Setting,
@@ -26,7 +27,7 @@ from core.models.system import (
 __all__ = [
     "MONEY_ZERO", "AuditLog", "AuthorMixin", "Building", "BusinessRecord", "Company",
     "Department", "Estate", "EstateScopedMixin", "JobLease", "LoginAttempt", "Money",
-    "Notification", "NumberSequence", "Occupancy", "PluginState", "Resident", "Revision",
+    "Notification", "NumberSequence", "Occupancy", "OnceKey", "PluginState", "Resident", "Revision",
     "Role", "RolePermission", "Setting", "TimestampMixin", "UTCDateTime", "Unit", "User",
     "VoidableMixin", "utcnow",
 ]

@@ -97,3 +97,20 @@ class Notification(db.Model):
     body: Mapped[str] = mapped_column(sa.Text, default="")
     link: Mapped[str] = mapped_column(sa.String(300), default="")
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OnceKey(db.Model):
+    """A used one-time form key (:class:`core.forms.OnceKeyField`): what the form it came
+    with made (``table_name`` and ``record_id``), for whom, when. The unique index on ``key``
+    is what lets a form be acted on once: the row is written in the same transaction as the
+    change, so of two submissions at the same moment one commits and the other fails on the
+    index and rolls back. See :func:`core.actions.record_action` (``once=``)."""
+
+    __tablename__ = "core_once_key"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    estate_id: Mapped[int | None] = mapped_column(nullable=True)
+    table_name: Mapped[str] = mapped_column(sa.String(80))
+    record_id: Mapped[int | None] = mapped_column(nullable=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

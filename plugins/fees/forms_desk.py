@@ -1,4 +1,8 @@
-"""Forms of the cashier desk, the receipts, refunds and the daily close (CSRF via core.forms.Form)."""
+"""Forms of the cashier desk, the receipts, refunds and the daily close (CSRF via core.forms.Form).
+
+Every form that moves money or changes its state (payment, deposit, use of credit, refund
+request, approval and payout, void, daily close, its confirmation and reopening) carries a
+one-time key (``once_key``, :class:`core.forms.OnceKeyField`): sent twice, it acts once."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from core.forms import Form, MoneyField
+from core.forms import Form, MoneyField, OnceKeyField
 from core.listing import FilterForm
 from plugins.fees.desk import METHOD_LABELS, REFUND_STATE_LABELS
 from plugins.fees.models import METHODS, REFUND_STATES
@@ -28,6 +32,7 @@ def method_choices():
 class PaymentForm(Form):
     """Take a payment. The ticked bills come as ``bill`` (ids) with ``seen_<id>`` (paid as seen)."""
 
+    once_key = OnceKeyField()
     method = SelectField(_l("Paid by"), choices=method_choices)
     amount = MoneyField(_l("Amount received"), validators=[InputRequired(_l("Enter the amount received."))])
     prepay = BooleanField(_l("Keep the rest as prepaid credit"))
@@ -39,6 +44,7 @@ class PaymentForm(Form):
 class DepositForm(Form):
     """Take a deposit (decoration deposit, key deposit…) at the desk."""
 
+    once_key = OnceKeyField()
     deposit_item = SelectField(_l("Deposit"), coerce=_optional_int, validate_choice=False)
     amount = MoneyField(_l("Amount received"), validators=[InputRequired(_l("Enter the amount received."))])
     method = SelectField(_l("Paid by"), choices=method_choices)
@@ -48,7 +54,14 @@ class DepositForm(Form):
     reference = StringField(_l("Transaction reference"), validators=[Optional(), Length(max=60)])
 
 
+class CreditForm(Form):
+    """Use the unit's prepaid credit on its unpaid bills (the button alone)."""
+
+    once_key = OnceKeyField()
+
+
 class ReasonForm(Form):
+    once_key = OnceKeyField()
     reason = StringField(_l("Reason"), validators=[DataRequired(_l("Give the reason.")), Length(max=500)])
 
 
@@ -58,6 +71,7 @@ class InvoiceForm(Form):
 
 
 class RefundRequestForm(Form):
+    once_key = OnceKeyField()
     kind = SelectField(_l("Refund of"), choices=[("deposit", _l("A deposit")), ("credit", _l("Prepaid credit"))])
     deposit_id = SelectField(_l("Deposit"), coerce=_optional_int, validate_choice=False)
     amount = MoneyField(_l("Amount (prepaid credit)"), validators=[Optional()])
@@ -66,22 +80,26 @@ class RefundRequestForm(Form):
 
 
 class RefundDecisionForm(Form):
+    once_key = OnceKeyField()
     decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("reject", _l("Reject"))])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 
 class RefundPayForm(Form):
+    once_key = OnceKeyField()
     method = SelectField(_l("Paid out by"), choices=method_choices)
 
 
 class CloseForm(Form):
     """The cashier submits the day's handover form."""
 
+    once_key = OnceKeyField()
     handed_to = SelectField(_l("Handed to (finance cashier)"), coerce=_optional_int, validate_choice=False)
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)], render_kw={"rows": 2})
 
 
 class ConfirmForm(Form):
+    once_key = OnceKeyField()
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 

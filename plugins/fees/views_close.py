@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.actions import record_action
+from core.actions import Once, record_action
 from core.extensions import db
 from core.listing import Column, ListPage
 from core.models import Estate, User
@@ -85,9 +85,14 @@ def close_day_page():
         return _("Handover form %(number)s submitted: %(day)s is closed.", number=close.number, day=day.isoformat())
 
     # flash_unplaced: "closed already" comes back on a page that no longer shows the form.
-    return record_action(form, act, redirect_to=lambda: url_for("fees.close_detail", close_id=made["close"].id),
+    return record_action(form, act, redirect_to=lambda: _close_url(made["close"].id),
                          rerender=lambda f: render_day(db.session.get(Estate, estate.id), day, 422, f),
-                         flash_unplaced=True)
+                         flash_unplaced=True, once=Once("fees_daily_close", lambda: made["close"].id, _close_url,
+                                                        estate.id))
+
+
+def _close_url(close_id: int) -> str:
+    return url_for("fees.close_detail", close_id=close_id)
 
 
 @bp.route("/closes")
@@ -162,8 +167,9 @@ def close_confirm(close_id):
         closing.confirm(current_user, close, form.note.data)
         return _("Handover form %(number)s confirmed.", number=close.number)
 
-    return record_action(form, act, field="note", redirect_to=url_for("fees.close_detail", close_id=close_id),
-                         rerender=lambda f: render_close(db.session.get(DailyClose, close_id), 422, confirm_form=f))
+    return record_action(form, act, field="note", redirect_to=_close_url(close_id),
+                         rerender=lambda f: render_close(db.session.get(DailyClose, close_id), 422, confirm_form=f),
+                         once=Once("fees_daily_close", close_id, _close_url, close.estate_id))
 
 
 @bp.route("/closes/<int:close_id>/reopen", methods=["POST"])
@@ -176,5 +182,6 @@ def close_reopen(close_id):
         closing.reopen(current_user, close, form.reason.data)
         return _("Handover form %(number)s reopened: the cashier closes the day again.", number=close.number)
 
-    return record_action(form, act, field="reason", redirect_to=url_for("fees.close_detail", close_id=close_id),
-                         rerender=lambda f: render_close(db.session.get(DailyClose, close_id), 422, reopen_form=f))
+    return record_action(form, act, field="reason", redirect_to=_close_url(close_id),
+                         rerender=lambda f: render_close(db.session.get(DailyClose, close_id), 422, reopen_form=f),
+                         once=Once("fees_daily_close", close_id, _close_url, close.estate_id))

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from core.actions import record_action
+from core.actions import Once, record_action
 from core.errors import DomainError
 from core.extensions import db
 from core.hooks import _like
@@ -24,6 +24,7 @@ from core.ui import NavItem
 from plugins.fees import desk, ledger
 from plugins.fees.blueprint import bp
 from plugins.fees.forms_desk import (
+    CreditForm,
     DepositForm,
     InvoiceForm,
     PaymentForm,
@@ -63,12 +64,14 @@ def _today(unit):
     return ledger.business_date_of(estate)
 
 
-def render_unit(unit, status=200, pay_form=None, deposit_form=None, refund_form=None, ticked=None):
+def render_unit(unit, status=200, pay_form=None, deposit_form=None, refund_form=None, credit_form=None,
+                ticked=None):
     acct = desk.account(unit, _today(unit))
     pay_form = pay_form or PaymentForm(formdata=None, amount=acct.owed if acct.owed > 0 else None)
     deposit_form = deposit_form or DepositForm(formdata=None)
     deposit_form.deposit_item.choices = [(i.id, i.name) for i in desk.deposit_items(unit.estate_id)]
     refund_form = refund_form or RefundRequestForm(formdata=None)
+    credit_form = credit_form or CreditForm(formdata=None)
     refund_form.deposit_id.choices = [(d.id, f"{d.item.name} {d.amount}") for d in acct.deposits
                                       if d.state == "held"]
     if ticked is None:
@@ -76,7 +79,7 @@ def render_unit(unit, status=200, pay_form=None, deposit_form=None, refund_form=
     closed = ledger.day_is_closed(unit.estate_id, current_user.id, _today(unit))
     ticked_sum = sum((b.amount - b.paid for b in acct.bills if b.id in ticked), ledger.ZERO)
     return render_template("fees/desk/unit.html", acct=acct, unit=unit, pay_form=pay_form,
-                           deposit_form=deposit_form, refund_form=refund_form, ticked=ticked, closed=closed,
+                           deposit_form=deposit_form, refund_form=refund_form, credit_form=credit_form, ticked=ticked, closed=closed,
                            ticked_sum=ticked_sum, labels=desk), status
 
 
@@ -104,13 +107,21 @@ def _ticked_bills():
     return out
 
 
-def _at_desk(unit_id: int, form, form_name: str | None, act, redirect_to, ticked=None):
-    """Run ``act`` for the unit at the desk: on to ``redirect_to`` with its message, or the
-    unit's page again (422) with the refusal beside its field or above the form."""
+def _at_desk(unit_id: int, form, form_name: str, act, redirect_to, once: Once, ticked=None, **kw):
+    """Run ``act`` for the unit at the desk, once per form (``once``): on to ``redirect_to``
+    with its message, or the unit's page again (422) with the refusal beside its field or
+    above the form."""
     return record_action(
-        form, act, redirect_to=redirect_to,
-        rerender=lambda f: (redirect(url_for("fees.desk_unit", unit_id=unit_id)) if f is None else
-                            render_unit(db.session.get(Unit, unit_id), 422, ticked=ticked, **{form_name: f})))
+        form, act, redirect_to=redirect_to, once=once,
+        rerender=lambda f: render_unit(db.session.get(Unit, unit_id), 422, ticked=ticked, **{form_name: f}), **kw)
+
+
+def _receipt_url(payment_id: int) -> str:
+    return url_for("fees.receipt", payment_id=payment_id)
+
+
+def _refund_url(refund_id: int) -> str:
+    return url_for("fees.refund", refund_id=refund_id)
 
 
 def _receipt_message(payment) -> str:
@@ -132,7 +143,8 @@ def desk_pay(unit_id):
         return _receipt_message(payment)
 
     return _at_desk(unit_id, form, "pay_form", act, ticked=ticked,
-                    redirect_to=lambda: url_for("fees.receipt", payment_id=made["payment"].id))
+                    redirect_to=lambda: _receipt_url(made["payment"].id),
+                    once=Once("fees_payment", lambda: made["payment"].id, _receipt_url, unit.estate_id))
 
 
 @bp.route("/desk/units/<int:unit_id>/deposit", methods=["POST"])
@@ -152,19 +164,23 @@ def desk_deposit(unit_id):
             deposit_ref=form.source_ref.data or "")
         return _receipt_message(payment)
 
-    return _at_desk(unit_id, form, "deposit_form", act,
-                    redirect_to=lambda: url_for("fees.receipt", payment_id=made["payment"].id))
+    return _at_desk(unit_id, form, "deposit_form", act, redirect_to=lambda: _receipt_url(made["payment"].id),
+                    once=Once("fees_payment", lambda: made["payment"].id, _receipt_url, unit.estate_id))
 
 
 @bp.route("/desk/units/<int:unit_id>/credit", methods=["POST"])
 @require("fees.collect")
 def desk_credit(unit_id):
     unit = get_scoped_or_404(Unit, unit_id)
+    form = CreditForm()  # the button and its one-time key
 
-    def act():  # the form is the CSRF token alone (checked for every POST)
+    def act():
         return _("%(amount)s of prepaid credit used on the unit's bills.", amount=desk.use_credit(current_user, unit))
 
-    return _at_desk(unit_id, None, None, act, redirect_to=url_for("fees.desk_unit", unit_id=unit_id))
+    # The result is the unit's page; a refusal ("no credit") is flashed: the button may be gone.
+    return _at_desk(unit_id, form, "credit_form", act, redirect_to=url_for("fees.desk_unit", unit_id=unit_id),
+                    once=Once("core_unit", unit_id, lambda uid: url_for("fees.desk_unit", unit_id=uid),
+                              unit.estate_id), flash_unplaced=True)
 
 
 @bp.route("/desk/units/<int:unit_id>/refund", methods=["POST"])
@@ -180,8 +196,8 @@ def desk_refund_request(unit_id):
             deposit_id=form.deposit_id.data, amount=form.amount.data)
         return _("Refund %(number)s requested: it waits for approval.", number=refund.number)
 
-    return _at_desk(unit_id, form, "refund_form", act,
-                    redirect_to=lambda: url_for("fees.refund", refund_id=made["refund"].id))
+    return _at_desk(unit_id, form, "refund_form", act, redirect_to=lambda: _refund_url(made["refund"].id),
+                    once=Once("fees_refund", lambda: made["refund"].id, _refund_url, unit.estate_id))
 
 
 # --- receipts ----------------------------------------------------------------------------
@@ -271,8 +287,9 @@ def receipt_void(payment_id):
         desk.void(current_user, payment, form.reason.data)
         return _("Receipt %(number)s voided.", number=payment.number)
 
-    return record_action(form, act, field="reason", redirect_to=url_for("fees.receipt", payment_id=payment_id),
-                         rerender=lambda f: render_receipt(db.session.get(Payment, payment_id), 422, void_form=f))
+    return record_action(form, act, field="reason", redirect_to=_receipt_url(payment_id),
+                         rerender=lambda f: render_receipt(db.session.get(Payment, payment_id), 422, void_form=f),
+                         once=Once("fees_payment", payment_id, _receipt_url, payment.estate_id))
 
 
 @bp.route("/receipts/<int:payment_id>/invoice", methods=["POST"])
@@ -356,8 +373,9 @@ def refund_decide(refund_id):
             return _("Refund %(number)s approved.", number=refund.number)
         return _("Refund %(number)s rejected.", number=refund.number)
 
-    return record_action(form, act, field="note", redirect_to=url_for("fees.refund", refund_id=refund_id),
-                         rerender=lambda f: render_refund(db.session.get(Refund, refund_id), 422, decision_form=f))
+    return record_action(form, act, field="note", redirect_to=_refund_url(refund_id),
+                         rerender=lambda f: render_refund(db.session.get(Refund, refund_id), 422, decision_form=f),
+                         once=Once("fees_refund", refund_id, _refund_url, refund.estate_id))
 
 
 @bp.route("/refunds/<int:refund_id>/pay", methods=["POST"])
@@ -370,5 +388,6 @@ def refund_pay(refund_id):
         desk.pay_refund(current_user, refund, form.method.data)
         return _("Refund %(number)s paid out.", number=refund.number)
 
-    return record_action(form, act, field="method", redirect_to=url_for("fees.refund", refund_id=refund_id),
-                         rerender=lambda f: render_refund(db.session.get(Refund, refund_id), 422, pay_form=f))
+    return record_action(form, act, field="method", redirect_to=_refund_url(refund_id),
+                         rerender=lambda f: render_refund(db.session.get(Refund, refund_id), 422, pay_form=f),
+                         once=Once("fees_refund", refund_id, _refund_url, refund.estate_id))

@@ -10,7 +10,7 @@ from core.testing import refused
 from plugins.fees import close as closing
 from plugins.fees import desk, ledger
 from plugins.fees.models import DailyClose, Payment
-from tests.plugins.fees.test_desk_kit import login, make_bill, pay, shop_fixture  # noqa: F401
+from tests.plugins.fees.test_desk_kit import login, make_bill, once, pay, shop_fixture  # noqa: F401
 
 D = Decimal
 
@@ -88,30 +88,30 @@ def test_close_pages_permissions_and_print(db, client, shop):
     login(client, shop.cashier)
     html = client.get("/fees/close").get_data(as_text=True)
     assert "6,542.20" in html and p1.number in html
-    resp = client.post("/fees/close", data={"handed_to": "", "estate": shop.e1.id})
+    resp = client.post("/fees/close", data=once({"handed_to": "", "estate": shop.e1.id}))
     assert resp.status_code == 422 and "Choose the finance cashier" in resp.get_data(as_text=True)
-    resp = client.post("/fees/close", data={"handed_to": shop.finance.id, "estate": shop.e1.id,
-                                            "day": p1.business_date.isoformat()})
+    resp = client.post("/fees/close", data=once({"handed_to": shop.finance.id, "estate": shop.e1.id,
+                                            "day": p1.business_date.isoformat()}))
     assert resp.status_code == 302
-    again = client.post("/fees/close", data={"handed_to": shop.finance.id, "estate": shop.e1.id,
-                                             "day": p1.business_date.isoformat()})
+    again = client.post("/fees/close", data=once({"handed_to": shop.finance.id, "estate": shop.e1.id,
+                                             "day": p1.business_date.isoformat()}))
     assert again.status_code == 422 and "already" in again.get_data(as_text=True)  # shown, nothing saved
     assert db.session.scalar(select(func.count()).select_from(DailyClose)) == 1
     close = db.session.scalar(select(DailyClose))
     html = client.get(f"/fees/closes/{close.id}/print").get_data(as_text=True)
     assert close.number in html and "6,542.20" in html and "512.20" in html
     # the cashier can neither confirm nor reopen
-    assert client.post(f"/fees/closes/{close.id}/confirm", data={}).status_code == 403
-    assert client.post(f"/fees/closes/{close.id}/reopen", data={"reason": "please"}).status_code == 403
+    assert client.post(f"/fees/closes/{close.id}/confirm", data=once()).status_code == 403
+    assert client.post(f"/fees/closes/{close.id}/reopen", data=once({"reason": "please"})).status_code == 403
     # another cashier does not see it; another estate gets 404
     login(client, shop.cashier2)
     assert client.get(f"/fees/closes/{close.id}").status_code == 404
     login(client, shop.cashier_e2)
     assert client.get(f"/fees/closes/{close.id}").status_code == 404
     login(client, shop.finance)
-    assert client.post(f"/fees/closes/{close.id}/confirm", data={"note": "ok"}).status_code == 302
+    assert client.post(f"/fees/closes/{close.id}/confirm", data=once({"note": "ok"})).status_code == 302
     assert db.session.get(DailyClose, close.id).state == "confirmed"
     login(client, shop.manager)
-    assert client.post(f"/fees/closes/{close.id}/reopen", data={"reason": "作废收据"}).status_code == 302
+    assert client.post(f"/fees/closes/{close.id}/reopen", data=once({"reason": "作废收据"})).status_code == 302
     assert db.session.get(DailyClose, close.id).state == "reopened"
     assert close.number in client.get("/fees/closes").get_data(as_text=True)

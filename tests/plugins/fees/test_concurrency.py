@@ -13,14 +13,16 @@ from sqlalchemy import func, select
 from core.testing import HttpSession
 from plugins.fees import ledger
 from plugins.fees.models import Bill, Payment, PaymentLine
-from tests.plugins.fees.test_desk_kit import make_bill, shop_fixture  # noqa: F401
+from tests.plugins.fees.test_desk_kit import make_bill, once, shop_fixture  # noqa: F401
 
 D = Decimal
 STALE = "Another cashier has just taken a payment for this bill."
 
 
 def form(bill, seen="0.00"):
-    return {"method": "cash", "amount": str(bill["amount"]), "bill": [str(bill["id"])], f"seen_{bill['id']}": seen}
+    """The pay form as one cashier's page sends it (each page its own one-time key)."""
+    return once({"method": "cash", "amount": str(bill["amount"]), "bill": [str(bill["id"])],
+                 f"seen_{bill['id']}": seen})
 
 
 def numbers_are_gapless(db):

@@ -6,10 +6,11 @@ from io import BytesIO
 
 from sqlalchemy import select, update
 
+from core.forms import new_once_key
 from core.models import AuditLog, Notification, User
 from plugins.fees import desk, ledger
 from plugins.fees.models import Bill, Payment
-from tests.plugins.fees.test_desk_kit import count, login, make_bill, pay, shop_fixture  # noqa: F401
+from tests.plugins.fees.test_desk_kit import count, login, make_bill, once, pay, shop_fixture  # noqa: F401
 
 D = Decimal
 
@@ -19,7 +20,8 @@ def two_months(db, shop):
 
 
 def pay_form(bills, amount, **kw):
-    data = {"method": "cash", "amount": amount, "bill": [str(b.id) for b in bills], "payer": "王芳"}
+    data = {"once_key": new_once_key(), "method": "cash", "amount": amount, "bill": [str(b.id) for b in bills],
+            "payer": "王芳"}
     data.update({f"seen_{b.id}": str(b.paid) for b in bills})
     data.update(kw)
     return data
@@ -105,7 +107,8 @@ def test_two_cashiers_on_the_same_bill_one_gets_the_message(db, client, shop, ap
     seen = pay_form([b1], "256.10")  # the page was opened with paid = 0.00
     other = app.test_client()
     login(other, shop.cashier2)
-    assert other.post(f"/fees/desk/units/{shop.unit.id}/pay", data=seen).status_code == 302
+    # two pages (two renders of the form, two one-time keys), opened before either paid
+    assert other.post(f"/fees/desk/units/{shop.unit.id}/pay", data=once(seen)).status_code == 302
     resp = client.post(f"/fees/desk/units/{shop.unit.id}/pay", data=seen)
     assert resp.status_code == 422
     assert "Another cashier has just taken a payment for this bill." in resp.get_data(as_text=True)
@@ -123,7 +126,7 @@ def test_receipt_print_in_chinese_has_words_stamp_and_void_mark(db, client, shop
     html = client.get(f"/fees/receipts/{p.id}/print").get_data(as_text=True)
     assert "伍佰壹拾贰元贰角整" in html and 'data-stamp="cash"' in html and "receipt-void-mark" not in html
     assert 'data-stamp="bank"' in client.get(f"/fees/receipts/{card.id}/print?size=half").get_data(as_text=True)
-    resp = client.post(f"/fees/receipts/{p.id}/void", data={"reason": "收错户了"})
+    resp = client.post(f"/fees/receipts/{p.id}/void", data=once({"reason": "收错户了"}))
     assert resp.status_code == 302
     html = client.get(f"/fees/receipts/{p.id}/print").get_data(as_text=True)
     assert "receipt-void-mark" in html and "收错户了" in html
@@ -134,12 +137,12 @@ def test_cashier_cannot_void_and_void_needs_a_reason(db, client, shop):
     p = pay(shop, [b1])
     db.session.commit()
     login(client, shop.cashier)
-    assert client.post(f"/fees/receipts/{p.id}/void", data={"reason": "mistake made"}).status_code == 403
+    assert client.post(f"/fees/receipts/{p.id}/void", data=once({"reason": "mistake made"})).status_code == 403
     assert db.session.get(Payment, p.id).voided_at is None
     login(client, shop.manager)
-    resp = client.post(f"/fees/receipts/{p.id}/void", data={"reason": "no"})
+    resp = client.post(f"/fees/receipts/{p.id}/void", data=once({"reason": "no"}))
     assert resp.status_code == 422 and "Give the reason for voiding" in resp.get_data(as_text=True)
-    assert client.post(f"/fees/receipts/{p.id}/void", data={"reason": "wrong unit"}).status_code == 302
+    assert client.post(f"/fees/receipts/{p.id}/void", data=once({"reason": "wrong unit"})).status_code == 302
     db.session.expire_all()
     assert db.session.get(Payment, p.id).voided_at is not None and db.session.get(Bill, b1.id).state == "open"
     audit = db.session.scalar(select(AuditLog).where(AuditLog.table_name == "fees_payment",
@@ -179,23 +182,23 @@ def test_large_amounts_are_reported_the_same_day(db, client, shop):
 def test_deposit_at_the_desk_and_credit_used_on_bills(db, client, shop):
     b1, _ = two_months(db, shop)
     login(client, shop.cashier)
-    resp = client.post(f"/fees/desk/units/{shop.unit.id}/deposit", data={
+    resp = client.post(f"/fees/desk/units/{shop.unit.id}/deposit", data=once({
         "deposit_item": shop.deposit.id, "amount": "2000", "method": "transfer", "source_ref": "ZX-2026-01",
-        "reference": "BANK123"})
+        "reference": "BANK123"}))
     assert resp.status_code == 302
     pay(shop, [], amount=D("300"), prepay=True)
     db.session.commit()
-    assert client.post(f"/fees/desk/units/{shop.unit.id}/credit").status_code == 302
+    assert client.post(f"/fees/desk/units/{shop.unit.id}/credit", data=once()).status_code == 302
     db.session.expire_all()
     assert db.session.get(Bill, b1.id).state == "paid" and ledger.credit_balance(shop.unit.id) == 0
     html = client.get(f"/fees/desk/units/{shop.unit.id}").get_data(as_text=True)
     assert "ZX-2026-01" in html and "2,000.00" in html
     # refused: nothing left to use, an item that is not a deposit — said on the page, nothing saved
-    resp = client.post(f"/fees/desk/units/{shop.unit.id}/credit", follow_redirects=True)
+    resp = client.post(f"/fees/desk/units/{shop.unit.id}/credit", data=once(), follow_redirects=True)
     assert "This unit has no prepaid credit." in resp.get_data(as_text=True)
     before = count(db, Payment)
-    resp = client.post(f"/fees/desk/units/{shop.unit.id}/deposit", data={
-        "deposit_item": "", "amount": "500", "method": "cash"})
+    resp = client.post(f"/fees/desk/units/{shop.unit.id}/deposit", data=once({
+        "deposit_item": "", "amount": "500", "method": "cash"}))
     assert resp.status_code == 422 and count(db, Payment) == before
     assert "Choose a deposit item of this estate." in resp.get_data(as_text=True)
 
@@ -212,7 +215,7 @@ def test_other_estates_are_invisible_and_permissions_hold(db, client, shop):
     assert p.number not in client.get("/fees/receipts").get_data(as_text=True)
     login(client, shop.clerk)
     assert client.get("/fees/desk").status_code == 403
-    assert client.post(f"/fees/desk/units/{shop.unit.id}/pay", data={"amount": "1"}).status_code == 403
+    assert client.post(f"/fees/desk/units/{shop.unit.id}/pay", data=once({"amount": "1"})).status_code == 403
 
 
 def test_receipts_list_filters_and_exports(db, client, shop):

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
+from core.forms import new_once_key
 from core.models import Unit
 from core.testing import TEST_PASSWORD
 
@@ -22,6 +23,11 @@ def unit_of(db, estate, number="3-2-1201") -> Unit:
 
 def count(db, model, *where):
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def once(data=None) -> dict:
+    """Form data as sent from a freshly rendered money form: with a new one-time key."""
+    return {**(data or {}), "once_key": new_once_key()}
 
 
 def login(client, user):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.testing import refused
 from plugins.fees import desk, ledger
 from plugins.fees.models import CreditEntry, Deposit, Refund
-from tests.plugins.fees.test_desk_kit import count, login, pay, shop_fixture  # noqa: F401
+from tests.plugins.fees.test_desk_kit import count, login, once, pay, shop_fixture  # noqa: F401
 
 D = Decimal
 
@@ -22,21 +22,21 @@ def held_deposit(db, shop, ref="ZX-2026-007", amount="3000"):
 def test_deposit_refund_goes_through_request_approval_and_payout(db, client, shop):
     dep = held_deposit(db, shop)
     login(client, shop.cashier)
-    resp = client.post(f"/fees/desk/units/{shop.unit.id}/refund", data={
-        "kind": "deposit", "deposit_id": dep.id, "payee": "王芳", "reason": "装修验收合格"})
+    resp = client.post(f"/fees/desk/units/{shop.unit.id}/refund", data=once({
+        "kind": "deposit", "deposit_id": dep.id, "payee": "王芳", "reason": "装修验收合格"}))
     assert resp.status_code == 302
     refund = db.session.scalar(select(Refund))
     assert refund.number.startswith("TK-E01-") and refund.number.endswith("-000001")
     assert refund.state == "requested" and refund.amount == D("3000.00")
     assert db.session.get(Deposit, dep.id).state == "refunding"
     # the cashier may neither approve nor pay out before approval
-    assert client.post(f"/fees/refunds/{refund.id}/decide", data={"decision": "approve"}).status_code == 403
-    resp = client.post(f"/fees/refunds/{refund.id}/pay", data={"method": "cash"})
+    assert client.post(f"/fees/refunds/{refund.id}/decide", data=once({"decision": "approve"})).status_code == 403
+    resp = client.post(f"/fees/refunds/{refund.id}/pay", data=once({"method": "cash"}))
     assert resp.status_code == 422 and "Only an approved refund can be paid out." in resp.get_data(as_text=True)
     login(client, shop.manager)
-    assert client.post(f"/fees/refunds/{refund.id}/decide", data={"decision": "approve"}).status_code == 302
+    assert client.post(f"/fees/refunds/{refund.id}/decide", data=once({"decision": "approve"})).status_code == 302
     login(client, shop.cashier)
-    assert client.post(f"/fees/refunds/{refund.id}/pay", data={"method": "cash"}).status_code == 302
+    assert client.post(f"/fees/refunds/{refund.id}/pay", data=once({"method": "cash"})).status_code == 302
     db.session.expire_all()
     refund = db.session.get(Refund, refund.id)
     assert refund.state == "paid" and refund.paid_by_id == shop.cashier.id and refund.method == "cash"
@@ -149,8 +149,8 @@ def test_a_refused_refund_is_explained_even_when_nothing_is_left_to_refund(db, c
     desk.request_refund(shop.cashier2, shop.unit, kind="deposit", deposit_id=dep.id, reason="装修验收合格")
     db.session.commit()
     login(client, shop.cashier)
-    resp = client.post(f"/fees/desk/units/{shop.unit.id}/refund", data={
-        "kind": "deposit", "deposit_id": dep.id, "payee": "王芳", "reason": "装修验收合格"})
+    resp = client.post(f"/fees/desk/units/{shop.unit.id}/refund", data=once({
+        "kind": "deposit", "deposit_id": dep.id, "payee": "王芳", "reason": "装修验收合格"}))
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422 and 'id="refund-form"' not in html
     assert "refund-error" in html and "This deposit is not held any more" in html
