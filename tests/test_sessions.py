@@ -262,6 +262,12 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_throttled(client, make_
     assert _login(client, "proxied", environ_base=via_nginx, headers=forged).status_code == 429
     owner = {"X-Forwarded-For": "192.0.2.10"}
     assert _login(app.test_client(), "proxied", environ_base=via_nginx, headers=owner).status_code == 302
+    # Something that is not an address counts as the proxy's own.
+    _login(client, "proxied", "guess", environ_base=via_nginx, headers={"X-Forwarded-For": "x" * 100})
+    from core.models import LoginAttempt
+
+    db = app.extensions["sqlalchemy"]
+    assert set(db.session.scalars(select(LoginAttempt.address))) == {"203.0.113.9", "127.0.0.1"}
 
 
 def test_without_a_trusted_proxy_a_forwarded_header_is_ignored(client, make_user, app):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -62,7 +63,10 @@ def client_address() -> str:
     if hops > 0:
         forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
         if len(forwarded) >= hops:
-            address = forwarded[-hops]
+            try:
+                address = str(ipaddress.ip_address(forwarded[-hops]))
+            except ValueError:  # not an address: keep the peer's
+                pass
     return address[:64]
 
 
