@@ -34,6 +34,7 @@ def default_config() -> dict:
     instance = _instance_dir()
     db_url = os.environ.get("PROPDESK_DATABASE_URL") or f"sqlite:///{instance / 'propdesk.db'}"
     allow = os.environ.get("PROPDESK_PLUGINS")
+    secure = os.environ.get("PROPDESK_SECURE_COOKIES", "0") == "1"
     return {
         "SECRET_KEY": _secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": db_url,
@@ -47,16 +48,24 @@ def default_config() -> dict:
         ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("PROPDESK_SECURE_COOKIES", "0") == "1",
+        "SESSION_COOKIE_SECURE": secure,
+        # "Keep me signed in": the same flags as the session cookie.
         "REMEMBER_COOKIE_DURATION": timedelta(days=1),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, which expires anyway
         "BABEL_DEFAULT_LOCALE": os.environ.get("PROPDESK_DEFAULT_LOCALE", "en"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "PROPDESK_LOCALES": ["en", "zh_CN"],
         "PROPDESK_DEFAULT_TIMEZONE": os.environ.get("PROPDESK_TIMEZONE", "Asia/Shanghai"),
         "PROPDESK_CURRENCY": os.environ.get("PROPDESK_CURRENCY", "CNY"),
-        # Login throttling: this many failures per account or address within the window.
+        # Login throttling within the window: this many failures for one account from one
+        # address, and (looser) from one address over all accounts.
         "PROPDESK_LOGIN_MAX_FAILURES": 5,
+        "PROPDESK_LOGIN_MAX_FAILURES_PER_ADDRESS": 50,
+        # Reverse proxies in front of the app that append to X-Forwarded-For (0: none).
+        "PROPDESK_TRUSTED_PROXIES": int(os.environ.get("PROPDESK_TRUSTED_PROXIES", "0")),
         "PROPDESK_LOGIN_WINDOW_MINUTES": 15,
         "PROPDESK_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
         "PROPDESK_IMPORT_MAX_ROWS": 20000,

@@ -87,7 +87,7 @@ class User(UserMixin, BusinessRecord, db.Model):
     """A member of staff who logs in."""
 
     __tablename__ = "core_user"
-    __audit_exclude__ = {"last_login_at"}
+    __audit_exclude__ = {"last_login_at", "session_version"}
     __audit_mask__ = {"password_hash"}
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(60), unique=True)
@@ -99,7 +99,8 @@ class User(UserMixin, BusinessRecord, db.Model):
     # Company-level staff (administrators, head office) see every estate.
     all_estates: Mapped[bool] = mapped_column(default=False)
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_department.id"))
-    # Bumped on password change: sessions carrying an older value are logged out.
+    # Bumped by end_sessions() (logout, password change, deactivation): sessions and
+    # remember-me cookies carrying an older value no longer load the user.
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -108,14 +109,17 @@ class User(UserMixin, BusinessRecord, db.Model):
     estates: Mapped[list[Estate]] = relationship(secondary=user_estate, lazy="selectin")
 
     def set_password(self, password: str) -> None:
-        from flask import current_app
-
-        method = current_app.config.get("PROPDESK_PASSWORD_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
-        self.session_version = (self.session_version or 0) + 1
+        self.password_hash = generate_password_hash(password, method=password_method())
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def end_sessions(self) -> None:
+        """Sign this login out everywhere: every session cookie and remember-me cookie
+        carries the version (``get_id``), and the user loader refuses an older one.
+        Logout, a password change and deactivation call it; the caller commits."""
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def is_active(self) -> bool:  # flask-login
@@ -144,8 +148,33 @@ class User(UserMixin, BusinessRecord, db.Model):
         return f"<User {self.username}>"
 
 
+def password_method() -> str:
+    from flask import current_app
+
+    return current_app.config.get("PROPDESK_PASSWORD_METHOD", "scrypt")
+
+
+_dummy_hashes: dict[str, str] = {}
+
+
+def verify_login(user: User | None, password: str) -> bool:
+    """Check ``password`` for the login form, spending the same hashing work whether
+    or not the account exists (or is active): for an unknown username the password
+    is checked against a dummy hash made with the site's method and cost, so the
+    answer's timing does not tell which usernames exist. True only for an active
+    user whose password matches."""
+    if user is None:
+        method = password_method()
+        dummy = _dummy_hashes.get(method)
+        if dummy is None:
+            dummy = _dummy_hashes[method] = generate_password_hash("propdesk-no-such-user", method=method)
+        check_password_hash(dummy, password)
+        return False
+    return user.check_password(password) and bool(user.active)
+
+
 class LoginAttempt(db.Model):
-    """Failed logins, for throttling by username and by address."""
+    """Failed logins, for throttling per (username, address) and per address."""
 
     __tablename__ = "core_login_attempt"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import exists, func, or_, select
 from wtforms import (
     BooleanField,
@@ -118,6 +118,8 @@ def user_form(user_id=None):
             user.phone = form.phone.data or ""
             user.department_id = form.department_id.data or None
             user.all_estates = form.all_estates.data
+            if user.active and not form.active.data:
+                user.end_sessions()  # deactivated: signed out everywhere, even if reactivated later
             user.active = form.active.data
             user.locale = form.locale.data or None
             user.roles = list(db.session.scalars(select(Role).where(Role.id.in_(form.roles.data or []))))
@@ -126,8 +128,10 @@ def user_form(user_id=None):
             user.estates = keep + list(db.session.scalars(
                 select(Estate).where(Estate.id.in_([i for i in form.estates.data or [] if i in mine]))))
             if form.password.data:
-                user.set_password(form.password.data)
+                user.set_password(form.password.data)  # signs that login out everywhere
             db.session.commit()
+            if user.id == current_user.id and form.password.data:
+                login_user(user)  # but not the administrator who changed their own password here
             flash(_("Account %(u)s saved.", u=user.username), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import ipaddress
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -18,13 +19,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from core.extensions import db
 from core.forms import Form
 from core.models import LoginAttempt, User, utcnow
+from core.models.auth import verify_login
+from core.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -48,28 +51,40 @@ class LanguageForm(Form):
     locale = SelectField(_l("Language"), choices=[("en", "English"), ("zh_CN", "简体中文")])
 
 
-def _client_address() -> str:
-    return (request.remote_addr or "?")[:64]
+def client_address() -> str:
+    """The address a login comes from, for throttling.
+
+    Behind ``PROPDESK_TRUSTED_PROXIES`` = n reverse proxies (nginx…), the n-th address
+    from the right of ``X-Forwarded-For`` (the one the nearest trusted proxy saw);
+    otherwise the socket's peer. Without it every login behind a proxy would share
+    the proxy's address."""
+    hops = current_app.config.get("PROPDESK_TRUSTED_PROXIES") or 0
+    address = request.remote_addr or "?"
+    if hops > 0:
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
+        if len(forwarded) >= hops:
+            try:
+                address = str(ipaddress.ip_address(forwarded[-hops]))
+            except ValueError:  # not an address: keep the peer's
+                pass
+    return address[:64]
 
 
-def _too_many_failures(username: str) -> bool:
+def too_many_failures(username: str, address: str, now: datetime | None = None) -> bool:
+    """Whether a login for ``username`` from ``address`` is refused for now.
+
+    Two limits within ``PROPDESK_LOGIN_WINDOW_MINUTES``: ``PROPDESK_LOGIN_MAX_FAILURES``
+    failures for this account *from this address* (a guesser elsewhere cannot lock the
+    owner out at their desk), and ``PROPDESK_LOGIN_MAX_FAILURES_PER_ADDRESS`` failures
+    from this address over all accounts (one address trying many accounts)."""
     cfg = current_app.config
-    since = utcnow() - timedelta(minutes=cfg["PROPDESK_LOGIN_WINDOW_MINUTES"])
-    failures = db.session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.at >= since,
-            or_(LoginAttempt.username == username.lower(), LoginAttempt.address == _client_address()),
-        )
-    )
-    return failures >= cfg["PROPDESK_LOGIN_MAX_FAILURES"]
-
-
-def _safe_next(target: str | None) -> str:
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("main.index")
+    since = (now or utcnow()) - timedelta(minutes=cfg["PROPDESK_LOGIN_WINDOW_MINUTES"])
+    recent = select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.at >= since, LoginAttempt.address == address)
+    if db.session.scalar(recent.where(LoginAttempt.username == username.lower())) >= cfg[
+            "PROPDESK_LOGIN_MAX_FAILURES"]:
+        return True
+    return db.session.scalar(recent) >= cfg["PROPDESK_LOGIN_MAX_FAILURES_PER_ADDRESS"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -80,13 +95,15 @@ def login():
     status = 200
     if form.validate_on_submit():
         username = form.username.data.lower()
-        if _too_many_failures(username):
+        address = client_address()
+        if too_many_failures(username, address):
             form.add_error(None, _("Too many failed attempts. Wait %(n)s minutes and try again.",
                                    n=current_app.config["PROPDESK_LOGIN_WINDOW_MINUTES"]))
             status = 429
         else:
             user = db.session.scalar(select(User).where(func.lower(User.username) == username))
-            if user is not None and user.active and user.check_password(form.password.data):
+            # The same hashing work whether the account exists or not (see verify_login).
+            if verify_login(user, form.password.data):
                 session.clear()
                 login_user(user, remember=form.remember.data)
                 session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
@@ -94,8 +111,8 @@ def login():
                 if user.locale:
                     session["locale"] = user.locale
                 db.session.commit()
-                return redirect(_safe_next(request.args.get("next")))
-            db.session.add(LoginAttempt(username=username, address=_client_address()))
+                return redirect(safe_next(request.args.get("next")))
+            db.session.add(LoginAttempt(username=username, address=address))
             db.session.commit()
             form.add_error(None, _("Wrong username or password."))
             status = 401
@@ -107,8 +124,12 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    # Ends every session of this login, on every device: the cookies still held by a
+    # browser (or copied from it), session and remember-me alike, name the old version.
+    current_user.end_sessions()
+    db.session.commit()
     session.clear()
+    logout_user()  # after clear(): it marks the remember-me cookie for deletion
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -121,7 +142,13 @@ def set_language():
         if current_user.is_authenticated:
             current_user.locale = form.locale.data
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+    target = request.form.get("next")
+    if not target and request.referrer:
+        try:
+            target = urlsplit(request.referrer).path  # the page the switch was on
+        except ValueError:
+            target = None
+    return redirect(safe_next(target))
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from sqlalchemy import select, text, update
 
 from core.extensions import db
 from core.models import Notification, utcnow
+from core.redirects import safe_next
 from core.security import current_estate_ids, user_estate_ids
 from core.ui import render_slots
 
@@ -61,8 +62,7 @@ def switch_estate():
         if chosen not in user_estate_ids():
             abort(404)
         session["estate_id"] = chosen
-    nxt = request.form.get("next") or url_for("main.index")
-    return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else url_for("main.index"))
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.route("/notifications")

@@ -26,6 +26,7 @@ from core.i18n import today_local
 from core.listing import FilterForm
 from core.models import Building, Estate, Unit, User
 from core.permissions import has_permission, require
+from core.redirects import safe_next
 from core.security import current_estate_ids, get_scoped_or_404, scoped
 from core.ui import NavItem
 from core.views.estates import estate_choices
@@ -164,9 +165,7 @@ def arrears_notices():
     units = db.session.scalars(scoped(Unit, estate_ids=current_estate_ids()).where(Unit.id.in_(ids or [0]))).all()
     if len(units) != len(set(ids)):
         abort(404)
-    back = request.form.get("back") or url_for("fees.arrears")
-    if not back.startswith("/") or back.startswith("//") or "\\" in back:  # only a page of this site
-        back = url_for("fees.arrears")
+    back = safe_next(request.form.get("back"), url_for("fees.arrears"))  # only a page of this site
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for e in errors:
