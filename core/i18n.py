@@ -253,3 +253,21 @@ def mask_id(number: str) -> str:
 
 def today_local() -> date:
     return datetime.now(ZoneInfo(estate_timezone())).date()
+
+
+def catalog_errors(tdir) -> str | None:
+    """Why a plugin's ``translations`` folder cannot be read (a damaged ``.mo``), or ``None``.
+
+    Checked when the plugin loads: the merged catalog is read on every page, so one
+    damaged file would otherwise break every page in that language."""
+    from pathlib import Path
+
+    from babel import support
+
+    for mo in sorted(Path(tdir).glob("*/LC_MESSAGES/*.mo")):
+        try:
+            with mo.open("rb") as fh:
+                support.Translations(fh, domain=mo.stem)
+        except Exception as exc:
+            return f"{mo.relative_to(Path(tdir).parent)}: {type(exc).__name__}: {exc}"
+    return None

@@ -8,6 +8,7 @@ so every worker of every host follows without a restart.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
@@ -43,7 +44,10 @@ def version_locations(app) -> list[str]:
     packages = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
     packages.update(pm.extra)
     paths = [str(MIGRATIONS_DIR / "versions")]
+    broken = getattr(pm, "broken_migrations", set())
     for code, package in sorted(packages.items()):
+        if code in broken:
+            continue
         info = pm.infos.get(code)
         try:
             path = info.path if info and info.path else package_path(package)
@@ -53,6 +57,79 @@ def version_locations(app) -> list[str]:
         if versions.is_dir() and str(versions) not in paths:
             paths.append(str(versions))
     return paths
+
+
+def _plugin_versions(pm, code: str) -> str | None:
+    from core.manifest import package_path
+
+    info = pm.infos.get(code)
+    try:
+        path = info.path if info and info.path else None
+        if path is None:
+            from importlib.metadata import entry_points
+
+            from core.plugins import ENTRY_POINT_GROUP
+
+            packages = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+            packages.update(pm.extra)
+            path = package_path(packages[code])
+    except Exception:
+        return None
+    versions = path / "migrations" / "versions"
+    return str(versions) if versions.is_dir() else None
+
+
+def _check_script(script: ScriptDirectory, codes) -> None:
+    """Raise unless every revision file loads and each branch in ``codes`` has a head."""
+    script.revision_map.get_revisions("heads")
+    for code in codes:
+        if not script.revision_map.get_revisions(f"{code}@head"):
+            raise ValueError(f"no revision labelled {code!r}")
+
+
+def check_migrations(app) -> None:
+    """The migrations stage of loading: a plugin whose revision files do not load
+    (a Python error, a duplicate or unknown revision, no branch label) is skipped with
+    the reason, and its folder is left out of Alembic's ``version_locations`` — one
+    bad file would otherwise stop the enabled set, every page and ``flask upgrade``."""
+    pm = app.extensions["propdesk_plugins"]
+    pm.broken_migrations = set()
+    with app.app_context():
+        paths = version_locations(app)
+        with_versions = [c for c in pm.order if plugin_has_migrations(c)]
+        try:
+            script = ScriptDirectory.from_config(alembic_config())
+            _check_script(script, with_versions)
+            app.extensions.setdefault("propdesk_script", {})["script"] = script
+            return
+        except Exception:
+            log.warning("the migration scripts do not load together; checking plugin by plugin")
+        core_dir = str(MIGRATIONS_DIR / "versions")
+        for path in paths[1:]:
+            code = next((c for c in set(pm.infos) | set(pm.extra) | _installed_codes()
+                         if _plugin_versions(pm, c) == path), None)
+            if code is None:
+                continue
+            deps = dependency_closure_safe(pm, code)
+            dirs = [core_dir] + [d for d in (_plugin_versions(pm, c) for c in deps) if d] + [path]
+            cfg = alembic_config()
+            cfg.set_main_option("version_locations", os.pathsep.join(dirs).replace("%", "%%"))
+            try:
+                _check_script(ScriptDirectory.from_config(cfg), [code])
+            except Exception as exc:
+                log.error("migrations of plugin %s do not load: %s", code, exc)
+                pm.broken_migrations.add(code)
+                if code in pm.infos:
+                    pm.unload(code, f"migrations failed: {type(exc).__name__}: {exc}")
+        _reset_script_cache()
+
+
+def _installed_codes() -> set[str]:
+    from importlib.metadata import entry_points
+
+    from core.plugins import ENTRY_POINT_GROUP
+
+    return {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
 def _script() -> ScriptDirectory:
