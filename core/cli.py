@@ -13,6 +13,7 @@ plugins_cli = AppGroup("plugins", help="List, enable, disable, purge and scaffol
 jobs_cli = AppGroup("jobs", help="Run scheduled jobs.")
 demo_cli = AppGroup("demo", help="Demo data.")
 users_cli = AppGroup("users", help="Staff accounts.")
+roles_cli = AppGroup("roles", help="Roles and their permissions.")
 
 
 @click.command("upgrade")
@@ -116,6 +117,69 @@ def plugins_new(name, dest):
     click.echo(f"created {path}; next: pip install -e {path}")
 
 
+@plugins_cli.command("grant-defaults")
+@click.argument("code")
+def plugins_grant_defaults(code):
+    """Give the administrator role every permission of plugin CODE and the standard roles
+    the plugin's defaults. Only adds: nothing a role holds is taken away."""
+    from core.role_grants import grant_plugin_defaults
+
+    pm = _pm()
+    if code not in pm.infos or not pm.infos[code].loaded:
+        raise click.ClickException(f"no loaded plugin {code}")
+    granted = grant_plugin_defaults(code)
+    db.session.commit()
+    _echo_granted(granted)
+
+
+@roles_cli.command("grant")
+@click.argument("role")
+@click.argument("permissions", nargs=-1, required=True)
+def roles_grant(role, permissions):
+    """Give ROLE the PERMISSIONS (codes such as repairs.dispatch, or repairs.* for all of a
+    plugin's). Only adds."""
+    from sqlalchemy import select
+
+    from core.models import Role
+    from core.permissions import all_permissions
+    from core.role_grants import grant
+
+    role_obj = db.session.scalar(select(Role).where(Role.code == role))
+    if role_obj is None:
+        raise click.ClickException(f"no role {role}")
+    known = sorted(p.code for p in all_permissions())
+    codes, unknown = set(), []
+    for item in permissions:
+        matched = [c for c in known if c.startswith(item[:-1])] if item.endswith(".*") else (
+            [item] if item in known else [])
+        codes.update(matched)
+        if not matched:
+            unknown.append(item)
+    if unknown:
+        raise click.ClickException("unknown permission: " + ", ".join(unknown) + "; nothing granted")
+    added = grant(role_obj, codes)
+    db.session.commit()
+    _echo_granted({role: added} if added else {})
+
+
+@roles_cli.command("list")
+def roles_list():
+    """Every role with the permission codes it holds."""
+    from sqlalchemy import select
+
+    from core.models import Role
+
+    for role in db.session.scalars(select(Role).order_by(Role.code)):
+        click.echo(f"{role.code:<12} {' '.join(sorted(role.permission_codes))}".rstrip())
+
+
+def _echo_granted(granted: dict) -> None:
+    for role, codes in sorted(granted.items()):
+        click.echo(f"{role}: granted {', '.join(codes)}")
+    if not granted:
+        click.echo("nothing to grant: the roles hold these permissions already")
+
+
 @jobs_cli.command("run")
 @click.option("--job", default=None, help="Run only this job code.")
 @click.option("--force", is_flag=True, help="Run even if not due yet.")
@@ -186,7 +250,7 @@ def _pm():
 def register(app: Flask, pm) -> None:
     from core.permissions import ROLES  # noqa: F401
 
-    for cmd in (upgrade_cmd, plugins_cli, jobs_cli, demo_cli, users_cli):
+    for cmd in (upgrade_cmd, plugins_cli, jobs_cli, demo_cli, users_cli, roles_cli):
         app.cli.add_command(cmd)
     for impl in pm.pm.hook.cli_commands.get_hookimpls():
         code = impl.plugin_name

@@ -325,7 +325,10 @@ def enable(code: str, user=None) -> list[str]:
     if not info.loaded:
         raise DomainError(_("Module %(code)s cannot be enabled: %(reason)s", code=code,
                             reason=info.skip_reason or ""))
+    from core.role_grants import ensure_record, seed_new_permissions
+
     todo = dependency_closure(code)
+    ensure_record()  # what the site has seen, from before this change
     db.session.commit()  # migrations run on their own connection
     changed = []
     for c in todo:
@@ -341,6 +344,10 @@ def enable(code: str, user=None) -> list[str]:
     db.session.commit()
     _reset_script_cache()
     refresh(force=True)
+    # The administrator (and the standard roles, by the plugin's defaults) get the
+    # permissions new to this site; a site's own edits are never undone.
+    seed_new_permissions()
+    db.session.commit()
     for c in changed:
         _notify_listeners("plugin_enabled", c)
     return changed
@@ -378,9 +385,14 @@ def _reset_script_cache() -> None:
 
 def upgrade_site() -> list[str]:
     """Upgrade the core branch and every plugin meant to be enabled (``flask upgrade``)."""
+    from core.role_grants import ensure_record, seed_new_permissions
+
     db.session.commit()
     upgrade_branch(CORE_CODE)
     _reset_script_cache()
+    refresh(force=True)
+    ensure_record()  # what the site has seen, from before this upgrade
+    db.session.commit()
     pm = plugins()
     states = {s.code: s for s in db.session.scalars(select(PluginState))}
     db.session.commit()  # migrations run on their own connection
@@ -398,5 +410,6 @@ def upgrade_site() -> list[str]:
     from core.demo import ensure_roles
 
     ensure_roles()  # the standard roles, when missing; existing ones are never changed
+    seed_new_permissions()  # ...except that permissions new to the site are added
     db.session.commit()
     return done
