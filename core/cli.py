@@ -247,11 +247,52 @@ def _pm():
     return plugins()
 
 
+NOT_UPGRADED = "the database is not upgraded for this version: run `flask --app wsgi upgrade` first"
+#: Commands that work on a database that is empty or behind the code.
+NO_SCHEMA_NEEDED = {"upgrade", "plugins new"}
+
+
+def require_upgraded() -> None:
+    """Stop a command with a plain message (not a traceback) when the core's migrations
+    are not all applied: an empty database, or one behind the code after an update."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from core.site import core_is_migrated
+
+    try:
+        ok = core_is_migrated()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"cannot read the database: {exc.__class__.__name__}: {exc}") from None
+    if not ok:
+        db.session.rollback()
+        raise click.ClickException(NOT_UPGRADED)
+
+
+def _needs_schema(command, path: str):
+    """Run ``require_upgraded()`` before ``command`` (and every command of a group)."""
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            _needs_schema(sub, f"{path} {name}")
+        return command
+    if path in NO_SCHEMA_NEEDED or getattr(command.callback, "_propdesk_schema_checked", False):
+        return command
+    original = command.callback
+
+    def callback(*args, **kwargs):
+        require_upgraded()
+        return original(*args, **kwargs)
+
+    callback._propdesk_schema_checked = True
+    command.callback = callback
+    return command
+
+
 def register(app: Flask, pm) -> None:
     from core.permissions import ROLES  # noqa: F401
 
     for cmd in (upgrade_cmd, plugins_cli, jobs_cli, demo_cli, users_cli, roles_cli):
-        app.cli.add_command(cmd)
+        app.cli.add_command(_needs_schema(cmd, cmd.name))
     for impl in pm.pm.hook.cli_commands.get_hookimpls():
         code = impl.plugin_name
         try:
@@ -263,7 +304,7 @@ def register(app: Flask, pm) -> None:
             continue
         group = AppGroup(code, help=f"Commands of the {code} plugin.")
         for c in commands:
-            group.add_command(_gated(c, code))
+            group.add_command(_needs_schema(_gated(c, code), f"{code} {c.name}"))
         app.cli.add_command(group)
 
 

@@ -184,3 +184,18 @@ def test_a_later_plugin_may_reuse_a_class_name_of_a_disposed_one(make_app, temp_
     pm = app.extensions["propdesk_plugins"]
     assert pm.infos["goodsecond"].loaded, pm.infos["goodsecond"].skip_reason
     assert not pm.infos["brkfirst"].loaded
+
+
+def test_commands_on_a_database_not_yet_upgraded_say_so_without_a_traceback(make_app, tmp_path):
+    app = make_app(plugins=["notices"], SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'empty.db'}")
+    runner = app.test_cli_runner()
+    with app.app_context():
+        for args in (["plugins", "list"], ["plugins", "enable", "notices"], ["jobs", "list"], ["jobs", "run"],
+                     ["roles", "list"], ["demo", "load"], ["users", "create", "boss", "--password", "x"]):
+            result = runner.invoke(args=args)
+            assert result.exit_code == 1, (args, result.output)
+            assert "run `flask --app wsgi upgrade` first" in result.output, (args, result.output)
+            assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+        assert runner.invoke(args=["upgrade"]).exit_code == 0
+        listed = runner.invoke(args=["plugins", "list"])
+        assert listed.exit_code == 0 and "notices" in listed.output and "enabled" in listed.output
