@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from core.errors import DomainError
@@ -174,6 +175,23 @@ def plugin_has_migrations(code: str) -> bool:
     return bool(info and info.migrations_path and any(info.migrations_path.glob("*.py")))
 
 
+def plugin_tables(code: str) -> list[str]:
+    """The tables the plugin's mapped models declare (joined or own tables, not a parent's)."""
+    from core import plugin_models
+
+    info = plugins().infos.get(code)
+    if info is None:
+        return []
+    names = set()
+    for mapper in plugin_models._registry().mappers:
+        if not plugin_models._belongs(mapper.class_, info.package) or mapper.local_table is None:
+            continue
+        if mapper.inherits is not None and mapper.local_table is mapper.inherits.local_table:
+            continue
+        names.add(mapper.local_table.name)
+    return sorted(names)
+
+
 def upgrade_branch(code: str) -> None:
     """Run one branch's migrations (``upgrade <code>@head``), never ``heads``."""
     from flask_migrate import upgrade
@@ -226,13 +244,18 @@ def compute_enabled() -> tuple[set[str], dict[str, str]]:
             continue
         missing = [d for d in m.depends if d not in enabled]
         if missing:
-            reasons[code] = "dependency disabled: " + ", ".join(missing)
+            reasons[code] = _l("dependency disabled: %(codes)s", codes=", ".join(missing))
             continue
         if plugin_has_migrations(code):
             head = _branch_head_safe(code)
             if head is None or head not in applied:
-                reasons[code] = "migrations not applied"
+                reasons[code] = _l("migrations not applied")
                 continue
+        elif tables := plugin_tables(code):
+            # A plugin without tables needs no migration; one whose tables were never
+            # created would fail on its first page.
+            reasons[code] = _l("no migration creates its tables (%(tables)s)", tables=", ".join(tables))
+            continue
         enabled.add(code)
     return enabled, reasons
 
@@ -325,6 +348,10 @@ def enable(code: str, user=None) -> list[str]:
     if not info.loaded:
         raise DomainError(_("Module %(code)s cannot be enabled: %(reason)s", code=code,
                             reason=info.skip_reason or ""))
+    for c in dependency_closure(code):
+        if not plugin_has_migrations(c) and (tables := plugin_tables(c)):
+            raise DomainError(_("Module %(code)s cannot be enabled: %(reason)s", code=c, reason=_(
+                "no migration creates its tables (%(tables)s)", tables=", ".join(tables))))
     from core.role_grants import ensure_record, seed_new_permissions
 
     todo = dependency_closure(code)

@@ -199,3 +199,38 @@ def test_commands_on_a_database_not_yet_upgraded_say_so_without_a_traceback(make
         assert runner.invoke(args=["upgrade"]).exit_code == 0
         listed = runner.invoke(args=["plugins", "list"])
         assert listed.exit_code == 0 and "notices" in listed.output and "enabled" in listed.output
+
+
+def test_a_plugin_whose_tables_have_no_migration_is_not_enabled(make_app, temp_plugin, make_user, estates):
+    from core.errors import DomainError
+    from core.site import enable, refresh
+
+    tables = temp_plugin("nomig", manifest("nomig"), HELLO_VIEW.format(code="nomig", body="pass"),
+                         files={"models.py": """
+        from sqlalchemy.orm import Mapped, mapped_column
+        from core.extensions import db
+
+        class Locker(db.Model):
+            __tablename__ = "nomig_locker"
+            id: Mapped[int] = mapped_column(primary_key=True)
+    """})
+    plain = temp_plugin("notables", manifest("notables"), HELLO_VIEW.format(code="notables", body="pass"))
+    app = make_app(plugins=["notices"], extra=dict([tables, plain]))
+    make_user("admin", username="boss", all_estates=True)
+    with app.app_context():
+        refresh(force=True)
+        pm = app.extensions["propdesk_plugins"]
+        assert "notables" in pm.enabled  # no tables: no migration needed, usable
+        assert "nomig" not in pm.enabled
+        assert str(pm.state_reasons["nomig"]) == "no migration creates its tables (nomig_locker)"
+        with pytest.raises(DomainError) as refused:
+            enable("nomig")
+        assert "no migration creates its tables (nomig_locker)" in str(refused.value.message)
+        listed = app.test_cli_runner().invoke(args=["plugins", "list"]).output
+        assert any(x.startswith("nomig ") and "disabled" in x and "nomig_locker" in x for x in listed.splitlines())
+    c = app.test_client()
+    c.post("/login", data={"username": "boss", "password": TEST_PASSWORD})
+    page = c.get("/admin/plugins").get_data(as_text=True)
+    assert 'data-plugin="nomig" data-state="disabled"' in page and "no migration creates its tables" in page
+    assert 'data-plugin="notables" data-state="enabled"' in page
+    assert c.get("/nomig/").status_code == 404 and c.get("/notables/").get_data(as_text=True) == "hello from notables"
