@@ -197,6 +197,7 @@ PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health", "auth.set_language"}
 
 
 def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
+    from core import plugin_models
     from core.plugins import reset_request_cache
     from core.site import refresh_if_changed
 
@@ -207,6 +208,10 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
         g.pop("_login_user", None)
         flask_babel.refresh()  # likewise the cached locale and time zone
         reset_request_cache()
+        if plugin_models.pending():
+            # A plugin imported models during a request (inside a view) and they did not
+            # configure: take that plugin out before they stop every query of the site.
+            pm.check_all_models()
         refresh_if_changed()
         owner = pm.blueprint_owner.get(request.blueprint or "")
         if owner and not pm.is_active(owner):
@@ -220,6 +225,16 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
                 return login_manager.unauthorized()
         session.permanent = True
         return None
+
+    from flask import got_request_exception
+
+    def _models_broke(sender, exception, **extra):
+        # Before the error page renders: it queries too (the menu), and would fail the same way.
+        if sender is app and plugin_models.pending():
+            pm.check_all_models()
+
+    app.extensions["propdesk_models_broke"] = _models_broke  # the signal holds it weakly
+    got_request_exception.connect(_models_broke, app)
 
     @app.after_request
     def _security_headers(resp):

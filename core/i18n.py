@@ -265,9 +265,18 @@ def catalog_errors(tdir) -> str | None:
     from babel import support
 
     for mo in sorted(Path(tdir).glob("*/LC_MESSAGES/*.mo")):
-        try:
-            with mo.open("rb") as fh:
-                support.Translations(fh, domain=mo.stem)
-        except Exception as exc:
-            return f"{mo.relative_to(Path(tdir).parent)}: {type(exc).__name__}: {exc}"
+        st = mo.stat()
+        key = (str(mo), st.st_mtime_ns, st.st_size)
+        if key not in _CATALOGS_CHECKED:  # once per file and process (tests build many apps)
+            try:
+                with mo.open("rb") as fh:
+                    support.Translations(fh, domain=mo.stem)
+                _CATALOGS_CHECKED[key] = None
+            except Exception as exc:
+                _CATALOGS_CHECKED[key] = f"{mo.relative_to(Path(tdir).parent)}: {type(exc).__name__}: {exc}"
+        if _CATALOGS_CHECKED[key]:
+            return _CATALOGS_CHECKED[key]
     return None
+
+
+_CATALOGS_CHECKED: dict[tuple[str, int, int], str | None] = {}

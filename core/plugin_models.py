@@ -33,6 +33,12 @@ def _belongs(cls, package: str) -> bool:
     return module == package or module.startswith(package + ".")
 
 
+def pending() -> bool:
+    """Whether mappers were added (or failed) since the last configuration: one attribute
+    read, cheap enough for every request."""
+    return _registry()._new_mappers
+
+
 def configure(package: str) -> str | None:
     """Configure every pending mapper. ``None`` when that works; otherwise the mappers
     of ``package`` (and any other mapper left unconfigured by the failure, which this

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-#: (path, mtime_ns, size) → error or None: many apps of one process (tests) parse once.
-_checked: dict[tuple[str, int, int], str | None] = {}
+#: folder → first error or None: checked once per process (many apps of one process, as
+#: in the tests, parse once; a changed template in development restarts the process).
+_checked: dict[str, str | None] = {}
 
 
 def template_errors(app, blueprints) -> str | None:
@@ -17,19 +18,20 @@ def template_errors(app, blueprints) -> str | None:
         folder = bp.jinja_loader.searchpath[0] if bp.jinja_loader is not None else None
         if folder is None:
             continue
-        root = Path(folder)
-        for path in sorted(root.rglob("*.html")):
-            st = path.stat()
-            key = (str(path), st.st_mtime_ns, st.st_size)
-            if key not in _checked:
-                name = path.relative_to(root).as_posix()
-                try:
-                    app.jinja_env.parse(path.read_text(encoding="utf-8"), name, str(path))
-                    _checked[key] = None
-                except TemplateSyntaxError as exc:
-                    _checked[key] = f"{name}, line {exc.lineno}: {exc.message}"
-                except (OSError, UnicodeDecodeError) as exc:
-                    _checked[key] = f"{name}: {type(exc).__name__}: {exc}"
-            if _checked[key]:
-                return _checked[key]
+        if folder not in _checked:
+            _checked[folder] = _first_error(app, Path(folder), TemplateSyntaxError)
+        if _checked[folder]:
+            return _checked[folder]
+    return None
+
+
+def _first_error(app, root: Path, syntax_error) -> str | None:
+    for path in sorted(root.rglob("*.html")):
+        name = path.relative_to(root).as_posix()
+        try:
+            app.jinja_env.parse(path.read_text(encoding="utf-8"), name, str(path))
+        except syntax_error as exc:
+            return f"{name}, line {exc.lineno}: {exc.message}"
+        except (OSError, UnicodeDecodeError) as exc:
+            return f"{name}: {type(exc).__name__}: {exc}"
     return None

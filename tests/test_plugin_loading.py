@@ -234,3 +234,31 @@ def test_a_plugin_whose_tables_have_no_migration_is_not_enabled(make_app, temp_p
     assert 'data-plugin="nomig" data-state="disabled"' in page and "no migration creates its tables" in page
     assert 'data-plugin="notables" data-state="enabled"' in page
     assert c.get("/nomig/").status_code == 404 and c.get("/notables/").get_data(as_text=True) == "hello from notables"
+
+
+def test_models_first_imported_by_a_request_take_out_only_their_plugin(make_app, temp_plugin, make_user, estates):
+    lazy = temp_plugin("lazyorm", manifest("lazyorm"), """
+        from flask import Blueprint
+        from core import hookimpl
+
+        bp = Blueprint("lazyorm", __name__)
+
+        @bp.route("/")
+        def index():
+            from . import things  # imported on the first visit only
+            from core.extensions import db
+            return str(db.session.query(things.BrokenThing).count())
+
+        @hookimpl
+        def blueprints():
+            return [bp]
+    """, files={"things.py": BROKEN_MODELS.format(code="lazyorm")})
+    app = make_app(plugins=["notices"], extra=dict([lazy]), PROPAGATE_EXCEPTIONS=False)
+    make_user("admin", username="boss", all_estates=True)
+    c = app.test_client()
+    c.post("/login", data={"username": "boss", "password": TEST_PASSWORD})
+    assert c.get("/lazyorm/").status_code == 500  # that request fails...
+    assert 'data-widget="notices-current"' in c.get("/").get_data(as_text=True)  # ...the next ones serve
+    page = c.get("/admin/plugins").get_data(as_text=True)
+    assert 'data-plugin="lazyorm" data-state="skipped"' in page and "models failed" in page
+    assert c.get("/lazyorm/").status_code == 404
