@@ -46,6 +46,14 @@ PLUGINS = {
         def resident_panels(resident, user):
             return [Widget("w", "A widget, not a panel", "none.html")]
     """,
+    "badperm": """
+        from core import hookimpl
+        from core.permissions import Permission
+
+        @hookimpl
+        def permissions():
+            return [Permission("badperm.view", "See it", ("clerk",)), "badperm.edit"]
+    """,
     "badsearch": """
         from core import hookimpl
 
@@ -114,3 +122,18 @@ def test_a_search_hook_returning_foreign_objects_is_reported_not_a_500(bad_site,
     assert "1-1-101" in page  # the core's own unit hit
     assert "Some modules could not search: badsearch" in page
     assert "hook search of plugin badsearch returned dict among its items, not SearchHit" in caplog.text
+
+
+def test_a_permissions_hook_returning_strings_keeps_the_roles_page(bad_site, make_user, caplog):
+    from core.extensions import db
+    from core.models import Role
+
+    app, _client = bad_site
+    make_user("admin", username="boss", all_estates=True)
+    client = app.test_client()
+    client.post("/login", data={"username": "boss", "password": TEST_PASSWORD})
+    role = db.session.scalar(select(Role).where(Role.code == "clerk"))
+    resp = client.get(f"/admin/roles/{role.id}")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'value="badperm.view"' in page and "badperm.edit" not in page
+    assert "hook permissions returned 'badperm.edit', not a Permission" in caplog.text
