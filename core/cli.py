@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from core.errors import DomainError
 from core.extensions import db
@@ -279,6 +279,7 @@ def _needs_schema(command, path: str):
         return command
     original = command.callback
 
+    @with_appcontext  # the check reads the database before the command's own context
     def callback(*args, **kwargs):
         require_upgraded()
         return original(*args, **kwargs)

@@ -188,17 +188,22 @@ def test_a_later_plugin_may_reuse_a_class_name_of_a_disposed_one(make_app, temp_
 
 def test_commands_on_a_database_not_yet_upgraded_say_so_without_a_traceback(make_app, tmp_path):
     app = make_app(plugins=["notices"], SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'empty.db'}")
-    runner = app.test_cli_runner()
-    with app.app_context():
-        for args in (["plugins", "list"], ["plugins", "enable", "notices"], ["jobs", "list"], ["jobs", "run"],
-                     ["roles", "list"], ["demo", "load"], ["users", "create", "boss", "--password", "x"]):
-            result = runner.invoke(args=args)
-            assert result.exit_code == 1, (args, result.output)
-            assert "run `flask --app wsgi upgrade` first" in result.output, (args, result.output)
-            assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    runner = app.test_cli_runner()  # no context pushed: each command pushes its own, as `flask` does
+    for args in (["plugins", "list"], ["plugins", "enable", "notices"], ["jobs", "list"], ["jobs", "run"],
+                 ["roles", "list"], ["demo", "load"], ["users", "create", "boss", "--password", "x"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "run `flask --app wsgi upgrade` first" in result.output, (args, result.output)
+        assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    with app.app_context():  # `flask` (FlaskGroup) pushes one for a plain command; the test runner does not
         assert runner.invoke(args=["upgrade"]).exit_code == 0
-        listed = runner.invoke(args=["plugins", "list"])
-        assert listed.exit_code == 0 and "notices" in listed.output and "enabled" in listed.output
+    listed = runner.invoke(args=["plugins", "list"])
+    assert listed.exit_code == 0 and "notices" in listed.output and "enabled" in listed.output
+    with app.app_context():
+        from core.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_a_plugin_whose_tables_have_no_migration_is_not_enabled(make_app, temp_plugin, make_user, estates):
