@@ -50,6 +50,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     pm.register_core(core_hooks)
 
+    from core.i18n import catalog_errors
+
+    for code in list(pm.order):
+        tdir = pm.infos[code].path / "translations"
+        broken = catalog_errors(tdir) if code in pm.order and tdir.is_dir() else None
+        if broken:
+            log.error("translations of plugin %s cannot be read: %s", code, broken)
+            pm.unload(code, f"translations failed: {broken}")
     dirs = [str(ROOT / "translations")]
     for code in pm.order:
         tdir = pm.infos[code].path / "translations"
@@ -66,6 +74,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     if _version_locations not in migrate.configure_callbacks:
         migrate.configure(_version_locations)
+
+    from core.site import check_migrations
+
+    check_migrations(app)
 
     audit.install(Session)
 
@@ -86,6 +98,10 @@ def create_app(config: dict | None = None) -> Flask:
                 impl.function(**({"app": app} if "app" in impl.argnames else {}))
             except Exception:
                 log.exception("app_ready of %s failed", impl.plugin_name)
+    pm.check_all_models()
+    # Only the catalogs of plugins still loaded (one may have been taken out since).
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        [dirs[0]] + [d for d in dirs[1:] if any(d == str(pm.infos[c].path / "translations") for c in pm.order)])
     return app
 
 
@@ -139,19 +155,41 @@ def _register_blueprints(app: Flask, pm: PluginManager) -> None:
 
     for bp in (auth.bp, main.bp, estates.bp, residents.bp, admin.bp, settings.bp, attachments_bp):
         app.register_blueprint(bp)
+    from core.plugin_templates import template_errors
+
     for code in list(pm.order):
+        if code not in pm.order:  # taken out with a dependency that failed
+            continue
         impls = [i for i in pm.pm.hook.blueprints.get_hookimpls() if i.plugin_name == code]
         for impl in impls:
+            # Everything is checked before anything is registered: Flask cannot take a
+            # blueprint back, and a plugin that fails must leave no route behind.
             try:
-                for bp in impl.function() or []:
-                    prefix = bp.url_prefix or f"/{code}"
-                    app.register_blueprint(bp, url_prefix=prefix)
-                    pm.infos[code].blueprint_names.append(bp.name)
+                bps = list(impl.function() or [])
+                from flask import Blueprint
+
+                for bp in bps:
+                    if not isinstance(bp, Blueprint):
+                        raise TypeError(f"blueprints() returned {type(bp).__name__}, not a Blueprint")
             except Exception as exc:
                 log.exception("blueprints of plugin %s failed", code)
-                pm.unload(code, f"blueprints failed: {exc}")
+                pm.unload(code, f"blueprints failed: {type(exc).__name__}: {exc}")
+                continue
+            if not pm.check_models(code):  # its blueprints() imported models that do not configure
+                continue
+            broken = template_errors(app, bps)
+            if broken:
+                log.error("templates of plugin %s do not compile: %s", code, broken)
+                pm.unload(code, f"templates failed: {broken}")
+                continue
+            for bp in bps:
+                prefix = bp.url_prefix or f"/{code}"
+                app.register_blueprint(bp, url_prefix=prefix)
+                pm.infos[code].blueprint_names.append(bp.name)
+    # Every plugin's blueprints, loaded or not: one taken out later (its models failed at
+    # the end of start-up) answers 404 like a disabled one.
     pm.blueprint_owner = {
-        name: code for code in pm.order for name in pm.infos[code].blueprint_names
+        name: code for code, info in pm.infos.items() for name in info.blueprint_names
     }
 
 
@@ -159,6 +197,7 @@ PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health", "auth.set_language"}
 
 
 def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
+    from core import plugin_models
     from core.plugins import reset_request_cache
     from core.site import refresh_if_changed
 
@@ -169,6 +208,10 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
         g.pop("_login_user", None)
         flask_babel.refresh()  # likewise the cached locale and time zone
         reset_request_cache()
+        if plugin_models.pending():
+            # A plugin imported models during a request (inside a view) and they did not
+            # configure: take that plugin out before they stop every query of the site.
+            pm.check_all_models()
         refresh_if_changed()
         owner = pm.blueprint_owner.get(request.blueprint or "")
         if owner and not pm.is_active(owner):
@@ -182,6 +225,16 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
                 return login_manager.unauthorized()
         session.permanent = True
         return None
+
+    from flask import got_request_exception
+
+    def _models_broke(sender, exception, **extra):
+        # Before the error page renders: it queries too (the menu), and would fail the same way.
+        if sender is app and plugin_models.pending():
+            pm.check_all_models()
+
+    app.extensions["propdesk_models_broke"] = _models_broke  # the signal holds it weakly
+    got_request_exception.connect(_models_broke, app)
 
     @app.after_request
     def _security_headers(resp):

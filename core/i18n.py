@@ -253,3 +253,30 @@ def mask_id(number: str) -> str:
 
 def today_local() -> date:
     return datetime.now(ZoneInfo(estate_timezone())).date()
+
+
+def catalog_errors(tdir) -> str | None:
+    """Why a plugin's ``translations`` folder cannot be read (a damaged ``.mo``), or ``None``.
+
+    Checked when the plugin loads: the merged catalog is read on every page, so one
+    damaged file would otherwise break every page in that language."""
+    from pathlib import Path
+
+    from babel import support
+
+    for mo in sorted(Path(tdir).glob("*/LC_MESSAGES/*.mo")):
+        st = mo.stat()
+        key = (str(mo), st.st_mtime_ns, st.st_size)
+        if key not in _CATALOGS_CHECKED:  # once per file and process (tests build many apps)
+            try:
+                with mo.open("rb") as fh:
+                    support.Translations(fh, domain=mo.stem)
+                _CATALOGS_CHECKED[key] = None
+            except Exception as exc:
+                _CATALOGS_CHECKED[key] = f"{mo.relative_to(Path(tdir).parent)}: {type(exc).__name__}: {exc}"
+        if _CATALOGS_CHECKED[key]:
+            return _CATALOGS_CHECKED[key]
+    return None
+
+
+_CATALOGS_CHECKED: dict[tuple[str, int, int], str | None] = {}
