@@ -90,3 +90,49 @@ def test_a_supervisor_cannot_name_or_designate_another_estates_staff(client, db,
         page = resp.get_data(as_text=True)
         assert resp.status_code == 422 and "Far Away" not in page and e2.name not in page
     assert count(db, Visitor) == 0
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+TEMPLATE_DIRS = [ROOT / "templates", ROOT / "plugins", ROOT / "core", ROOT / "tests" / "sample_plugin"]
+# A name is translated through its plugin's catalog: text of the code, not of a user.
+ALLOWED_VARIABLE_GETTEXT = {"r.m.name", "r.m.summary", "info.manifest.name"}
+
+
+def _sources(*suffixes):
+    for root in TEMPLATE_DIRS:
+        for path in root.rglob("*"):
+            if path.suffix in suffixes and "node_modules" not in path.parts:
+                yield path, path.read_text(encoding="utf-8")
+
+
+def test_no_template_marks_text_safe_or_translates_a_variable():
+    """User text is never marked safe nor passed to gettext (in a template ``_()`` returns
+    markup: a variable given to it is shown as live HTML)."""
+    import re
+
+    bad = []
+    call = re.compile(r"(?<![\w.])(?:_|gettext|pgettext|ngettext)\(\s*([^'\"\s)][^,)]*)")
+    for path, text in _sources(".html"):
+        for n, line in enumerate(text.splitlines(), 1):
+            if re.search(r"\|\s*safe\b", line):
+                bad.append(f"{path.relative_to(ROOT)}:{n}: |safe")
+            for arg in call.findall(line):
+                if arg.strip() not in ALLOWED_VARIABLE_GETTEXT:
+                    bad.append(f"{path.relative_to(ROOT)}:{n}: _({arg})")
+    assert not bad, bad
+
+
+def test_python_never_formats_text_into_markup_nor_translates_a_variable():
+    import re
+
+    bad = []
+    markup = re.compile(r"Markup\(\s*(f['\"]|['\"][^'\"]*['\"]\s*%|[a-z_]+\s*%)")
+    call = re.compile(r"(?<![\w.])(?:_|_l|gettext|lazy_gettext|pgettext|ngettext)\(\s*([^'\"\s)rbfu][^,)]*)")
+    for path, text in _sources(".py"):
+        for n, line in enumerate(text.splitlines(), 1):
+            if markup.search(line):
+                bad.append(f"{path.relative_to(ROOT)}:{n}: Markup with % or f-string")
+            for arg in call.findall(line):
+                if arg.strip() not in ALLOWED_VARIABLE_GETTEXT and not arg.startswith(("\"", "'")):
+                    bad.append(f"{path.relative_to(ROOT)}:{n}: _({arg})")
+    assert not bad, bad
