@@ -1,0 +1,66 @@
+"""What a plugin author reads and runs: the examples of docs/writing-plugins.md work as
+written, the scaffold matches them, and the tools they are told to use tell them enough."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUIDE = ROOT / "docs" / "writing-plugins.md"
+
+
+def guide_section(title_start: str) -> str:
+    text = GUIDE.read_text(encoding="utf-8")
+    start = text.index(f"\n## {title_start}")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end != -1 else None]
+
+
+def code_blocks(section: str, lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", section, re.S)
+
+
+# -- translations ---------------------------------------------------------------------------
+def _write_catalog(folder: Path, entries: dict[str, str]) -> None:
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import write_po
+
+    cat = Catalog(locale="zh_CN")
+    for msgid, text in entries.items():
+        cat.add(msgid, text)
+    target = folder / "zh_CN" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with (target / "messages.po").open("wb") as f:
+        write_po(f, cat)
+    with (target / "messages.mo").open("wb") as f:
+        write_mo(f, cat)
+
+
+def test_a_translation_clash_is_logged_with_both_plugins_named(make_app, temp_plugin, tmp_path, caplog):
+    """A third-party catalog that translates "Period" otherwise than the surveys plugin does."""
+    code, package = temp_plugin("lease_desk")
+    _write_catalog(tmp_path / "temp_plugins" / package / "translations", {"Period": "租期"})
+    app = make_app(extra={code: package})
+    from core import i18n
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}), caplog.at_level(logging.WARNING):
+        i18n.get_translations()
+    clash = [r.getMessage() for r in caplog.records if "translation clash" in r.getMessage()
+             and "'Period'" in r.getMessage()]
+    assert clash, caplog.text
+    assert "plugin 'surveys'" in clash[0] and "plugin 'lease_desk'" in clash[0], clash[0]
+
+
+def test_the_wording_tool_shows_how_each_catalog_translates_a_word(tmp_path):
+    from core import i18n_tools
+
+    _write_catalog(tmp_path / "mine", {"Period": "租期"})
+    rows = i18n_tools.wording(["Period", "Active"], extra=[tmp_path / "mine"])
+    assert ("plugin 'surveys'", "zh_CN", None, "Period", "调查期间") in rows
+    assert ("the core", "zh_CN", None, "Active", "启用") in rows
+    assert (str(tmp_path / "mine"), "zh_CN", None, "Period", "租期") in rows
+    clashing = i18n_tools.clashes(extra=[tmp_path / "mine"])
+    assert [c[0][2] for c in clashing] == ["Period"]
