@@ -31,9 +31,34 @@ def validate_name(name: str) -> str:
     return name
 
 
+def check_free(name: str) -> None:
+    """Refuse a code an installed plugin has (a built-in, the sample ``parking`` once
+    ``pip install -e tests/sample_plugin`` ran, any third-party one) or whose package
+    ``propdesk_<name>`` is importable already: the two would share a URL prefix, tables,
+    permissions and a package name, and one of them would not load."""
+    import importlib.util
+    from importlib.metadata import entry_points
+
+    package = f"propdesk_{name}"
+    for ep in entry_points(group="propdesk.plugins"):
+        if ep.name == name or ep.value.split(":")[0] == package:
+            raise ValueError(
+                f"plugin name {name!r} is taken: the installed plugin {ep.name!r} (package {ep.value}) "
+                "has it; choose another name (the sample plugin is 'parking': call yours e.g. 'car_park')")
+    try:
+        found = importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
+        found = True
+    if found:
+        raise ValueError(f"plugin name {name!r} is taken: a package {package!r} is importable already; "
+                         "choose another name")
+
+
 def scaffold(name: str, dest: str) -> Path:
-    """Write ``<dest>/propdesk-plugin-<name>/`` and return its path; never overwrites."""
+    """Write ``<dest>/propdesk-plugin-<name>/`` and return its path; never overwrites, and
+    refuses a name an installed plugin has (:func:`check_free`)."""
     validate_name(name)
+    check_free(name)
     root = Path(dest).expanduser().resolve() / f"propdesk-plugin-{name}"
     if root.exists():
         raise ValueError(f"{root} exists already; nothing was written")
