@@ -374,36 +374,44 @@ def downgrade():
     op.drop_table("@@code@@_entry")
 '''
 
-FILES["tests/test_@@code@@.py"] = '''
-"""Tests of the @@code@@ plugin with the fixtures PropDesk ships (``core.testing``):
-make_app, db, client, estates, make_user, login_as, temp_plugin."""
+FILES["tests/conftest.py"] = '''
+"""Fixtures of the @@code@@ plugin's tests. PropDesk ships the others (``core.testing``,
+a pytest plugin): make_app, db, client, estates, make_user, login_as, temp_plugin."""
 
 import pytest
+from sqlalchemy import delete
+
+from core.demo import ensure_roles
+from core.extensions import db
+from core.models import Role
+from core.site import enable
 
 CODE, PACKAGE = "@@code@@", "@@pkg@@"
 
 
 @pytest.fixture
 def app(make_app):
-    """The site with this plugin; enabling it runs its migrations (``upgrade @@code@@@head``).
+    """The site with this plugin enabled; enabling runs its migrations (``upgrade @@code@@@head``).
 
     Load every installed plugin (no ``plugins=[...]`` allow-list): Alembic must
     know each branch already applied to the shared test database.
     """
     app = make_app(extra={CODE: PACKAGE})
     with app.app_context():
-        from sqlalchemy import delete
-
-        from core.demo import ensure_roles
-        from core.extensions import db
-        from core.models import Role
-        from core.site import enable
-
         db.session.execute(delete(Role))  # the standard roles afresh, with this plugin's defaults
         ensure_roles()
         db.session.commit()
         enable(CODE)
         yield app
+'''
+
+FILES["tests/test_@@code@@.py"] = '''
+"""Tests of the @@code@@ plugin: what staff see and what was saved (fixtures: conftest.py)."""
+
+from sqlalchemy import select
+
+from core.extensions import db
+from @@pkg@@.models import Entry
 
 
 def test_a_clerk_records_an_entry_and_finds_it_in_the_list(client, login_as, estates):
@@ -412,12 +420,14 @@ def test_a_clerk_records_an_entry_and_finds_it_in_the_list(client, login_as, est
     page = client.post("/@@code@@/new", data={"estate_id": estates[0].id, "title": "First entry"},
                        follow_redirects=True).get_data(as_text=True)
     assert "Entry saved." in page and "First entry" in page
+    assert db.session.scalar(select(Entry.title).where(Entry.estate_id == estates[0].id)) == "First entry"
 
 
 def test_a_missing_title_is_shown_beside_the_field(client, login_as, estates):
     login_as("clerk", estates=[estates[0]])
     page = client.post("/@@code@@/new", data={"estate_id": estates[0].id, "title": ""}).get_data(as_text=True)
     assert 'data-field="title"' in page
+    assert db.session.scalar(select(Entry)) is None
 
 
 def test_a_technician_has_no_access(client, login_as, estates):

@@ -64,3 +64,46 @@ def test_the_wording_tool_shows_how_each_catalog_translates_a_word(tmp_path):
     assert (str(tmp_path / "mine"), "zh_CN", None, "Period", "租期") in rows
     clashing = i18n_tools.clashes(extra=[tmp_path / "mine"])
     assert [c[0][2] for c in clashing] == ["Period"]
+
+
+# -- migrations: the commands of §6, as written ----------------------------------------------
+def _env(**extra) -> dict:
+    import os
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PROPDESK_TEST_DB", "PROPDESK_TEST_DATABASE_URL", "PROPDESK_DATABASE_URL")}
+    env.update(PYTHONDONTWRITEBYTECODE="1", **extra)
+    return env
+
+
+def test_the_guide_s_migration_commands_write_a_revision_that_passes_ruff_and_applies(tmp_path):
+    """Scaffold ``car_park``, then run §6's shell blocks verbatim from the project's folder
+    (PropDesk's ``wsgi.py`` stands in for a shim that loads the not pip-installed plugin)."""
+    import shutil
+    import subprocess
+    import sys
+
+    from core.scaffold import scaffold
+
+    project = scaffold("car_park", str(tmp_path))
+    shim = tmp_path / "propdesk"
+    shim.mkdir()
+    (shim / "wsgi.py").write_text("from core import create_app\n\n"
+                                  "app = create_app({'PROPDESK_EXTRA_PLUGINS': {'car_park': 'propdesk_car_park'}})\n")
+    first, later = code_blocks(guide_section("6. Migrations"), "sh")
+    script = first.replace("export PROPDESK=../propdesk", f"export PROPDESK={shim}") + later
+    bindir = str(Path(sys.executable).parent)
+    run = subprocess.run(["bash", "-e", "-c", script], cwd=project, capture_output=True, text=True, timeout=300,
+                         env=_env(PATH=f"{bindir}:/usr/bin:/bin", PYTHONPATH=str(project),
+                                  PROPDESK_INSTANCE=str(tmp_path / "instance")))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "enabled: car_park" in run.stdout
+    versions = project / "propdesk_car_park" / "migrations" / "versions"
+    first_rev = (versions / "car_park_0001_car_park_initial.py").read_text()
+    assert "down_revision = None" in first_rev and "branch_labels = ('car_park',)" in first_rev
+    assert 'depends_on = ("core_0001",)' in first_rev and "op.create_table('car_park_entry'" in first_rev
+    assert (versions / "car_park_0002_car_park_plates.py").is_file()
+    ruff = shutil.which("ruff", path=bindir) or shutil.which("ruff")
+    if ruff:
+        lint = subprocess.run([ruff, "check", "--no-cache", "."], cwd=project, capture_output=True, text=True)
+        assert lint.returncode == 0, lint.stdout
