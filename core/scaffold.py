@@ -139,8 +139,11 @@ flask --app wsgi plugins enable @@code@@      # runs this plugin's migrations
 pytest                                        # the tests use the fixtures PropDesk ships
 ```
 
-Translations: `pybabel extract -F babel.cfg -k _l -o @@pkg@@/translations/messages.pot @@pkg@@`,
+Translations: `pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o @@pkg@@/translations/messages.pot @@pkg@@`,
 `pybabel init|update -i … -d @@pkg@@/translations -l zh_CN`, `pybabel compile -d @@pkg@@/translations`.
+Before translating a short word, see how PropDesk's catalogs already do:
+`python -m core.i18n_tools wording Active Period`; `python -m core.i18n_tools check @@pkg@@/translations`
+reports a clash (then reuse their wording, or give yours a context with `pgettext`).
 '''
 
 FILES["babel.cfg"] = '''

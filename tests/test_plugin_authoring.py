@@ -107,3 +107,74 @@ def test_the_guide_s_migration_commands_write_a_revision_that_passes_ruff_and_ap
     if ruff:
         lint = subprocess.run([ruff, "check", "--no-cache", "."], cwd=project, capture_output=True, text=True)
         assert lint.returncode == 0, lint.stdout
+
+
+# -- models: §5's example runs as written ----------------------------------------------------
+def test_the_guide_s_model_example_defines_money_and_datetime_columns(monkeypatch):
+    """``Money()`` is a column factory: the guide's model runs as written (on a metadata of its
+    own, so the sample plugin's real ``parking_space`` is not disturbed)."""
+    import sys
+    import types
+    from decimal import Decimal
+
+    import sqlalchemy as sa
+    from flask_sqlalchemy import SQLAlchemy
+
+    import core.extensions
+    from core.models import UTCDateTime
+
+    monkeypatch.setattr(core.extensions, "db", SQLAlchemy())
+    (block,) = [b for b in code_blocks(guide_section("5. Models"), "python") if "class ParkingSpace" in b]
+    module = types.ModuleType("guide_models")
+    monkeypatch.setitem(sys.modules, "guide_models", module)
+    exec(compile(block, "writing-plugins.md §5", "exec"), module.__dict__)
+    columns = module.ParkingSpace.__table__.c
+    assert isinstance(columns.monthly_rent.type, sa.Numeric) and columns.monthly_rent.type.scale == 2
+    assert columns.monthly_rent.type.asdecimal and columns.monthly_rent.default.arg == Decimal("0.00")
+    assert columns.deposit.nullable and not columns.monthly_rent.nullable
+    assert isinstance(columns.checked_at.type, UTCDateTime) and "estate_id" in columns
+
+
+# -- the reference of lists, filters and dates -----------------------------------------------
+def test_the_list_reference_matches_the_real_signatures_and_its_example_compiles():
+    import inspect
+
+    from core.i18n import today_local
+    from core.listing import Column, ListPage
+    from core.views.estates import estate_choices
+
+    section = guide_section("7. Pages")
+    reference = section[section.index("### Reference: lists"):]
+    example = code_blocks(reference, "python")[0]
+    compile(example, "writing-plugins.md §7 reference", "exec")
+    exec(compile(example.split("\n\n\nclass ")[0], "imports", "exec"), {})  # every name it imports exists
+
+    def documented(name):
+        found = re.search(rf"\*\*`{name}\((.*?)\)`\*\*", reference)
+        assert found, name
+        return found.group(1)
+
+    def real(obj):
+        params = list(inspect.signature(obj).parameters.values())
+        return ", ".join(p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}"
+                         .replace("'", '"') for p in params if p.name != "self")
+
+    assert documented("ListPage") == real(ListPage.__init__)
+    assert documented("Column") == real(Column)
+    assert documented("estate_choices") == real(estate_choices) == ""
+    assert documented("today_local") == real(today_local) == ""
+    for fmt in ("money", "date", "datetime", "number", "area"):
+        assert f'`"{fmt}"`' in reference, fmt
+
+
+# -- testing: §15 shows what `plugins new` writes ------------------------------------------
+def test_the_guide_s_test_snippets_are_what_plugins_new_generates(tmp_path):
+    from core.scaffold import scaffold
+
+    project = scaffold("car_park", str(tmp_path))
+    conftest, first_test = code_blocks(guide_section("15. Testing"), "python")
+    assert conftest == (project / "tests" / "conftest.py").read_text(encoding="utf-8")
+    generated = (project / "tests" / "test_car_park.py").read_text(encoding="utf-8")
+    assert generated.startswith(first_test)
+    for snippet in (conftest, first_test):
+        compile(snippet, "writing-plugins.md §15", "exec")
