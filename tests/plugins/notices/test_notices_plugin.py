@@ -114,3 +114,18 @@ def test_a_withdrawal_reason_is_shown_as_text_never_as_html(client, login_as, db
     page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
     assert '&lt;a href=&#34;x&#34;&gt;details&lt;/a&gt;' in page
     assert '<a href="x">' not in page
+
+
+def test_the_take_down_job_s_own_reason_is_shown_in_the_reader_s_language(client, login_as, db, estates):
+    from plugins.notices import AUTO_WITHDRAWN
+
+    login_as("supervisor", estates=[estates[0]])
+    draft(client, estates[0])
+    notice = db.session.scalar(select(Notice))
+    client.post(f"/notices/{notice.id}/publish")
+    notice.state, notice.withdraw_reason = "withdrawn", AUTO_WITHDRAWN  # as the job leaves it
+    db.session.commit()
+    assert "posting period ended" in client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    client.post("/logout")
+    login_as("clerk", estates=[estates[0]], locale="zh_CN")
+    assert "张贴期已满" in client.get(f"/notices/{notice.id}").get_data(as_text=True)
