@@ -178,3 +178,23 @@ def test_the_guide_s_test_snippets_are_what_plugins_new_generates(tmp_path):
     assert generated.startswith(first_test)
     for snippet in (conftest, first_test):
         compile(snippet, "writing-plugins.md §15", "exec")
+
+
+def test_every_built_in_plugin_has_its_readme_naming_its_permissions_and_jobs():
+    """The README promises "Each has a README in its folder"."""
+    import ast
+
+    for folder in sorted((ROOT / "plugins").iterdir()):
+        if not (folder / "__manifest__.py").exists():
+            continue
+        readme = folder / "README.md"
+        assert readme.is_file(), f"{folder.name} has no README.md"
+        text = readme.read_text(encoding="utf-8")
+        assert text.lower().startswith(f"# {folder.name} "), folder.name
+        source = (folder / "__init__.py").read_text(encoding="utf-8")
+        codes = {node.args[0].value for node in ast.walk(ast.parse(source))
+                 if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("Permission", "Job")
+                 and node.args and isinstance(node.args[0], ast.Constant)}
+        assert codes, folder.name
+        for code in codes:  # permission and job codes the plugin declares
+            assert f"`{code}`" in text, f"{folder.name}/README.md does not mention {code}"
