@@ -114,6 +114,8 @@ include = ["@@pkg@@*"]
 [tool.pytest.ini_options]
 testpaths = ["tests"]
 pythonpath = ["."]
+# Select choices as tuples are deprecated (WTForms 3.4 drops them): use core.forms.options().
+filterwarnings = ["error:Passing SelectField choices:DeprecationWarning"]
 
 [tool.ruff]
 line-length = 100
