@@ -11,11 +11,30 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField
 from wtforms.validators import StopValidation, ValidationError
 
+try:  # WTForms 3.3+: choices are SelectChoice objects (tuples are deprecated, gone in 3.4)
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms takes the tuples
+    SelectChoice = None
+
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 UNIT_NUMBER_RE = re.compile(r"^[A-Za-z0-9]{1,10}(-[A-Za-z0-9]{1,10}){0,3}$")
 ID_NUMBER_RE = re.compile(r"^[0-9A-Za-z]{6,30}$")
 #: What a one-time form key looks like (``secrets.token_urlsafe(24)`` gives 32 of these).
 ONCE_KEY_RE = re.compile(r"[A-Za-z0-9_-]{22,64}")
+
+
+def options(pairs) -> list:
+    """The ``choices`` of a ``SelectField`` or ``RadioField`` from ``(value, label)`` pairs or
+    a ``{value: label}`` mapping: ``SelectField(_l("Kind"), choices=options(KIND_LABELS))``.
+
+    WTForms 3.3 deprecates choices given as tuples (3.4 drops them) and a dict with lazy
+    labels; this builds the ``SelectChoice`` objects it wants, in the order given. Lists
+    filled in a view (``form.estate_id.choices = estate_choices()``) may stay pairs.
+    """
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    if SelectChoice is None:  # pragma: no cover
+        return [tuple(item) for item in items]
+    return [item if isinstance(item, SelectChoice) else SelectChoice(*item) for item in items]
 
 
 class Form(FlaskForm):

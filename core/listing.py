@@ -39,7 +39,7 @@ class Column:
     sort: Any = None  # a SQL expression, or None when not sortable
     link: Callable[[Any], str] | None = None
     css: str = ""
-    fmt: str = ""  # "money", "date", "datetime", "number" for display filters
+    fmt: str = ""  # "money", "date", "datetime", "number", "area" (2 decimals); "" = text (docs/writing-plugins.md §7)
 
 
 class FilterSelect(Select):

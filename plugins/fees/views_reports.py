@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 
 from core.extensions import db
+from core.forms import options
 from core.i18n import today_local
 from core.listing import FilterForm
 from core.models import Estate
@@ -44,7 +45,7 @@ class RatesFilter(FilterForm):
     estate = SelectField(_l("Estate"), validate_choice=False)
     first = StringField(_l("From month (YYYY-MM)"))
     last = StringField(_l("To month (YYYY-MM)"))
-    by = SelectField(_l("By"), choices=[(k, v) for k, v in GROUP_LABELS.items()], validate_choice=False)
+    by = SelectField(_l("By"), choices=options([(k, v) for k, v in GROUP_LABELS.items()]), validate_choice=False)
 
 
 def _estate_ids(raw) -> list[int]:

@@ -100,3 +100,32 @@ def test_expired_notices_are_taken_down_by_the_job(app, db, estates, make_user):
     assert dict(run_due())["notices.take_down"] == "1 notices taken down"
     db.session.expire_all()
     assert n.state == "withdrawn"
+
+
+def test_a_withdrawal_reason_is_shown_as_text_never_as_html(client, login_as, db, estates):
+    """A manager's reason is their words: escaped, never passed to gettext nor marked safe."""
+    login_as("supervisor", estates=[estates[0]])
+    draft(client, estates[0])
+    notice = db.session.scalar(select(Notice))
+    client.post(f"/notices/{notice.id}/publish")
+    client.post(f"/notices/{notice.id}/withdraw", data={"reason": '<a href="x">details</a>'})
+    client.post("/logout")
+    login_as("clerk", estates=[estates[0]])
+    page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    assert '&lt;a href=&#34;x&#34;&gt;details&lt;/a&gt;' in page
+    assert '<a href="x">' not in page
+
+
+def test_the_take_down_job_s_own_reason_is_shown_in_the_reader_s_language(client, login_as, db, estates):
+    from plugins.notices import AUTO_WITHDRAWN
+
+    login_as("supervisor", estates=[estates[0]])
+    draft(client, estates[0])
+    notice = db.session.scalar(select(Notice))
+    client.post(f"/notices/{notice.id}/publish")
+    notice.state, notice.withdraw_reason = "withdrawn", AUTO_WITHDRAWN  # as the job leaves it
+    db.session.commit()
+    assert "posting period ended" in client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    client.post("/logout")
+    login_as("clerk", estates=[estates[0]], locale="zh_CN")
+    assert "张贴期已满" in client.get(f"/notices/{notice.id}").get_data(as_text=True)
