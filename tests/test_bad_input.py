@@ -118,19 +118,7 @@ def test_an_over_long_import_token_is_refused_clearly(client, login_as, estates)
         assert "Please upload the file again." in resp.get_data(as_text=True)
 
 
-def test_a_database_that_stops_gives_logged_in_staff_the_503_page(make_app, propdesk_database, tmp_path):
-    """A real SQLite database that becomes unreachable while a user is logged in."""
-    if not propdesk_database.startswith("sqlite"):
-        pytest.skip("the stopped database is a SQLite file (the scenario is the error pages', not the driver's)")
-    folder = tmp_path / "db"
-    folder.mkdir()
-    copy = folder / "propdesk.db"
-    src = sqlite3.connect(propdesk_database.removeprefix("sqlite:///"))
-    dst = sqlite3.connect(copy)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{copy}")
+def _staff_logged_in(app):
     with app.app_context():
         from core.demo import ensure_roles
         from core.extensions import db
@@ -145,14 +133,67 @@ def test_a_database_that_stops_gives_logged_in_staff_the_503_page(make_app, prop
     c = app.test_client()
     assert c.post("/login", data={"username": "staff", "password": TEST_PASSWORD}).status_code == 302
     assert c.get("/").status_code == 200
+    return c
+
+
+def _assert_503(c):
+    for path in ("/", "/residents/", "/no/such/page"):
+        resp = c.get(path)
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 503, (path, resp.status_code)
+        assert "The database is not reachable right now." in page and "Traceback" not in page
+
+
+def test_a_sqlite_database_that_goes_away_gives_logged_in_staff_the_503_page(make_app, propdesk_database,
+                                                                              tmp_path):
+    """A real SQLite database (a copy of the test database) removed while a user is logged in."""
+    if not propdesk_database.startswith("sqlite"):
+        pytest.skip("the SQLite pass runs this one; the PostgreSQL pass stops a PostgreSQL database")
+    folder = tmp_path / "db"
+    folder.mkdir()
+    copy = folder / "propdesk.db"
+    src = sqlite3.connect(propdesk_database.removeprefix("sqlite:///"))
+    dst = sqlite3.connect(copy)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{copy}")
+    c = _staff_logged_in(app)
     with app.app_context():
+        from core.extensions import db
+
         db.session.remove()
         db.engine.dispose()
     shutil.rmtree(folder)  # the database is gone
-    resp = c.get("/")
-    page = resp.get_data(as_text=True)
-    assert resp.status_code == 503
-    assert "The database is not reachable right now." in page and "Traceback" not in page
+    _assert_503(c)
+
+
+def test_a_postgresql_database_that_is_dropped_gives_logged_in_staff_the_503_page(make_app, postgres_only):
+    """A separate PostgreSQL database, migrated, then dropped (its connections terminated)
+    while a user is logged in."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from core.site import upgrade_site
+
+    url = make_url(postgres_only)
+    name = f"{url.database}_down"
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        app = make_app(SQLALCHEMY_DATABASE_URI=url.set(database=name).render_as_string(hide_password=False))
+        with app.app_context():
+            upgrade_site()
+        c = _staff_logged_in(app)
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))  # stopped under the app's feet
+        _assert_503(c)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
 
 
 def test_an_error_page_after_a_failed_statement_still_renders(client, login_as, estates, db, app):

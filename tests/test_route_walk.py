@@ -38,6 +38,9 @@ COMMON_NAMES = ["q", "page", "sort", "estate", "estate_id", "building", "buildin
                 "last", "date", "day", "from", "to", "as_of", "amount", "note", "name", "id", "next", "token",
                 "print", "age", "by", "user_id", "role", "department", "confirm", "action"]
 SKIP_POST = {"auth.logout", "auth.login"}
+#: Issue 10: POST /repairs/new looks the unit up without the user's scope (being fixed on the
+#: h-leaks branch). Reported as an expected failure until then; remove once merged.
+KNOWN_LEAKS = {"repairs.new"}
 
 
 class _Forms(HTMLParser):
@@ -80,7 +83,7 @@ def walk(propdesk_database, tmp_path_factory):
     from core.audit import acting_as
     from core.demo import ensure_roles
     from core.extensions import db
-    from core.models import Estate, User
+    from core.models import Estate, Role, User
     from core.permissions import ROLES
     from core.plugins import plugins
     from core.site import refresh
@@ -105,13 +108,16 @@ def walk(propdesk_database, tmp_path_factory):
         db.session.flush()
         # MARKER into every free-text column of estate B's rows (the walk looks for it).
         ids_b: dict[str, int] = {"core_estate": e_b.id}
+        rows_b: dict[str, dict] = {"core_estate": {"id": e_b.id, "code": e_b.code}}
         for table in db.metadata.sorted_tables:
             if "estate_id" not in table.c:
                 continue
-            first = db.session.scalar(select(table.c.id).where(table.c.estate_id == e_b.id).order_by(table.c.id)) \
-                if "id" in table.c else None
-            if first is not None:
-                ids_b[table.name] = first
+            if "id" in table.c:
+                first = db.session.execute(select(table).where(table.c.estate_id == e_b.id)
+                                           .order_by(table.c.id).limit(1)).mappings().first()
+                if first is not None:
+                    ids_b[table.name] = first["id"]
+                    rows_b[table.name] = dict(first)
             for col in table.c:
                 length = getattr(col.type, "length", None)
                 if isinstance(col.type, String | Text) and (length is None or length >= 40) \
@@ -119,14 +125,20 @@ def walk(propdesk_database, tmp_path_factory):
                                          "note", "summary", "details", "reason", "comment", "address"}:
                     db.session.execute(update(table).where(table.c.estate_id == e_b.id, col != "")
                                        .values({col: col + " " + MARKER}))
-        admin = User(username="walk-admin", full_name="Walk Admin", roles=[roles["admin"]], all_estates=True)
-        admin_a = User(username="walk-admin-a", full_name="Walk Admin A", roles=[roles["admin"]],
+        # The walkers' own role, made last: the walk posts to the forms of the standard roles
+        # (``/admin/roles/1``) and must not take its own permissions away.
+        walk_role = Role(code="walk", name="Walk", description="")
+        walk_role.set_permissions(roles["admin"].permission_codes)
+        db.session.add(walk_role)
+        admin = User(username="walk-admin", full_name="Walk Admin", roles=[walk_role], all_estates=True)
+        admin_a = User(username="walk-admin-a", full_name="Walk Admin A", roles=[walk_role],
                        estates=[db.session.get(Estate, e_a.id)])
         for u in (admin, admin_a):
             u.set_password(TEST_PASSWORD)
             db.session.add(u)
         db.session.commit()
         refresh(force=True)
+    app.config["WALK_ROWS_B"] = rows_b
     yield app, ids_b
     with app.app_context():
         db.session.remove()
@@ -227,7 +239,7 @@ def test_int_segments_beyond_range_and_of_another_estate(walk):
     clients = _clients(app)
     for rule in _int_rules(app):
         c = clients["admin"]  # the route does not match, whoever asks
-        for value in (HUGE, "-" + HUGE, HUGER):
+        for value in (HUGE, HUGER):
             url = _url(rule, value)
             if "GET" in rule.methods:
                 _walk(c, "GET", url, f"GET {url}", failures, expect=404)
@@ -254,7 +266,16 @@ def _get_urls(app, ids_b):
         yield _url(rule, None, ids_b=ids_b) or _url(rule, 1)
 
 
-BAD_VALUES = (("NUL", NUL), ("long text", LONG), ("huge number", HUGER), ("beyond int32", HUGE))
+def _bad_values(app, who):
+    """The values each parameter or field is set to, one request per value. A NUL byte is
+    refused before any view runs, so one user is enough; 2**31 only fails on PostgreSQL
+    (SQLite's integers have 64 bits). Fewer requests keep the walk within its two minutes."""
+    values = [("long text", LONG), ("huge number", HUGER)]
+    if who == "admin-of-A":
+        values.insert(0, ("NUL", NUL))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        values.append(("beyond int32", HUGE))
+    return values
 
 
 def test_query_parameters_with_nul_long_text_and_huge_numbers(walk):
@@ -265,11 +286,11 @@ def test_query_parameters_with_nul_long_text_and_huge_numbers(walk):
         page = clients["admin"].get(url).get_data().decode("utf-8", "replace")
         names = (form_names(page)["get"] | set(COMMON_NAMES)) - {"export"}
         for who, c in clients.items():
-            for label, value in BAD_VALUES:
+            for label, value in _bad_values(app, who):
                 _walk(c, "GET", url, f"{who} GET {url} with {label} in {sorted(names)}", failures,
                       marker=who == "admin-of-A", expect=400 if label == "NUL" else None,
                       query_string={n: value for n in names})
-        for fmt in ("csv", "xlsx", "pdf"):
+        for fmt in ("csv", "pdf"):  # a format a page offers, and one no page does
             _walk(clients["admin-of-A"], "GET", url, f"admin-of-A GET {url}?export={fmt}", failures, marker=True,
                   query_string={"export": fmt})
     _report(failures)
@@ -286,10 +307,48 @@ def test_form_fields_with_nul_long_text_and_huge_numbers(walk):
             names = set(COMMON_NAMES)
             if "GET" in rule.methods:
                 names |= form_names(c.get(url).get_data().decode("utf-8", "replace"))["post"]
-            for label, value in BAD_VALUES:
+            for label, value in _bad_values(app, who):
                 _walk(c, "POST", url, f"{who} POST {url} with {label} in {sorted(names)}", failures,
                       marker=who == "admin-of-A", expect=400 if label == "NUL" else None,
                       data={n: value for n in names})
             if rule.endpoint.startswith("auth."):  # in case the walk changed the password or language
                 c = _client(app, "walk-admin" if who == "admin" else "walk-admin-a")
     _report(failures)
+
+
+def _b_value(name: str, rows_b: dict[str, dict]):
+    """What estate B's records hold for a form field named ``<stem>_id`` (the record's id)
+    or ``<stem>_<column>`` (that column), e.g. ``estate_id``, ``unit_id``, ``unit_number``."""
+    if "_" not in name:
+        return None
+    for cut in range(len(name)):
+        if name[cut] != "_":
+            continue
+        stem, column = name[:cut], name[cut + 1:]
+        for table, row in rows_b.items():
+            if _stem_matches(table, stem) and column in row and row[column] is not None:
+                return str(row[column])
+    return None
+
+
+def test_forms_given_another_estates_ids_never_show_its_records(walk):
+    """Every POST form (fields read from its GET page) sent by the estate-A user with estate B's
+    ids and values where the field's name says which record (``estate_id``, ``unit_id``,
+    ``unit_number``…): never a 5xx, never estate B's marker in the answer."""
+    app, ids_b = walk
+    rows_b = app.config["WALK_ROWS_B"]
+    failures: list[str] = []
+    c = _clients(app)["admin-of-A"]
+    for rule in _rules(app):
+        if "POST" not in rule.methods or "GET" not in rule.methods or rule.endpoint in SKIP_POST:
+            continue
+        url = _url(rule, None, ids_b=ids_b) or _url(rule, 1)
+        names = form_names(c.get(url).get_data().decode("utf-8", "replace"))["post"] | {"estate_id"}
+        data = {n: v for n in names if (v := _b_value(n, rows_b)) is not None}
+        if data:
+            where = f"admin-of-A POST {url} ({rule.endpoint}) with estate B's {data}"
+            _walk(c, "POST", url, where, failures, marker=True, data=data)
+    known = [f for f in failures if any(f"({e})" in f for e in KNOWN_LEAKS)]
+    _report([f for f in failures if f not in known])
+    if known:
+        pytest.xfail("known leak of issue 10, fixed on another branch: " + "; ".join(known))
