@@ -276,8 +276,6 @@ def error_page(code: int, error=None, database_usable: bool = True):
     rendered in the minimal shell: the visitor treated as anonymous (so neither the
     user, the menu nor the estates are loaded) and the locale from the session or
     the browser. Last resort: plain text."""
-    from flask_login import AnonymousUserMixin
-
     template = f"errors/{code}.html"
     try:
         db.session.rollback()
@@ -295,7 +293,7 @@ def error_page(code: int, error=None, database_usable: bool = True):
                 pass
     from core.plugins import request_cache
 
-    g._login_user = AnonymousUserMixin()
+    g._login_user = login_manager.anonymous_user()
     g.propdesk_minimal_shell = True
     request_cache().pop("shell", None)
     flask_babel.refresh()
@@ -303,10 +301,10 @@ def error_page(code: int, error=None, database_usable: bool = True):
         return render_template(template, error=error), code
     except Exception:
         log.exception("the minimal %s page failed", code)
-        return app_plain_error(code)
+        return _plain_error(code)
 
 
-def app_plain_error(code: int):
+def _plain_error(code: int):
     from flask import Response
 
     return Response(f"PropDesk: error {code}\n", status=code, mimetype="text/plain")

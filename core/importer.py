@@ -75,8 +75,9 @@ def staged_upload(token: str | None) -> Path | None:
     """The file of an import being previewed: the request's ``file`` upload, saved under a new
     random token (read up to ``PROPDESK_IMPORT_MAX_BYTES`` + 1 bytes, so that the parser can
     refuse a file that is too large), or else the file the preview staged (``token`` posted
-    back with the confirmation). ``None`` when neither is there; a token that is not one of
-    ours (or whose file is gone) is refused with a :class:`DomainError` (400, or beside the field). The caller deletes the file once the import is committed."""
+    back with the confirmation). ``None`` when neither is there; a token that is not a name
+    this function gives (or whose file is gone) is refused with a :class:`DomainError`: the
+    400 page asking to upload again. The caller deletes the file once the import is committed."""
     upload = request.files.get("file")
     if upload and upload.filename:
         data = upload.read(current_app.config["PROPDESK_IMPORT_MAX_BYTES"] + 1)

@@ -123,7 +123,7 @@ def bounded_field_class(field_class: type) -> type:
     return cls
 
 
-def bind_bounded(form, unbound_field, options, **extra):
+def bind_bounded(form, unbound_field, options):
     """``Meta.bind_field`` body shared by the core's form bases: integer fields bounded."""
     from wtforms.fields.core import UnboundField
 
@@ -131,4 +131,4 @@ def bind_bounded(form, unbound_field, options, **extra):
     if field_class is not unbound_field.field_class:
         unbound_field = UnboundField(field_class, *unbound_field.args, name=unbound_field.name,
                                      **unbound_field.kwargs)
-    return unbound_field.bind(form=form, **options, **extra)
+    return unbound_field.bind(form=form, **options)
