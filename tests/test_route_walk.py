@@ -8,7 +8,9 @@ with bad input, as an administrator who sees every estate and as a user of estat
   names) set to a NUL byte, 10,000 characters, a huge number; and ``export`` set to
   every format and an unknown one;
 - every POST route with its form fields (read from the page's POST forms, plus common
-  names) set to the same values.
+  names) set to the same values;
+- every form posted by the estate-A user with estate B's ids and values where the field's
+  name says which record (``estate_id``, ``unit_id``, ``unit_number``…).
 
 Never a 5xx; a NUL byte always a 400 with the error page; and the estate-A user never
 sees a marker written into estate B's records.
