@@ -27,6 +27,12 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=os.environ.get("PROPDESK_INSTANCE", str(ROOT / "instance")),
     )
+    # Bad input is refused before any view sees it (core/inputs.py): integers in URLs
+    # and ``request.args.get(type=int)`` stay within a 32-bit column's range.
+    from core.inputs import BoundedIntConverter, PropdeskRequest
+
+    app.request_class = PropdeskRequest
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.update(default_config())
     if config:
         app.config.update(config)
@@ -198,8 +204,11 @@ PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health", "auth.set_language"}
 
 def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
     from core import plugin_models
+    from core.inputs import refuse_nul
     from core.plugins import reset_request_cache
     from core.site import refresh_if_changed
+
+    app.before_request(refuse_nul)
 
     @app.before_request
     def _site_state():
@@ -284,26 +293,79 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
 
 
 def _register_errors(app: Flask) -> None:
+    from sqlalchemy.exc import DataError
+
     from core.errors import DomainError
 
     @app.errorhandler(OperationalError)
     def _db_down(exc):
         log.error("database error: %s", exc)
-        db.session.rollback()
-        return render_template("errors/503.html"), 503
+        return error_page(503, exc, database_usable=False)
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _bad_value(exc):
+        # A value the database refuses (PostgreSQL: a number beyond its column, text it
+        # cannot store; SQLite: an integer beyond 64 bits) that slipped past the input
+        # checks (core/inputs.py), e.g. a filter's select compared with an id column:
+        # the request's fault, so a 400 page rather than a 500.
+        log.warning("value refused on %s: %s", request.path, exc, exc_info=True)
+        return error_page(400, None)
 
     for code in (400, 403, 404, 405, 413, 500):
-        app.register_error_handler(
-            code, lambda e, c=code: (render_template(f"errors/{c}.html", error=e), c)
-        )
+        app.register_error_handler(code, lambda e, c=code: error_page(c, e))
 
     @app.errorhandler(DomainError)
     def _domain(exc):
-        return render_template("errors/400.html", error=exc), 400
+        return error_page(400, exc)
+
+
+def error_page(code: int, error=None, database_usable: bool = True):
+    """The error page of ``code``, which never fails itself.
+
+    The request's transaction is rolled back first (on PostgreSQL a failed statement
+    leaves it unusable, and nothing of a failed request is kept). When the database
+    is not usable — it is down, or the rollback or the full page fails — the page is
+    rendered in the minimal shell: the visitor treated as anonymous (so neither the
+    user, the menu nor the estates are loaded) and the locale from the session or
+    the browser. Last resort: plain text."""
+    template = f"errors/{code}.html"
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself is gone
+        log.warning("rollback before the %s page failed", code, exc_info=True)
+        database_usable = False
+    if database_usable:
+        try:
+            return render_template(template, error=error), code
+        except Exception:
+            log.exception("the %s page failed; sending the minimal one", code)
+            try:
+                db.session.rollback()
+            except Exception:
+                pass
+    from core.plugins import request_cache
+
+    g._login_user = login_manager.anonymous_user()
+    g.propdesk_minimal_shell = True
+    request_cache().pop("shell", None)
+    flask_babel.refresh()
+    try:
+        return render_template(template, error=error), code
+    except Exception:
+        log.exception("the minimal %s page failed", code)
+        return _plain_error(code)
+
+
+def _plain_error(code: int):
+    from flask import Response
+
+    return Response(f"PropDesk: error {code}\n", status=code, mimetype="text/plain")
 
 
 def _register_template_helpers(app: Flask) -> None:
     from core import i18n, ui
+    from core.listing import export_url
     from core.permissions import has_permission
 
     app.jinja_env.filters.update(
@@ -326,4 +388,4 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(can=has_permission, section_title=ui.section_title,
                                  languages=i18n.LANGUAGE_NAMES, get_locale=get_locale,
-                                 current_locale=i18n.select_locale)
+                                 current_locale=i18n.select_locale, export_url=export_url)

@@ -38,14 +38,17 @@ def options(pairs) -> list:
 
 
 class Form(FlaskForm):
-    """Base form: strips surrounding blanks from every text input."""
+    """Base form: strips surrounding blanks from every text input; an ``IntegerField``
+    refuses a number beyond a 32-bit column's range (``core.inputs``)."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
+            from core.inputs import bind_bounded
+
             filters = list(unbound_field.kwargs.get("filters", []))
             if unbound_field.field_class.__name__ in {"StringField", "TextAreaField", "EmailField"}:
                 filters.append(_strip)
-            return unbound_field.bind(form=form, filters=filters, **options)
+            return bind_bounded(form, unbound_field, dict(options, filters=filters))
 
     def add_error(self, field: str | None, message) -> None:
         """Attach a (domain) error to a field, or to the form when ``field`` is None."""

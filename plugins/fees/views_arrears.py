@@ -23,7 +23,7 @@ from core.errors import DomainError
 from core.extensions import db
 from core.forms import Form, options
 from core.i18n import today_local
-from core.listing import FilterForm
+from core.listing import FilterForm, export_format
 from core.models import Building, Estate, Unit, User
 from core.permissions import has_permission, require
 from core.redirects import safe_next
@@ -108,7 +108,7 @@ def _filters():
 @require("fees.arrears")
 def arrears_list():
     filters, sel = _filters()
-    if request.args.get("export") == "xlsx":
+    if export_format(("xlsx",)) == "xlsx":
         return _export(sel)
     try:
         page = max(1, int(request.args.get("page", 1)))
