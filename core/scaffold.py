@@ -16,7 +16,7 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 RESERVED = frozenset({
     "core", "admin", "auth", "main", "estates", "residents", "settings", "attachments", "static",
     "login", "logout", "language", "profile", "search", "estate", "notifications", "health",
-    "plugins", "jobs", "demo", "users", "upgrade", "db", "routes", "run", "shell",
+    "plugins", "jobs", "demo", "users", "upgrade", "db", "routes", "run", "shell", "roles",
 })
 
 
