@@ -120,7 +120,7 @@ def test_two_renders_of_the_form_sent_at_once_are_two_payments(live_server, db, 
 
 
 @pytest.mark.parametrize("bad", [None, "", "short", "x" * 65, "has spaces in it, more than 22 chars",
-                                 "'; DROP TABLE core_once_key; --", "\x00" * 32, "键" * 30])
+                                 "'; DROP TABLE core_once_key; --", "键" * 30])
 def test_a_money_form_without_a_valid_key_is_refused_and_changes_nothing(db, client, shop, bad):
     login(client, shop.cashier)
     data = {"method": "cash", "amount": "100.00", "prepay": "y"}
@@ -136,6 +136,14 @@ def test_a_money_form_without_a_valid_key_is_refused_and_changes_nothing(db, cli
     data["once_key"] = renewed
     assert client.post(f"/fees/desk/units/{shop.unit.id}/pay", data=data).status_code == 302
     assert count(db, Payment) == 1
+
+
+def test_a_key_of_nul_bytes_is_refused_before_the_form_is_read(db, client, shop):
+    login(client, shop.cashier)
+    resp = client.post(f"/fees/desk/units/{shop.unit.id}/pay",
+                       data={"method": "cash", "amount": "100.00", "prepay": "y", "once_key": "\x00" * 32})
+    assert resp.status_code == 400  # core/inputs.py: no NUL byte reaches a view
+    assert count(db, Payment) == 0 and count(db, OnceKey) == 0 and ledger.credit_balance(shop.unit.id) == 0
 
 
 def test_the_refusal_is_translated(db, client, shop):
