@@ -110,11 +110,12 @@ def _check_tag(estate_id: int, tag: str, key_id: int | None = None) -> str:
     return tag
 
 
-def _flush_key(tag: str) -> None:
-    """Flush; two keys given the same tag at the same moment: the unique index refuses one."""
+def _save_key(tag: str, change) -> None:
+    """Make ``change`` in a savepoint and flush it: of two keys given the same tag at the same
+    moment, the unique index refuses one, and the rest of the transaction lives on."""
     try:
         with db.session.begin_nested():
-            db.session.flush()
+            change()
     except IntegrityError:
         raise DomainError(_("Tag %(tag)s is already used in this estate.", tag=tag), "tag") from None
 
@@ -134,8 +135,7 @@ def add_key(user, *, estate_id: int, kind: str, tag: str, unit_number: str = "",
     tag = _check_tag(estate_id, tag)
     key = Key(estate_id=estate_id, kind=kind, tag=tag, position=_text(position, 50), copies=_check_copies(copies),
               emergency_spare=bool(emergency_spare), state="in_service", note=_text(note, 500), **place)
-    db.session.add(key)
-    _flush_key(tag)
+    _save_key(tag, lambda: db.session.add(key))
     return key
 
 
@@ -147,13 +147,15 @@ def edit_key(user, key: Key, *, kind: str, tag: str, unit_number: str = "", buil
     _check_estate(user, key.estate_id)
     place = _place(key.estate_id, kind, unit_number, building_id, floor, location)
     tag = _check_tag(key.estate_id, tag, key.id)
-    key.kind, key.tag = kind, tag
-    for name, value in place.items():
-        setattr(key, name, value)
-    key.position = _text(position, 50)
-    key.emergency_spare = bool(emergency_spare)
-    key.note = _text(note, 500)
-    _flush_key(tag)
+    def change():
+        key.kind, key.tag = kind, tag
+        for name, value in place.items():
+            setattr(key, name, value)
+        key.position = _text(position, 50)
+        key.emergency_spare = bool(emergency_spare)
+        key.note = _text(note, 500)
+
+    _save_key(tag, change)
     return key
 
 
@@ -326,10 +328,9 @@ def lend(user, key: Key, *, borrower_kind: str, borrower_name: str, borrower_pho
                    work_order_number=_text(work_order_number, 40), lent_at=lent_at,
                    expected_return=expected_return, lent_by_id=user.id,
                    approval_id=approval.id if approval else None)
-    db.session.add(loan)
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        with db.session.begin_nested():  # flushed when the block ends; a refusal undoes only this
+            db.session.add(loan)
     except IntegrityError:
         # Another keeper lent it (or used the approval) at the same moment and committed first.
         if open_loan(key.id) is not None:
