@@ -314,3 +314,22 @@ def test_once_key_is_needed(client, db, staff, make_key):
     data = loan_data(staff.e1, "E-001", once_key="bad")
     assert client.post("/keys/lend", data=data).status_code == 422
     assert client.post("/keys/lend", data=dict(data, once_key=new_once_key())).status_code == 302
+
+
+def test_pages_and_refusals_in_chinese(client, db, staff, make_key, make_user):
+    from core.audit import acting_as
+    from plugins.keys import services
+
+    make_key("E-001")
+    keeper = make_user("clerk", [staff.e1], locale="zh_CN", full_name="钱敏")
+    with acting_as(staff.sup):
+        services.designate_keeper(staff.sup, estate_id=staff.e1.id, user_id=keeper.id)
+        db.session.commit()
+    login(client, keeper)
+    page = client.get("/keys/").get_data(as_text=True)
+    assert "钥匙登记册" in page and "设备房" in page and "钥匙牌号" in page
+    resp = client.post("/keys/lend", data=loan_data(staff.e1, "E-404"))
+    assert resp.status_code == 422 and "本项目没有牌号为 E-404 的钥匙。" in resp.get_data(as_text=True)
+    assert client.post("/keys/lend", data=loan_data(staff.e1, "E-001")).status_code == 302
+    resp = client.post("/keys/lend", data=loan_data(staff.e1, "E-001"))
+    assert "钥匙 E-001 已借出：须归还后才能再次借出。" in resp.get_data(as_text=True)
