@@ -43,3 +43,10 @@ def nav_items(user, estates):
         NavItem(_l("Keys"), "keys.index", "records", "keys.view", 30, badge=badge, icon="key"),
         NavItem(_l("Key loans"), "keys.loans", "records", "keys.view", 31, icon="journal-arrow-up"),
     ]
+
+
+@hookimpl
+def demo_data(estate, users):
+    from plugins.keys.demo import load
+
+    load(estate, users)
