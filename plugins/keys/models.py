@@ -126,6 +126,7 @@ class KeyLoan(EstateScopedMixin, BusinessRecord, db.Model):
     returned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id"), nullable=True)
     condition: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
     return_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     key = relationship(Key, lazy="joined", viewonly=True)
     estate = relationship("Estate", lazy="joined", viewonly=True)

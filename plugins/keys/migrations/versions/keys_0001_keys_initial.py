@@ -116,6 +116,7 @@ def upgrade():
     sa.Column('returned_to_id', sa.Integer(), nullable=True),
     sa.Column('condition', sa.String(length=20), nullable=True),
     sa.Column('return_note', sa.String(length=500), nullable=False),
+    sa.Column('overdue_notified_at', core.models.base.UTCDateTime(), nullable=True),
     sa.Column('estate_id', sa.Integer(), nullable=False),
     sa.Column('created_at', core.models.base.UTCDateTime(), nullable=False),
     sa.Column('updated_at', core.models.base.UTCDateTime(), nullable=False),
