@@ -73,7 +73,7 @@ def unit_panels(unit, user):
     keys = db.session.scalars(select(Key).where(Key.unit_id == unit.id, Key.estate_id == unit.estate_id)
                               .order_by(Key.tag)).all()
     return [Panel("keys-unit", _l("Keys"), "keys/panel.html", {"keys": keys, "kinds": KIND_LABELS,
-                                                                "states": STATE_LABELS}, "keys.view", sequence=60)]
+                                                                "states": STATE_LABELS, "unit_id": unit.id}, "keys.view", sequence=60)]
 
 
 @hookimpl

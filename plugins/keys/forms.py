@@ -26,7 +26,8 @@ KIND_LABELS = {
     "equipment_room": _l("Equipment room"),
     "meter_box": _l("Meter box"),
 }
-STATE_LABELS = {"in_service": _l("In service"), "damaged": _l("Damaged"), "lost": _l("Lost")}
+STATE_LABELS = {"in_service": _l("In service"), "damaged": _l("Damaged"), "lost": _l("Lost"),
+                "handed_over": _l("Handed over to the owner")}
 BORROWER_LABELS = {"staff": _l("Staff"), "contractor": _l("Contractor"), "owner": _l("Owner")}
 REASON_LABELS = {"repair": _l("Repair work order"), "decoration": _l("Decoration"), "emergency": _l("Emergency"),
                  "inspection": _l("Inspection"), "other": _l("Other")}
@@ -125,3 +126,15 @@ class LoanFilter(FilterForm):
     q = StringField(_l("Tag, borrower or work order"))
     scope = SelectField(_l("Loans"), choices=[("out", _l("Out now")), ("overdue", _l("Overdue")),
                                               ("all", _l("All loans"))], validate_choice=False)
+
+
+class HandoverForm(Form):
+    once_key = OnceKeyField()
+    estate_id = SelectField(_l("Estate"), coerce=int, validate_choice=False)
+    unit_number = StringField(_l("Unit"), validators=[InputRequired(message=_l("Enter the unit number.")),
+                                                      Length(max=30)])
+    owner_name = StringField(_l("Owner receiving the keys"), validators=[
+        InputRequired(message=_l("Enter the name of the owner who receives the keys.")), Length(max=100)])
+    owner_phone = StringField(_l("Owner's phone"), validators=[Optional(), Length(max=30)])
+    owner_id_number = StringField(_l("Owner's ID number"), validators=[Optional(), Length(max=40)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])

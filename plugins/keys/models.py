@@ -23,7 +23,7 @@ FLOOR_KINDS = ("public_door", "public_window")
 #: Keys kept per room or piece of equipment (``location``).
 PLACE_KINDS = ("equipment_room", "meter_box")
 KINDS = OWNER_KINDS + FLOOR_KINDS + PLACE_KINDS
-STATES = ("in_service", "damaged", "lost")
+STATES = ("in_service", "damaged", "lost", "handed_over")
 BORROWER_KINDS = ("staff", "contractor", "owner")
 REASON_KINDS = ("repair", "decoration", "emergency", "inspection", "other")
 CONDITIONS = ("good", "damaged", "lost")
@@ -157,3 +157,39 @@ class KeyEvent(EstateScopedMixin, BusinessRecord, db.Model):
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id"))
 
     recorded_by = relationship("User", foreign_keys=[recorded_by_id], lazy="joined", viewonly=True)
+
+
+class KeyHandover(EstateScopedMixin, BusinessRecord, db.Model):
+    """Owner keys handed over at move-in (numbered JJ-<estate>-<year>-<n>), with a printed receipt
+    the owner signs. Called by other plugins through :func:`plugins.keys.services.hand_over`."""
+
+    __tablename__ = "keys_handover"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("core_unit.id"), index=True)
+    owner_name: Mapped[str] = mapped_column(sa.String(100))
+    owner_phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    owner_id_number: Mapped[str] = mapped_column(sa.String(40), default="")
+    handed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    handed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id"))
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Who asked for it (e.g. "movein" and its record's number), as plain data.
+    source: Mapped[str] = mapped_column(sa.String(40), default="")
+    source_ref: Mapped[str] = mapped_column(sa.String(40), default="")
+
+    estate = relationship("Estate", lazy="joined", viewonly=True)
+    unit = relationship("Unit", lazy="joined", viewonly=True)
+    handed_by = relationship("User", foreign_keys=[handed_by_id], lazy="joined", viewonly=True)
+    lines = relationship("KeyHandoverLine", lazy="selectin", viewonly=True, order_by="KeyHandoverLine.id")
+
+
+class KeyHandoverLine(db.Model):
+    """One key (set) of a handover. A key is handed over once, ever: ``key_id`` is unique."""
+
+    __tablename__ = "keys_handover_line"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handover_id: Mapped[int] = mapped_column(sa.ForeignKey("keys_handover.id"), index=True)
+    key_id: Mapped[int] = mapped_column(sa.ForeignKey("keys_key.id"), unique=True)
+    copies: Mapped[int] = mapped_column()
+
+    key = relationship(Key, lazy="joined", viewonly=True)

@@ -34,6 +34,8 @@ from plugins.keys.models import (
     Key,
     KeyApproval,
     KeyEvent,
+    KeyHandover,
+    KeyHandoverLine,
     KeyKeeper,
     KeyLoan,
 )
@@ -167,6 +169,8 @@ def record_event(user, key: Key, *, kind: str, note: str, copies: int | None = N
     _check_estate(user, key.estate_id)
     if kind not in EVENT_KINDS:
         raise DomainError(_("Choose what happened to the key."), "kind")
+    if key.state == "handed_over":
+        raise DomainError(_("Key %(tag)s was handed over to the owner: it is no longer ours.", tag=key.tag))
     note = _text(note, 500)
     if not note:
         raise DomainError(_("Say what happened."), "note")
@@ -294,6 +298,8 @@ def lend(user, key: Key, *, borrower_kind: str, borrower_name: str, borrower_pho
     _require_keeper(user, key.estate_id)
     if key.state == "lost":
         raise DomainError(_("Key %(tag)s is recorded as lost: it cannot be lent.", tag=key.tag), "tag")
+    if key.state == "handed_over":
+        raise DomainError(_("Key %(tag)s was handed over to the owner: it is no longer ours.", tag=key.tag), "tag")
     if borrower_kind not in BORROWER_KINDS:
         raise DomainError(_("Say who borrows the key: staff, contractor or owner."), "borrower_kind")
     name = _text(borrower_name, 100)
@@ -376,6 +382,75 @@ def take_back_key(user, key: Key, **kw) -> KeyLoan:
         _require_keeper(user, key.estate_id)
         raise DomainError(_("Key %(tag)s is not out: there is no loan to take back.", tag=key.tag), "tag")
     return take_back(user, loan, **kw)
+
+
+# -- handover at move-in ------------------------------------------------------------------
+def keys_on_board(unit_id: int) -> list[Key]:
+    """The unit's owner keys still held by the office (not handed over)."""
+    return list(db.session.scalars(select(Key).where(
+        Key.unit_id == unit_id, Key.kind.in_(OWNER_KINDS), Key.state != "handed_over").order_by(Key.tag)))
+
+
+def hand_over(user, *, estate_id: int, unit_number: str, owner_name: str, owner_phone: str = "",
+              owner_id_number: str = "", key_ids: list[int] | None = None, note: str = "", source: str = "",
+              source_ref: str = "", handed_at: datetime | None = None) -> KeyHandover:
+    """Hand the owner keys of a unit to its owner (the documented service a move-in plugin calls).
+
+    ``key_ids`` chooses some of the unit's owner keys (default: all still on the board). Each must
+    be on the board and not out on loan. A key is handed over once ever (unique index on
+    ``keys_handover_line.key_id``): of two handovers at the same moment, one is refused. Fires
+    ``keys_handed_over(handover)``. The caller commits."""
+    _check_estate(user, estate_id)
+    _require_keeper(user, estate_id)
+    number = _text(unit_number, 30)
+    unit = db.session.scalar(select(Unit).where(Unit.estate_id == estate_id, Unit.number == number)) \
+        if number else None
+    if unit is None:
+        raise DomainError(_("There is no unit %(number)s in this estate.", number=number or "—"), "unit_number")
+    name = _text(owner_name, 100)
+    if not name:
+        raise DomainError(_("Enter the name of the owner who receives the keys."), "owner_name")
+    phone, id_number = _text(owner_phone, 30), _text(owner_id_number, 40)
+    if not phone and not id_number:
+        raise DomainError(_("Enter the owner's phone or ID number."), "owner_phone")
+    now = utcnow()
+    handed_at = handed_at or now
+    if handed_at > now + CLOCK_SKEW:
+        raise DomainError(_("A handover cannot be recorded in the future."), "handed_at")
+    on_board = keys_on_board(unit.id)
+    if key_ids:
+        by_id = {k.id: k for k in on_board}
+        if any(i not in by_id for i in key_ids):
+            raise DomainError(_("Only this unit's owner keys still on the board can be handed over."), "key_ids")
+        chosen = [by_id[i] for i in dict.fromkeys(key_ids)]
+    else:
+        chosen = on_board
+    if not chosen:
+        raise DomainError(_("No owner key of unit %(number)s is on the board.", number=unit.number), "unit_number")
+    for key in chosen:
+        if open_loan(key.id) is not None:
+            raise DomainError(_("Key %(tag)s is out on loan: take it back before the handover.", tag=key.tag),
+                              "key_ids")
+    from core.numbering import next_number
+
+    handover = KeyHandover(estate_id=estate_id, number=next_number("JJ", estate_id, handed_at), unit_id=unit.id,
+                           owner_name=name, owner_phone=phone, owner_id_number=id_number, handed_at=handed_at,
+                           handed_by_id=user.id, note=_text(note, 500), source=_text(source, 40),
+                           source_ref=_text(source_ref, 40))
+    try:
+        with db.session.begin_nested():
+            db.session.add(handover)
+            db.session.flush()
+            for key in chosen:
+                db.session.add(KeyHandoverLine(handover_id=handover.id, key_id=key.id, copies=key.copies))
+                key.state = "handed_over"
+    except IntegrityError:
+        raise DomainError(_("These keys have just been handed over by someone else."), "unit_number") from None
+    db.session.refresh(handover)
+    from core.plugins import hook
+
+    hook("keys_handed_over")(handover=handover)
+    return handover
 
 
 # -- overdue -----------------------------------------------------------------------------

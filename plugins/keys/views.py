@@ -36,6 +36,7 @@ from plugins.keys.forms import (
     STATE_LABELS,
     DecisionForm,
     EventForm,
+    HandoverForm,
     KeeperForm,
     KeyFilter,
     KeyForm,
@@ -52,6 +53,7 @@ from plugins.keys.models import (
     Key,
     KeyApproval,
     KeyEvent,
+    KeyHandover,
     KeyKeeper,
     KeyLoan,
 )
@@ -353,6 +355,46 @@ def give_back():
 
     return record_action(form, act, redirect_to=lambda: url_for("keys.detail", key_id=made["key"].id),
                          rerender=lambda f: _return_page(f, 422))
+
+
+# -- handover at move-in ------------------------------------------------------------------
+def _handover_page(form, status=200):
+    return render_template("keys/lend.html", form=form, title=_("Hand keys over to the owner")), status
+
+
+@bp.route("/handover", methods=["GET", "POST"])
+@require("keys.lend")
+def handover():
+    form = HandoverForm() if request.method == "POST" else HandoverForm(formdata=None)
+    form.estate_id.choices = estate_choices()
+    if request.method == "GET":
+        unit = get_scoped_or_404(Unit, request.args["unit_id"]) if request.args.get("unit_id") else None
+        form.estate_id.data = unit.estate_id if unit else (current_estate_ids() or [0])[0]
+        form.unit_number.data = unit.number if unit else ""
+        return _handover_page(form)
+    made = {}
+
+    def act():
+        made["h"] = services.hand_over(
+            current_user, estate_id=form.estate_id.data, unit_number=form.unit_number.data,
+            owner_name=form.owner_name.data, owner_phone=form.owner_phone.data or "",
+            owner_id_number=form.owner_id_number.data or "", note=form.note.data or "")
+        return _("Keys of %(unit)s handed over (%(number)s): print the receipt for the owner to sign.",
+                 unit=made["h"].unit.number, number=made["h"].number)
+
+    def receipt(handover_id):
+        return url_for("keys.handover_receipt", handover_id=handover_id)
+
+    return record_action(form, act, redirect_to=lambda: receipt(made["h"].id), rerender=lambda f: _handover_page(f, 422),
+                         once=Once("keys_handover", lambda: made["h"].id, receipt,
+                                   form.estate_id.data if form.estate_id.data in user_estate_ids() else None))
+
+
+@bp.route("/handovers/<int:handover_id>")
+@require("keys.view")
+def handover_receipt(handover_id):
+    row = get_scoped_or_404(KeyHandover, handover_id)
+    return render_template("keys/handover_print.html", h=row, where=where, **LABELS)
 
 
 # -- the loan register ---------------------------------------------------------------------
