@@ -333,3 +333,24 @@ def test_pages_and_refusals_in_chinese(client, db, staff, make_key, make_user):
     assert client.post("/keys/lend", data=loan_data(staff.e1, "E-001")).status_code == 302
     resp = client.post("/keys/lend", data=loan_data(staff.e1, "E-001"))
     assert "钥匙 E-001 已借出：须归还后才能再次借出。" in resp.get_data(as_text=True)
+
+
+def test_the_months_loan_register_prints_the_loans_lent_in_that_month(client, db, staff, make_key, lend_key,
+                                                                       clock):
+    from datetime import datetime
+
+    from tests.plugins.keys.conftest import SHANGHAI
+
+    key = make_key("E-001")
+    other = make_key("E-002", location="配电房")
+    clock.move_to(datetime(2026, 9, 30, 23, 30, tzinfo=SHANGHAI))  # the last half hour of September
+    lend_key(key, borrower_name="九月借用人", expected_return=utcnow() + timedelta(hours=1))
+    clock.move_to(datetime(2026, 10, 1, 0, 30, tzinfo=SHANGHAI))  # still September in UTC
+    lend_key(other, borrower_name="十月借用人", expected_return=utcnow() + timedelta(hours=1))
+    lend_key(make_key("F-001", estate=staff.e2), user=staff.keeper_e2, borrower_name="外区借用人")
+    login(client, staff.clerk)
+    september = client.get("/keys/loans/print?month=2026-09").get_data(as_text=True)
+    october = client.get("/keys/loans/print?month=2026-10").get_data(as_text=True)
+    assert "九月借用人" in september and "十月借用人" not in september
+    assert "十月借用人" in october and "九月借用人" not in october and "外区借用人" not in october
+    assert "Key loan register" in october and "2026-10" in october
