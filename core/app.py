@@ -27,6 +27,12 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=os.environ.get("PROPDESK_INSTANCE", str(ROOT / "instance")),
     )
+    # Bad input is refused before any view sees it (core/inputs.py): integers in URLs
+    # and ``request.args.get(type=int)`` stay within a 32-bit column's range.
+    from core.inputs import BoundedIntConverter, PropdeskRequest
+
+    app.request_class = PropdeskRequest
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.update(default_config())
     if config:
         app.config.update(config)
@@ -50,6 +56,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     pm.register_core(core_hooks)
 
+    from core.i18n import catalog_errors
+
+    for code in list(pm.order):
+        tdir = pm.infos[code].path / "translations"
+        broken = catalog_errors(tdir) if code in pm.order and tdir.is_dir() else None
+        if broken:
+            log.error("translations of plugin %s cannot be read: %s", code, broken)
+            pm.unload(code, f"translations failed: {broken}")
     dirs = [str(ROOT / "translations")]
     for code in pm.order:
         tdir = pm.infos[code].path / "translations"
@@ -66,6 +80,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     if _version_locations not in migrate.configure_callbacks:
         migrate.configure(_version_locations)
+
+    from core.site import check_migrations
+
+    check_migrations(app)
 
     audit.install(Session)
 
@@ -86,6 +104,10 @@ def create_app(config: dict | None = None) -> Flask:
                 impl.function(**({"app": app} if "app" in impl.argnames else {}))
             except Exception:
                 log.exception("app_ready of %s failed", impl.plugin_name)
+    pm.check_all_models()
+    # Only the catalogs of plugins still loaded (one may have been taken out since).
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        [dirs[0]] + [d for d in dirs[1:] if any(d == str(pm.infos[c].path / "translations") for c in pm.order)])
     return app
 
 
@@ -139,19 +161,41 @@ def _register_blueprints(app: Flask, pm: PluginManager) -> None:
 
     for bp in (auth.bp, main.bp, estates.bp, residents.bp, admin.bp, settings.bp, attachments_bp):
         app.register_blueprint(bp)
+    from core.plugin_templates import template_errors
+
     for code in list(pm.order):
+        if code not in pm.order:  # taken out with a dependency that failed
+            continue
         impls = [i for i in pm.pm.hook.blueprints.get_hookimpls() if i.plugin_name == code]
         for impl in impls:
+            # Everything is checked before anything is registered: Flask cannot take a
+            # blueprint back, and a plugin that fails must leave no route behind.
             try:
-                for bp in impl.function() or []:
-                    prefix = bp.url_prefix or f"/{code}"
-                    app.register_blueprint(bp, url_prefix=prefix)
-                    pm.infos[code].blueprint_names.append(bp.name)
+                bps = list(impl.function() or [])
+                from flask import Blueprint
+
+                for bp in bps:
+                    if not isinstance(bp, Blueprint):
+                        raise TypeError(f"blueprints() returned {type(bp).__name__}, not a Blueprint")
             except Exception as exc:
                 log.exception("blueprints of plugin %s failed", code)
-                pm.unload(code, f"blueprints failed: {exc}")
+                pm.unload(code, f"blueprints failed: {type(exc).__name__}: {exc}")
+                continue
+            if not pm.check_models(code):  # its blueprints() imported models that do not configure
+                continue
+            broken = template_errors(app, bps)
+            if broken:
+                log.error("templates of plugin %s do not compile: %s", code, broken)
+                pm.unload(code, f"templates failed: {broken}")
+                continue
+            for bp in bps:
+                prefix = bp.url_prefix or f"/{code}"
+                app.register_blueprint(bp, url_prefix=prefix)
+                pm.infos[code].blueprint_names.append(bp.name)
+    # Every plugin's blueprints, loaded or not: one taken out later (its models failed at
+    # the end of start-up) answers 404 like a disabled one.
     pm.blueprint_owner = {
-        name: code for code in pm.order for name in pm.infos[code].blueprint_names
+        name: code for code, info in pm.infos.items() for name in info.blueprint_names
     }
 
 
@@ -159,8 +203,12 @@ PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health", "auth.set_language"}
 
 
 def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
+    from core import plugin_models
+    from core.inputs import refuse_nul
     from core.plugins import reset_request_cache
     from core.site import refresh_if_changed
+
+    app.before_request(refuse_nul)
 
     @app.before_request
     def _site_state():
@@ -169,6 +217,10 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
         g.pop("_login_user", None)
         flask_babel.refresh()  # likewise the cached locale and time zone
         reset_request_cache()
+        if plugin_models.pending():
+            # A plugin imported models during a request (inside a view) and they did not
+            # configure: take that plugin out before they stop every query of the site.
+            pm.check_all_models()
         refresh_if_changed()
         owner = pm.blueprint_owner.get(request.blueprint or "")
         if owner and not pm.is_active(owner):
@@ -182,6 +234,16 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
                 return login_manager.unauthorized()
         session.permanent = True
         return None
+
+    from flask import got_request_exception
+
+    def _models_broke(sender, exception, **extra):
+        # Before the error page renders: it queries too (the menu), and would fail the same way.
+        if sender is app and plugin_models.pending():
+            pm.check_all_models()
+
+    app.extensions["propdesk_models_broke"] = _models_broke  # the signal holds it weakly
+    got_request_exception.connect(_models_broke, app)
 
     @app.after_request
     def _security_headers(resp):
@@ -231,26 +293,79 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
 
 
 def _register_errors(app: Flask) -> None:
+    from sqlalchemy.exc import DataError
+
     from core.errors import DomainError
 
     @app.errorhandler(OperationalError)
     def _db_down(exc):
         log.error("database error: %s", exc)
-        db.session.rollback()
-        return render_template("errors/503.html"), 503
+        return error_page(503, exc, database_usable=False)
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _bad_value(exc):
+        # A value the database refuses (PostgreSQL: a number beyond its column, text it
+        # cannot store; SQLite: an integer beyond 64 bits) that slipped past the input
+        # checks (core/inputs.py), e.g. a filter's select compared with an id column:
+        # the request's fault, so a 400 page rather than a 500.
+        log.warning("value refused on %s: %s", request.path, exc, exc_info=True)
+        return error_page(400, None)
 
     for code in (400, 403, 404, 405, 413, 500):
-        app.register_error_handler(
-            code, lambda e, c=code: (render_template(f"errors/{c}.html", error=e), c)
-        )
+        app.register_error_handler(code, lambda e, c=code: error_page(c, e))
 
     @app.errorhandler(DomainError)
     def _domain(exc):
-        return render_template("errors/400.html", error=exc), 400
+        return error_page(400, exc)
+
+
+def error_page(code: int, error=None, database_usable: bool = True):
+    """The error page of ``code``, which never fails itself.
+
+    The request's transaction is rolled back first (on PostgreSQL a failed statement
+    leaves it unusable, and nothing of a failed request is kept). When the database
+    is not usable — it is down, or the rollback or the full page fails — the page is
+    rendered in the minimal shell: the visitor treated as anonymous (so neither the
+    user, the menu nor the estates are loaded) and the locale from the session or
+    the browser. Last resort: plain text."""
+    template = f"errors/{code}.html"
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself is gone
+        log.warning("rollback before the %s page failed", code, exc_info=True)
+        database_usable = False
+    if database_usable:
+        try:
+            return render_template(template, error=error), code
+        except Exception:
+            log.exception("the %s page failed; sending the minimal one", code)
+            try:
+                db.session.rollback()
+            except Exception:
+                pass
+    from core.plugins import request_cache
+
+    g._login_user = login_manager.anonymous_user()
+    g.propdesk_minimal_shell = True
+    request_cache().pop("shell", None)
+    flask_babel.refresh()
+    try:
+        return render_template(template, error=error), code
+    except Exception:
+        log.exception("the minimal %s page failed", code)
+        return _plain_error(code)
+
+
+def _plain_error(code: int):
+    from flask import Response
+
+    return Response(f"PropDesk: error {code}\n", status=code, mimetype="text/plain")
 
 
 def _register_template_helpers(app: Flask) -> None:
     from core import i18n, ui
+    from core.listing import export_url
     from core.permissions import has_permission
 
     app.jinja_env.filters.update(
@@ -273,4 +388,4 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(can=has_permission, section_title=ui.section_title,
                                  languages=i18n.LANGUAGE_NAMES, get_locale=get_locale,
-                                 current_locale=i18n.select_locale)
+                                 current_locale=i18n.select_locale, export_url=export_url)

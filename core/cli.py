@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from core.errors import DomainError
 from core.extensions import db
@@ -13,6 +13,7 @@ plugins_cli = AppGroup("plugins", help="List, enable, disable, purge and scaffol
 jobs_cli = AppGroup("jobs", help="Run scheduled jobs.")
 demo_cli = AppGroup("demo", help="Demo data.")
 users_cli = AppGroup("users", help="Staff accounts.")
+roles_cli = AppGroup("roles", help="Roles and their permissions.")
 
 
 @click.command("upgrade")
@@ -116,6 +117,69 @@ def plugins_new(name, dest):
     click.echo(f"created {path}; next: pip install -e {path}")
 
 
+@plugins_cli.command("grant-defaults")
+@click.argument("code")
+def plugins_grant_defaults(code):
+    """Give the administrator role every permission of plugin CODE and the standard roles
+    the plugin's defaults. Only adds: nothing a role holds is taken away."""
+    from core.role_grants import grant_plugin_defaults
+
+    pm = _pm()
+    if code not in pm.infos or not pm.infos[code].loaded:
+        raise click.ClickException(f"no loaded plugin {code}")
+    granted = grant_plugin_defaults(code)
+    db.session.commit()
+    _echo_granted(granted)
+
+
+@roles_cli.command("grant")
+@click.argument("role")
+@click.argument("permissions", nargs=-1, required=True)
+def roles_grant(role, permissions):
+    """Give ROLE the PERMISSIONS (codes such as repairs.dispatch, or repairs.* for all of a
+    plugin's). Only adds."""
+    from sqlalchemy import select
+
+    from core.models import Role
+    from core.permissions import all_permissions
+    from core.role_grants import grant
+
+    role_obj = db.session.scalar(select(Role).where(Role.code == role))
+    if role_obj is None:
+        raise click.ClickException(f"no role {role}")
+    known = sorted(p.code for p in all_permissions())
+    codes, unknown = set(), []
+    for item in permissions:
+        matched = [c for c in known if c.startswith(item[:-1])] if item.endswith(".*") else (
+            [item] if item in known else [])
+        codes.update(matched)
+        if not matched:
+            unknown.append(item)
+    if unknown:
+        raise click.ClickException("unknown permission: " + ", ".join(unknown) + "; nothing granted")
+    added = grant(role_obj, codes)
+    db.session.commit()
+    _echo_granted({role: added} if added else {})
+
+
+@roles_cli.command("list")
+def roles_list():
+    """Every role with the permission codes it holds."""
+    from sqlalchemy import select
+
+    from core.models import Role
+
+    for role in db.session.scalars(select(Role).order_by(Role.code)):
+        click.echo(f"{role.code:<12} {' '.join(sorted(role.permission_codes))}".rstrip())
+
+
+def _echo_granted(granted: dict) -> None:
+    for role, codes in sorted(granted.items()):
+        click.echo(f"{role}: granted {', '.join(codes)}")
+    if not granted:
+        click.echo("nothing to grant: the roles hold these permissions already")
+
+
 @jobs_cli.command("run")
 @click.option("--job", default=None, help="Run only this job code.")
 @click.option("--force", is_flag=True, help="Run even if not due yet.")
@@ -183,11 +247,53 @@ def _pm():
     return plugins()
 
 
+NOT_UPGRADED = "the database is not upgraded for this version: run `flask --app wsgi upgrade` first"
+#: Commands that work on a database that is empty or behind the code.
+NO_SCHEMA_NEEDED = {"upgrade", "plugins new"}
+
+
+def require_upgraded() -> None:
+    """Stop a command with a plain message (not a traceback) when the core's migrations
+    are not all applied: an empty database, or one behind the code after an update."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from core.site import core_is_migrated
+
+    try:
+        ok = core_is_migrated()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"cannot read the database: {exc.__class__.__name__}: {exc}") from None
+    if not ok:
+        db.session.rollback()
+        raise click.ClickException(NOT_UPGRADED)
+
+
+def _needs_schema(command, path: str):
+    """Run ``require_upgraded()`` before ``command`` (and every command of a group)."""
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            _needs_schema(sub, f"{path} {name}")
+        return command
+    if path in NO_SCHEMA_NEEDED or getattr(command.callback, "_propdesk_schema_checked", False):
+        return command
+    original = command.callback
+
+    @with_appcontext  # the check reads the database before the command's own context
+    def callback(*args, **kwargs):
+        require_upgraded()
+        return original(*args, **kwargs)
+
+    callback._propdesk_schema_checked = True
+    command.callback = callback
+    return command
+
+
 def register(app: Flask, pm) -> None:
     from core.permissions import ROLES  # noqa: F401
 
-    for cmd in (upgrade_cmd, plugins_cli, jobs_cli, demo_cli, users_cli):
-        app.cli.add_command(cmd)
+    for cmd in (upgrade_cmd, plugins_cli, jobs_cli, demo_cli, users_cli, roles_cli):
+        app.cli.add_command(_needs_schema(cmd, cmd.name))
     for impl in pm.pm.hook.cli_commands.get_hookimpls():
         code = impl.plugin_name
         try:
@@ -199,7 +305,7 @@ def register(app: Flask, pm) -> None:
             continue
         group = AppGroup(code, help=f"Commands of the {code} plugin.")
         for c in commands:
-            group.add_command(_gated(c, code))
+            group.add_command(_needs_schema(_gated(c, code), f"{code} {c.name}"))
         app.cli.add_command(group)
 
 

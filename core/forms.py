@@ -11,6 +11,11 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField
 from wtforms.validators import StopValidation, ValidationError
 
+try:  # WTForms 3.3+: choices are SelectChoice objects (tuples are deprecated, gone in 3.4)
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms takes the tuples
+    SelectChoice = None
+
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 UNIT_NUMBER_RE = re.compile(r"^[A-Za-z0-9]{1,10}(-[A-Za-z0-9]{1,10}){0,3}$")
 ID_NUMBER_RE = re.compile(r"^[0-9A-Za-z]{6,30}$")
@@ -18,15 +23,32 @@ ID_NUMBER_RE = re.compile(r"^[0-9A-Za-z]{6,30}$")
 ONCE_KEY_RE = re.compile(r"[A-Za-z0-9_-]{22,64}")
 
 
+def options(pairs) -> list:
+    """The ``choices`` of a ``SelectField`` or ``RadioField`` from ``(value, label)`` pairs or
+    a ``{value: label}`` mapping: ``SelectField(_l("Kind"), choices=options(KIND_LABELS))``.
+
+    WTForms 3.3 deprecates choices given as tuples (3.4 drops them) and a dict with lazy
+    labels; this builds the ``SelectChoice`` objects it wants, in the order given. Lists
+    filled in a view (``form.estate_id.choices = estate_choices()``) may stay pairs.
+    """
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    if SelectChoice is None:  # pragma: no cover
+        return [tuple(item) for item in items]
+    return [item if isinstance(item, SelectChoice) else SelectChoice(*item) for item in items]
+
+
 class Form(FlaskForm):
-    """Base form: strips surrounding blanks from every text input."""
+    """Base form: strips surrounding blanks from every text input; an ``IntegerField``
+    refuses a number beyond a 32-bit column's range (``core.inputs``)."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
+            from core.inputs import bind_bounded
+
             filters = list(unbound_field.kwargs.get("filters", []))
             if unbound_field.field_class.__name__ in {"StringField", "TextAreaField", "EmailField"}:
                 filters.append(_strip)
-            return unbound_field.bind(form=form, filters=filters, **options)
+            return bind_bounded(form, unbound_field, dict(options, filters=filters))
 
     def add_error(self, field: str | None, message) -> None:
         """Attach a (domain) error to a field, or to the form when ``field`` is None."""

@@ -48,12 +48,25 @@ def get_translations():
     if code not in cache:
         dirs = current_app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
         merged, clashes = merge_catalogs(dirs[1:] + dirs[:1], code)
+        owner = catalog_owners()
         for msgid, first, later in clashes[:20]:
-            log.warning("translation clash (%s): %r is %r in %s but %r in %s; the latter wins. "
-                        "Give one of them a context (pgettext).", code, msgid, first[1], first[0],
-                        later[1], later[0])
+            log.warning("translation clash (%s): %r is %r in %s (%s) but %r in %s (%s); the latter wins. "
+                        "Give one of them a context (pgettext).", code, msgid,
+                        first[1], owner.get(first[0], "a catalog"), first[0],
+                        later[1], owner.get(later[0], "a catalog"), later[0])
         cache[code] = merged
     return cache[code]
+
+
+def catalog_owners() -> dict[str, str]:
+    """Whose each translation folder of the app is: ``"the core"`` or ``"plugin 'fees'"``."""
+    from core.config import ROOT
+
+    owners = {str(ROOT / "translations"): "the core"}
+    pm = current_app.extensions.get("propdesk_plugins")
+    for code in getattr(pm, "order", []):
+        owners[str(pm.infos[code].path / "translations")] = f"plugin {code!r}"
+    return owners
 
 
 def merge_catalogs(dirs: list[str], code: str):
@@ -253,3 +266,30 @@ def mask_id(number: str) -> str:
 
 def today_local() -> date:
     return datetime.now(ZoneInfo(estate_timezone())).date()
+
+
+def catalog_errors(tdir) -> str | None:
+    """Why a plugin's ``translations`` folder cannot be read (a damaged ``.mo``), or ``None``.
+
+    Checked when the plugin loads: the merged catalog is read on every page, so one
+    damaged file would otherwise break every page in that language."""
+    from pathlib import Path
+
+    from babel import support
+
+    for mo in sorted(Path(tdir).glob("*/LC_MESSAGES/*.mo")):
+        st = mo.stat()
+        key = (str(mo), st.st_mtime_ns, st.st_size)
+        if key not in _CATALOGS_CHECKED:  # once per file and process (tests build many apps)
+            try:
+                with mo.open("rb") as fh:
+                    support.Translations(fh, domain=mo.stem)
+                _CATALOGS_CHECKED[key] = None
+            except Exception as exc:
+                _CATALOGS_CHECKED[key] = f"{mo.relative_to(Path(tdir).parent)}: {type(exc).__name__}: {exc}"
+        if _CATALOGS_CHECKED[key]:
+            return _CATALOGS_CHECKED[key]
+    return None
+
+
+_CATALOGS_CHECKED: dict[tuple[str, int, int], str | None] = {}

@@ -1,4 +1,7 @@
-"""Translation catalogs: ``python -m core.i18n_tools extract|compile|check``.
+"""Translation catalogs: ``python -m core.i18n_tools extract|compile|check|wording``.
+
+``check [FOLDER…]`` also compares the given translation folders (a plugin of your own)
+with every catalog; ``wording WORD…`` shows how the core and each plugin translate a msgid.
 
 The core's catalog (``translations/``) covers ``core/`` and ``templates/``;
 each plugin keeps its own catalog in ``<plugin>/translations/``, extracted
@@ -115,6 +118,46 @@ def clashes(extra: list[Path] = ()) -> list[tuple]:
     return out
 
 
+def installed_catalogs() -> list[tuple[str, Path]]:
+    """``(owner, translations folder)`` of the core, each built-in plugin and each installed
+    third-party plugin (found through its entry point, without importing it)."""
+    from importlib.metadata import entry_points
+
+    from core.manifest import ManifestError, package_path
+
+    out = [("the core", ROOT / "translations")]
+    out += [(f"plugin {t.parent.name!r}", t) for t, _src in catalogs()[1:]]
+    for ep in sorted(entry_points(group="propdesk.plugins"), key=lambda e: e.name):
+        if ep.value.startswith("plugins."):
+            continue
+        try:
+            out.append((f"plugin {ep.name!r}", package_path(ep.value) / "translations"))
+        except (ManifestError, ImportError, ValueError):
+            continue
+    return out
+
+
+def wording(msgids: list[str], extra: list[Path] = ()) -> list[tuple[str, str, str | None, str, str]]:
+    """How each catalog translates ``msgids`` (with and without a context), as
+    ``(owner, locale, context, msgid, text)``: reuse this wording for the same meaning,
+    or give yours a context (``pgettext``) if it means something else."""
+    wanted = set(msgids)
+    found = []
+    for owner, tdir in installed_catalogs() + [(str(p), Path(p)) for p in extra]:
+        for loc in LOCALES:
+            po = tdir / loc / "LC_MESSAGES" / "messages.po"
+            if not po.exists():
+                continue
+            with po.open("rb") as f:
+                catalog = read_po(f)
+            for m in catalog:
+                msgid = m.id if isinstance(m.id, str) else (m.id[0] if m.id else "")
+                if msgid in wanted and m.string:
+                    text = m.string if isinstance(m.string, str) else m.string[0]
+                    found.append((owner, loc, m.context, msgid, text))
+    return found
+
+
 if __name__ == "__main__":
     verb = sys.argv[1] if len(sys.argv) > 1 else "compile"
     if verb == "extract":
@@ -127,8 +170,16 @@ if __name__ == "__main__":
             print(path, len(ids))
             for i in ids:
                 print("   ", i)
-        clashing = clashes()
+        clashing = clashes(extra=[Path(p) for p in sys.argv[2:]])
         for (loc, context, msgid), first, later in clashing:
             print(f"clash ({loc}) {msgid!r}{f' [{context}]' if context else ''}: "
                   f"{first[1]!r} in {first[0]}, {later[1]!r} in {later[0]}")
         sys.exit(1 if gaps or clashing else 0)
+    elif verb == "wording":
+        rows = wording(sys.argv[2:])
+        for owner, loc, context, msgid, text in rows:
+            print(f"{loc}  {msgid!r}{f' [context {context!r}]' if context else ''} = {text!r}  ({owner})")
+        if not rows:
+            print("not translated by any catalog yet")
+    else:
+        sys.exit(f"unknown verb {verb!r}: extract, compile, check [FOLDER…] or wording WORD…")

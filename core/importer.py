@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from flask import abort, current_app, request
+from flask import current_app, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -67,12 +67,17 @@ def upload_dir() -> Path:
     return path
 
 
+#: The name :func:`staged_upload` gives a staged file (and accepts back as its token).
+STAGED_TOKEN_RE = re.compile(r"[0-9a-f]{32}\.(csv|xlsx|bin)")
+
+
 def staged_upload(token: str | None) -> Path | None:
     """The file of an import being previewed: the request's ``file`` upload, saved under a new
     random token (read up to ``PROPDESK_IMPORT_MAX_BYTES`` + 1 bytes, so that the parser can
     refuse a file that is too large), or else the file the preview staged (``token`` posted
-    back with the confirmation). ``None`` when neither is there; a token that is not one of
-    ours answers 400. The caller deletes the file once the import is committed."""
+    back with the confirmation). ``None`` when neither is there; a token that is not a name
+    this function gives (or whose file is gone) is refused with a :class:`DomainError`: the
+    400 page asking to upload again. The caller deletes the file once the import is committed."""
     upload = request.files.get("file")
     if upload and upload.filename:
         data = upload.read(current_app.config["PROPDESK_IMPORT_MAX_BYTES"] + 1)
@@ -81,8 +86,9 @@ def staged_upload(token: str | None) -> Path | None:
         path.write_bytes(data)
         return path
     if token:
-        if not all(c.isalnum() or c == "." for c in token) or not (upload_dir() / token).exists():
-            abort(400)
+        if not STAGED_TOKEN_RE.fullmatch(token) or not (upload_dir() / token).exists():
+            raise DomainError(_("This import is no longer waiting for confirmation. Please upload the file again."),
+                              "file")
         return upload_dir() / token
     return None
 

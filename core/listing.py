@@ -29,6 +29,33 @@ from wtforms.widgets import Select, html_params
 from core.extensions import db
 
 EXPORT_MAX_ROWS = 200_000
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def export_format(allowed: Sequence[str] = EXPORT_FORMATS) -> str | None:
+    """The ``export`` the request asks for: ``None`` when it asks for none, one of
+    ``allowed``, or a 400 page saying which formats this page exports to (an unknown
+    format is refused, never taken for the page itself)."""
+    fmt = request.args.get("export")
+    if not fmt:
+        return None
+    if fmt in allowed:
+        return fmt
+    from flask_babel import gettext as _
+
+    from core.errors import DomainError
+
+    raise DomainError(_("This page cannot be exported in that format. It exports to: %(formats)s.",
+                        formats=", ".join(allowed)))
+
+
+def export_url(fmt: str) -> str:
+    """This page's URL with its filters and ``export=fmt`` (any ``export`` or ``page`` of
+    the request replaced). A template global: ``href="{{ export_url('xlsx') }}"``."""
+    args = request.args.to_dict()
+    args["export"] = fmt
+    args.pop("page", None)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
 @dataclass
@@ -39,7 +66,7 @@ class Column:
     sort: Any = None  # a SQL expression, or None when not sortable
     link: Callable[[Any], str] | None = None
     css: str = ""
-    fmt: str = ""  # "money", "date", "datetime", "number" for display filters
+    fmt: str = ""  # "money", "date", "datetime", "number", "area" (2 decimals); "" = text (docs/writing-plugins.md §7)
 
 
 class FilterSelect(Select):
@@ -78,10 +105,16 @@ _FILTER_SELECT = FilterSelect()
 
 class FilterForm(FlaskForm):
     """Filters live in the query string: no CSRF (they change nothing). Their selects
-    render through :class:`FilterSelect`."""
+    render through :class:`FilterSelect`. An ``IntegerField`` refuses a number beyond a
+    32-bit column's range (``core.inputs``)."""
 
     class Meta:
         csrf = False
+
+        def bind_field(self, form, unbound_field, options):
+            from core.inputs import bind_bounded
+
+            return bind_bounded(form, unbound_field, options)
 
         def render_field(self, field, render_kw):
             if type(field.widget) is Select and not field.widget.multiple:
@@ -204,15 +237,12 @@ class ListPage:
         return url_for(request.endpoint, **(request.view_args or {}), **args)
 
     def export_url(self, fmt: str) -> str:
-        args = request.args.to_dict()
-        args["export"] = fmt
-        args.pop("page", None)
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+        return export_url(fmt)
 
     # -- export ----------------------------------------------------------------
     def wants_export(self) -> str | None:
-        fmt = request.args.get("export")
-        return fmt if fmt in ("csv", "xlsx") else None
+        """``csv``, ``xlsx`` or ``None``; any other ``export`` value answers 400."""
+        return export_format()
 
     def _records(self):
         """Every row of the list in its order: first the keys (at most ``EXPORT_MAX_ROWS``,

@@ -27,7 +27,7 @@ CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 RESERVED_CODES = frozenset({
     "core", "auth", "main", "estates", "residents", "admin", "settings", "attachments", "static",
     "login", "logout", "search", "health", "plugins", "jobs", "demo", "users", "upgrade", "db",
-    "notifications", "profile", "language", "estate",
+    "notifications", "profile", "language", "estate", "roles",
 })
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -56,7 +57,13 @@ def all_permissions() -> list[Permission]:
     pm = plugins()
     cached = getattr(pm, "_permissions", None)
     if cached is None:
-        cached = pm.collect_all_loaded("permissions")
+        cached = []
+        for item in pm.collect_all_loaded("permissions"):
+            if isinstance(item, Permission) and isinstance(item.code, str):
+                cached.append(item)
+            else:
+                logging.getLogger(__name__).error(
+                    "hook permissions returned %r, not a Permission: left out", item)
         pm._permissions = cached
     return cached
 

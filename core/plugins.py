@@ -140,7 +140,17 @@ class PluginManager:
         return m.sequence if m else 100
 
     def load(self) -> None:
-        """Import every resolvable plugin in dependency order, each on its own."""
+        """Import every resolvable plugin in dependency order, each on its own.
+
+        After each plugin's import its models are configured (``<package>.models`` is
+        imported when there is one): a plugin whose models do not configure is taken
+        out again, its mappers disposed of, so the rest of the site still queries.
+        """
+        import core.models  # noqa: F401  (the core's mappers first: they must configure)
+        from core import plugin_models
+
+        if (reason := plugin_models.configure("core")) is not None:
+            raise RuntimeError(f"the core's models do not configure: {reason}")
         self.discover()
         for code in self.resolve():
             info = self.infos[code]
@@ -167,8 +177,65 @@ class PluginManager:
             info.module = module
             info.loaded = True
             self.order.append(code)
+            self._load_models(code)
         self._check_pending()
         self._impls.clear()
+
+    def _load_models(self, code: str) -> bool:
+        """Import ``<package>.models`` if the plugin has one and configure every mapper;
+        on failure the plugin (and its dependents) is unloaded. True when all is well."""
+        from core import plugin_models
+
+        info = self.infos[code]
+        try:
+            importlib.import_module(info.package + ".models")
+        except ModuleNotFoundError as exc:
+            if exc.name != info.package + ".models":
+                return self._models_failed(code, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:
+            return self._models_failed(code, f"{type(exc).__name__}: {exc}")
+        reason = plugin_models.configure(info.package)
+        if reason is not None:
+            return self._models_failed(code, reason)
+        return True
+
+    def check_models(self, code: str) -> bool:
+        """Configure the mappers a plugin's step may have added (its ``blueprints()``
+        importing its models); unload the plugin when they fail. True when all is well."""
+        from core import plugin_models
+
+        reason = plugin_models.configure(self.infos[code].package)
+        return True if reason is None else self._models_failed(code, reason)
+
+    def check_all_models(self) -> None:
+        """At the end of start-up: models imported later (``app_ready``, ``cli_commands``)
+        configure too, or their plugin is taken out."""
+        from sqlalchemy.orm import configure_mappers
+
+        from core import plugin_models
+
+        try:
+            configure_mappers()
+            return
+        except Exception:
+            pass
+        pending = [m.class_ for m in plugin_models._registry().mappers
+                   if not m.configured or getattr(m, "_configure_failed", False)]
+        for code in list(self.order):
+            if any(plugin_models._belongs(cls, self.infos[code].package) for cls in pending):
+                self.check_models(code)
+
+    def _models_failed(self, code: str, reason: str) -> bool:
+        from core import plugin_models
+
+        log.error("models of plugin %s failed to configure: %s", code, reason)
+        before = set(self.order)
+        self.unload(code, f"models failed: {reason}")
+        # Dependents already loaded go too, and so do their models (they may point at
+        # the classes just disposed of).
+        for other in before - set(self.order) - {code}:
+            plugin_models.dispose_package(self.infos[other].package)
+        return False
 
     def _check_pending(self) -> None:
         """``pm.check_pending()``, but a plugin implementing an unknown hook (without

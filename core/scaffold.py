@@ -16,7 +16,7 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 RESERVED = frozenset({
     "core", "admin", "auth", "main", "estates", "residents", "settings", "attachments", "static",
     "login", "logout", "language", "profile", "search", "estate", "notifications", "health",
-    "plugins", "jobs", "demo", "users", "upgrade", "db", "routes", "run", "shell",
+    "plugins", "jobs", "demo", "users", "upgrade", "db", "routes", "run", "shell", "roles",
 })
 
 
@@ -31,9 +31,34 @@ def validate_name(name: str) -> str:
     return name
 
 
+def check_free(name: str) -> None:
+    """Refuse a code an installed plugin has (a built-in, the sample ``parking`` once
+    ``pip install -e tests/sample_plugin`` ran, any third-party one) or whose package
+    ``propdesk_<name>`` is importable already: the two would share a URL prefix, tables,
+    permissions and a package name, and one of them would not load."""
+    import importlib.util
+    from importlib.metadata import entry_points
+
+    package = f"propdesk_{name}"
+    for ep in entry_points(group="propdesk.plugins"):
+        if ep.name == name or ep.value.split(":")[0] == package:
+            raise ValueError(
+                f"plugin name {name!r} is taken: the installed plugin {ep.name!r} (package {ep.value}) "
+                "has it; choose another name (the sample plugin is 'parking': call yours e.g. 'car_park')")
+    try:
+        found = importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
+        found = True
+    if found:
+        raise ValueError(f"plugin name {name!r} is taken: a package {package!r} is importable already; "
+                         "choose another name")
+
+
 def scaffold(name: str, dest: str) -> Path:
-    """Write ``<dest>/propdesk-plugin-<name>/`` and return its path; never overwrites."""
+    """Write ``<dest>/propdesk-plugin-<name>/`` and return its path; never overwrites, and
+    refuses a name an installed plugin has (:func:`check_free`)."""
     validate_name(name)
+    check_free(name)
     root = Path(dest).expanduser().resolve() / f"propdesk-plugin-{name}"
     if root.exists():
         raise ValueError(f"{root} exists already; nothing was written")
@@ -89,6 +114,8 @@ include = ["@@pkg@@*"]
 [tool.pytest.ini_options]
 testpaths = ["tests"]
 pythonpath = ["."]
+# Select choices as tuples are deprecated (WTForms 3.4 drops them): use core.forms.options().
+filterwarnings = ["error:Passing SelectField choices:DeprecationWarning"]
 
 [tool.ruff]
 line-length = 100
@@ -114,8 +141,11 @@ flask --app wsgi plugins enable @@code@@      # runs this plugin's migrations
 pytest                                        # the tests use the fixtures PropDesk ships
 ```
 
-Translations: `pybabel extract -F babel.cfg -k _l -o @@pkg@@/translations/messages.pot @@pkg@@`,
+Translations: `pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o @@pkg@@/translations/messages.pot @@pkg@@`,
 `pybabel init|update -i … -d @@pkg@@/translations -l zh_CN`, `pybabel compile -d @@pkg@@/translations`.
+Before translating a short word, see how PropDesk's catalogs already do:
+`python -m core.i18n_tools wording Active Period`; `python -m core.i18n_tools check @@pkg@@/translations`
+reports a clash (then reuse their wording, or give yours a context with `pgettext`).
 '''
 
 FILES["babel.cfg"] = '''
@@ -349,36 +379,44 @@ def downgrade():
     op.drop_table("@@code@@_entry")
 '''
 
-FILES["tests/test_@@code@@.py"] = '''
-"""Tests of the @@code@@ plugin with the fixtures PropDesk ships (``core.testing``):
-make_app, db, client, estates, make_user, login_as, temp_plugin."""
+FILES["tests/conftest.py"] = '''
+"""Fixtures of the @@code@@ plugin's tests. PropDesk ships the others (``core.testing``,
+a pytest plugin): make_app, db, client, estates, make_user, login_as, temp_plugin."""
 
 import pytest
+from sqlalchemy import delete
+
+from core.demo import ensure_roles
+from core.extensions import db
+from core.models import Role
+from core.site import enable
 
 CODE, PACKAGE = "@@code@@", "@@pkg@@"
 
 
 @pytest.fixture
 def app(make_app):
-    """The site with this plugin; enabling it runs its migrations (``upgrade @@code@@@head``).
+    """The site with this plugin enabled; enabling runs its migrations (``upgrade @@code@@@head``).
 
     Load every installed plugin (no ``plugins=[...]`` allow-list): Alembic must
     know each branch already applied to the shared test database.
     """
     app = make_app(extra={CODE: PACKAGE})
     with app.app_context():
-        from sqlalchemy import delete
-
-        from core.demo import ensure_roles
-        from core.extensions import db
-        from core.models import Role
-        from core.site import enable
-
         db.session.execute(delete(Role))  # the standard roles afresh, with this plugin's defaults
         ensure_roles()
         db.session.commit()
         enable(CODE)
         yield app
+'''
+
+FILES["tests/test_@@code@@.py"] = '''
+"""Tests of the @@code@@ plugin: what staff see and what was saved (fixtures: conftest.py)."""
+
+from sqlalchemy import select
+
+from core.extensions import db
+from @@pkg@@.models import Entry
 
 
 def test_a_clerk_records_an_entry_and_finds_it_in_the_list(client, login_as, estates):
@@ -387,12 +425,14 @@ def test_a_clerk_records_an_entry_and_finds_it_in_the_list(client, login_as, est
     page = client.post("/@@code@@/new", data={"estate_id": estates[0].id, "title": "First entry"},
                        follow_redirects=True).get_data(as_text=True)
     assert "Entry saved." in page and "First entry" in page
+    assert db.session.scalar(select(Entry.title).where(Entry.estate_id == estates[0].id)) == "First entry"
 
 
 def test_a_missing_title_is_shown_beside_the_field(client, login_as, estates):
     login_as("clerk", estates=[estates[0]])
     page = client.post("/@@code@@/new", data={"estate_id": estates[0].id, "title": ""}).get_data(as_text=True)
     assert 'data-field="title"' in page
+    assert db.session.scalar(select(Entry)) is None
 
 
 def test_a_technician_has_no_access(client, login_as, estates):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import session
+from flask import g, session
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -14,7 +14,8 @@ def shell_context() -> dict:
     if "shell" in cache:
         return cache["shell"]
     ctx: dict = {"nav": [], "my_estates": [], "current_estate": None, "unread": 0}
-    if getattr(current_user, "is_authenticated", False):
+    # An error page sent while the database is unusable reads nothing from it.
+    if getattr(current_user, "is_authenticated", False) and not g.get("propdesk_minimal_shell"):
         from core.models import Notification
         from core.security import current_estate_ids, user_estates
         from core.ui import nav_for

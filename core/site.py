@@ -8,12 +8,14 @@ so every worker of every host follows without a restart.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from core.errors import DomainError
@@ -43,7 +45,10 @@ def version_locations(app) -> list[str]:
     packages = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
     packages.update(pm.extra)
     paths = [str(MIGRATIONS_DIR / "versions")]
+    broken = getattr(pm, "broken_migrations", set())
     for code, package in sorted(packages.items()):
+        if code in broken:
+            continue
         info = pm.infos.get(code)
         try:
             path = info.path if info and info.path else package_path(package)
@@ -53,6 +58,79 @@ def version_locations(app) -> list[str]:
         if versions.is_dir() and str(versions) not in paths:
             paths.append(str(versions))
     return paths
+
+
+def _plugin_versions(pm, code: str) -> str | None:
+    from core.manifest import package_path
+
+    info = pm.infos.get(code)
+    try:
+        path = info.path if info and info.path else None
+        if path is None:
+            from importlib.metadata import entry_points
+
+            from core.plugins import ENTRY_POINT_GROUP
+
+            packages = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+            packages.update(pm.extra)
+            path = package_path(packages[code])
+    except Exception:
+        return None
+    versions = path / "migrations" / "versions"
+    return str(versions) if versions.is_dir() else None
+
+
+def _check_script(script: ScriptDirectory, codes) -> None:
+    """Raise unless every revision file loads and each branch in ``codes`` has a head."""
+    script.revision_map.get_revisions("heads")
+    for code in codes:
+        if not script.revision_map.get_revisions(f"{code}@head"):
+            raise ValueError(f"no revision labelled {code!r}")
+
+
+def check_migrations(app) -> None:
+    """The migrations stage of loading: a plugin whose revision files do not load
+    (a Python error, a duplicate or unknown revision, no branch label) is skipped with
+    the reason, and its folder is left out of Alembic's ``version_locations`` — one
+    bad file would otherwise stop the enabled set, every page and ``flask upgrade``."""
+    pm = app.extensions["propdesk_plugins"]
+    pm.broken_migrations = set()
+    with app.app_context():
+        paths = version_locations(app)
+        with_versions = [c for c in pm.order if plugin_has_migrations(c)]
+        try:
+            script = ScriptDirectory.from_config(alembic_config())
+            _check_script(script, with_versions)
+            app.extensions.setdefault("propdesk_script", {})["script"] = script
+            return
+        except Exception:
+            log.warning("the migration scripts do not load together; checking plugin by plugin")
+        core_dir = str(MIGRATIONS_DIR / "versions")
+        for path in paths[1:]:
+            code = next((c for c in set(pm.infos) | set(pm.extra) | _installed_codes()
+                         if _plugin_versions(pm, c) == path), None)
+            if code is None:
+                continue
+            deps = dependency_closure_safe(pm, code)
+            dirs = [core_dir] + [d for d in (_plugin_versions(pm, c) for c in deps) if d] + [path]
+            cfg = alembic_config()
+            cfg.set_main_option("version_locations", os.pathsep.join(dirs).replace("%", "%%"))
+            try:
+                _check_script(ScriptDirectory.from_config(cfg), [code])
+            except Exception as exc:
+                log.error("migrations of plugin %s do not load: %s", code, exc)
+                pm.broken_migrations.add(code)
+                if code in pm.infos:
+                    pm.unload(code, f"migrations failed: {type(exc).__name__}: {exc}")
+        _reset_script_cache()
+
+
+def _installed_codes() -> set[str]:
+    from importlib.metadata import entry_points
+
+    from core.plugins import ENTRY_POINT_GROUP
+
+    return {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
 def _script() -> ScriptDirectory:
@@ -95,6 +173,23 @@ def applied_revisions() -> set[str]:
 def plugin_has_migrations(code: str) -> bool:
     info = plugins().infos.get(code)
     return bool(info and info.migrations_path and any(info.migrations_path.glob("*.py")))
+
+
+def plugin_tables(code: str) -> list[str]:
+    """The tables the plugin's mapped models declare (joined or own tables, not a parent's)."""
+    from core import plugin_models
+
+    info = plugins().infos.get(code)
+    if info is None:
+        return []
+    names = set()
+    for mapper in plugin_models._registry().mappers:
+        if not plugin_models._belongs(mapper.class_, info.package) or mapper.local_table is None:
+            continue
+        if mapper.inherits is not None and mapper.local_table is mapper.inherits.local_table:
+            continue
+        names.add(mapper.local_table.name)
+    return sorted(names)
 
 
 def upgrade_branch(code: str) -> None:
@@ -149,13 +244,18 @@ def compute_enabled() -> tuple[set[str], dict[str, str]]:
             continue
         missing = [d for d in m.depends if d not in enabled]
         if missing:
-            reasons[code] = "dependency disabled: " + ", ".join(missing)
+            reasons[code] = _l("dependency disabled: %(codes)s", codes=", ".join(missing))
             continue
         if plugin_has_migrations(code):
             head = _branch_head_safe(code)
             if head is None or head not in applied:
-                reasons[code] = "migrations not applied"
+                reasons[code] = _l("migrations not applied")
                 continue
+        elif tables := plugin_tables(code):
+            # A plugin without tables needs no migration; one whose tables were never
+            # created would fail on its first page.
+            reasons[code] = _l("no migration creates its tables (%(tables)s)", tables=", ".join(tables))
+            continue
         enabled.add(code)
     return enabled, reasons
 
@@ -248,7 +348,14 @@ def enable(code: str, user=None) -> list[str]:
     if not info.loaded:
         raise DomainError(_("Module %(code)s cannot be enabled: %(reason)s", code=code,
                             reason=info.skip_reason or ""))
+    for c in dependency_closure(code):
+        if not plugin_has_migrations(c) and (tables := plugin_tables(c)):
+            raise DomainError(_("Module %(code)s cannot be enabled: %(reason)s", code=c, reason=_(
+                "no migration creates its tables (%(tables)s)", tables=", ".join(tables))))
+    from core.role_grants import ensure_record, seed_new_permissions
+
     todo = dependency_closure(code)
+    ensure_record()  # what the site has seen, from before this change
     db.session.commit()  # migrations run on their own connection
     changed = []
     for c in todo:
@@ -264,6 +371,10 @@ def enable(code: str, user=None) -> list[str]:
     db.session.commit()
     _reset_script_cache()
     refresh(force=True)
+    # The administrator (and the standard roles, by the plugin's defaults) get the
+    # permissions new to this site; a site's own edits are never undone.
+    seed_new_permissions()
+    db.session.commit()
     for c in changed:
         _notify_listeners("plugin_enabled", c)
     return changed
@@ -301,9 +412,14 @@ def _reset_script_cache() -> None:
 
 def upgrade_site() -> list[str]:
     """Upgrade the core branch and every plugin meant to be enabled (``flask upgrade``)."""
+    from core.role_grants import ensure_record, seed_new_permissions
+
     db.session.commit()
     upgrade_branch(CORE_CODE)
     _reset_script_cache()
+    refresh(force=True)
+    ensure_record()  # what the site has seen, from before this upgrade
+    db.session.commit()
     pm = plugins()
     states = {s.code: s for s in db.session.scalars(select(PluginState))}
     db.session.commit()  # migrations run on their own connection
@@ -321,5 +437,6 @@ def upgrade_site() -> list[str]:
     from core.demo import ensure_roles
 
     ensure_roles()  # the standard roles, when missing; existing ones are never changed
+    seed_new_permissions()  # ...except that permissions new to the site are added
     db.session.commit()
     return done

@@ -33,10 +33,12 @@ class NavItem:
     badge: Any = None
     icon: str = "circle"
     url_args: dict = field(default_factory=dict)
+    #: The link, built (and so checked) by the menu on the copy it shows.
+    _href: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def url(self) -> str:
-        return url_for(self.endpoint, **self.url_args)
+        return self._href if self._href is not None else url_for(self.endpoint, **self.url_args)
 
 
 @dataclass
@@ -87,26 +89,51 @@ class Slot:
     failed: bool = False
 
 
+#: What each slot hook's items must be.
+SLOT_TYPES = {"dashboard_widgets": "Widget", "unit_panels": "Panel", "resident_panels": "Panel"}
+
+
+def hook_items(hook: str, code: str, result, kind: type) -> list | None:
+    """A UI hook's result as a list of ``kind``, or ``None`` (logged, naming the plugin)
+    when it is anything else: ``None`` alone means "nothing", a string is not a list."""
+    if result is None:
+        return []
+    if not isinstance(result, list | tuple):
+        log.error("hook %s of plugin %s returned %s, not a list of %s", hook, code,
+                  type(result).__name__, kind.__name__)
+        return None
+    wrong = [type(i).__name__ for i in result if not isinstance(i, kind)]
+    if wrong:
+        log.error("hook %s of plugin %s returned %s among its items, not %s", hook, code,
+                  ", ".join(sorted(set(wrong))), kind.__name__)
+        return None
+    return list(result)
+
+
 def render_slots(hook: str, **kwargs) -> list[Slot]:
-    """Call a UI hook plugin by plugin and render each item; failures become error boxes."""
+    """Call a UI hook plugin by plugin and render each item; failures (an exception, or a
+    result that is not a list of the hook's type) become error boxes."""
     from core.plugins import plugins
 
+    kind = {"Widget": Widget, "Panel": Panel}[SLOT_TYPES.get(hook, "Panel")]
     slots: list[tuple[int, Slot]] = []
     for code, result, err in plugins().call_each(hook, **kwargs):
-        if err is not None:
+        items = hook_items(hook, code, result, kind) if err is None else None
+        if items is None:
             slots.append((999, Slot(f"{code}-error", code, _error_box(hook, code), code, 12, True)))
             continue
-        for item in result or []:
-            if item.permission and not has_permission(item.permission):
-                continue
+        for item in items:
             try:
+                if item.permission and not has_permission(item.permission):
+                    continue
                 html = Markup(render_template(item.template, **item.context))
                 failed = False
             except Exception:
                 log.exception("%s %s of plugin %s failed to render", hook, item.code, code)
                 html, failed = _error_box(hook, code), True
+            sequence = item.sequence if isinstance(item.sequence, Number) else 999
             slots.append(
-                (item.sequence, Slot(item.code, item.title, html, code, getattr(item, "width", 12), failed))
+                (sequence, Slot(item.code, item.title, html, code, getattr(item, "width", 12), failed))
             )
     slots.sort(key=lambda s: s[0])
     return [s for _seq, s in slots]
@@ -119,18 +146,36 @@ def nav_for(user, estates, extra_counts: dict | None = None) -> list[tuple[str, 
     ``extra_counts`` (name → query; the shell's unread notifications): their
     numbers are written back into ``extra_counts``.
     """
+    from flask import current_app
+
     from core.plugins import plugins
 
+    views = current_app.view_functions
     items: list[NavItem] = []
     owner: dict[int, str] = {}
     for code, result, err in plugins().call_each("nav_items", user=user, estates=estates):
-        if err is None and result:
-            for i in result:
-                if not i.permission or has_permission(i.permission):
-                    if isinstance(i.badge, Select):  # counted into a copy: the plugin may reuse its items
-                        i = replace(i)
-                    items.append(i)
-                    owner[id(i)] = code
+        for i in (hook_items("nav_items", code, result, NavItem) or []) if err is None else []:
+            if not isinstance(i.sequence, Number) or not isinstance(i.section, str):
+                log.error("nav item %r of plugin %s has a sequence %r or section %r of the wrong "
+                          "type: not shown", str(i.label), code, i.sequence, i.section)
+                continue
+            if i.permission and not has_permission(i.permission):
+                continue
+            if i.endpoint not in views:
+                log.error("nav item %r of plugin %s points at unknown endpoint %r: not shown",
+                          str(i.label), code, i.endpoint)
+                continue
+            try:
+                href = url_for(i.endpoint, **(i.url_args or {}))
+            except Exception as exc:
+                log.error("nav item %r of plugin %s has no URL (%s: %s): not shown", str(i.label),
+                          code, type(exc).__name__, exc)
+                continue
+            # A copy carries the link and the counted badge: the plugin may reuse its items.
+            i = replace(i)
+            i._href = href
+            items.append(i)
+            owner[id(i)] = code
     count_badges(items, owner, extra_counts)
     by_section: dict[str, list[NavItem]] = {}
     for item in sorted(items, key=lambda i: (i.sequence, str(i.label))):

@@ -135,12 +135,23 @@ def test_plugins_new_refuses_a_name_that_is_not_a_usable_plugin_code(cli, tmp_pa
 def test_plugins_new_never_overwrites_an_existing_folder(cli, tmp_path):
     from core.scaffold import scaffold
 
-    mine = tmp_path / "propdesk-plugin-parking"
+    mine = tmp_path / "propdesk-plugin-bike_shed"
     mine.mkdir()
     (mine / "notes.txt").write_text("my work")
-    result = cli.invoke(args=["plugins", "new", "parking", "--dest", str(tmp_path)])
+    result = cli.invoke(args=["plugins", "new", "bike_shed", "--dest", str(tmp_path)])
     assert result.exit_code != 0 and "exists already; nothing was written" in result.output
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
     with pytest.raises(ValueError, match="exists already"):
-        scaffold("parking", str(tmp_path))
-    assert scaffold("parking_b2", str(tmp_path)).name == "propdesk-plugin-parking_b2"
+        scaffold("bike_shed", str(tmp_path))
+    assert scaffold("bike_shed_b2", str(tmp_path)).name == "propdesk-plugin-bike_shed_b2"
+
+
+@pytest.mark.parametrize("name", ["notices", "fees", "parking"])
+def test_plugins_new_refuses_the_code_of_an_installed_plugin(cli, tmp_path, name):
+    """Following the guide (``plugins new parking``) with the sample installed, or naming a
+    built-in, would give two plugins one URL prefix, one set of tables and one package."""
+    if name == "parking" and not installed():
+        skip_or_fail("propdesk-plugin-parking is not installed (pip install -e tests/sample_plugin)")
+    result = cli.invoke(args=["plugins", "new", name, "--dest", str(tmp_path)])
+    assert result.exit_code != 0 and f"plugin name {name!r} is taken" in result.output, result.output
+    assert list(tmp_path.iterdir()) == []

@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from core.errors import DomainError
 from core.extensions import db
-from core.forms import Form, Phone
+from core.forms import Form, Phone, options
 from core.listing import Column, FilterForm, ListPage
 from core.models import AuditLog, Department, Estate, Role, User
 from core.models.auth import user_estate
@@ -43,8 +43,8 @@ class UserForm(Form):
     estates = SelectMultipleField(_l("Estates"), coerce=int)
     all_estates = BooleanField(_l("Sees every estate (company level)"))
     active = BooleanField(_l("Active"), default=True)
-    locale = SelectField(_l("Language"), choices=[("", _l("Browser default")), ("en", "English"),
-                                                  ("zh_CN", "简体中文")], default="",
+    locale = SelectField(_l("Language"), choices=options([("", _l("Browser default")), ("en", "English"),
+                                                  ("zh_CN", "简体中文")]), default="",
                          coerce=lambda v: v or "")
     password = PasswordField(_l("New password"), validators=[Optional(), Length(min=8, max=200)])
 

@@ -24,7 +24,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from core.extensions import db
-from core.forms import Form
+from core.forms import Form, options
 from core.models import LoginAttempt, User, utcnow
 from core.models.auth import verify_login
 from core.redirects import safe_next
@@ -48,7 +48,7 @@ class PasswordForm(Form):
 
 
 class LanguageForm(Form):
-    locale = SelectField(_l("Language"), choices=[("en", "English"), ("zh_CN", "简体中文")])
+    locale = SelectField(_l("Language"), choices=options([("en", "English"), ("zh_CN", "简体中文")]))
 
 
 def client_address() -> str:

@@ -14,7 +14,7 @@ from core import estates as svc
 from core import importer
 from core.errors import DomainError
 from core.extensions import db
-from core.forms import Form, MoneyField, UnitNumber
+from core.forms import Form, MoneyField, UnitNumber, options
 from core.listing import Column, FilterForm, ListPage
 from core.models import Building, Company, Estate, Unit
 from core.models.estates import ESTATE_KINDS, UNIT_USES
@@ -38,12 +38,12 @@ def estate_choices():
 class EstateForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[(k, KIND_LABELS[k]) for k in ESTATE_KINDS])
+    kind = SelectField(_l("Kind"), choices=options([(k, KIND_LABELS[k]) for k in ESTATE_KINDS]))
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     phone = StringField(_l("Office phone"), validators=[Optional(), Length(max=30)])
-    timezone = SelectField(_l("Time zone"), choices=[
+    timezone = SelectField(_l("Time zone"), choices=options([
         ("Asia/Shanghai", "Asia/Shanghai"), ("Asia/Hong_Kong", "Asia/Hong_Kong"),
-        ("Asia/Urumqi", "Asia/Urumqi"), ("Asia/Taipei", "Asia/Taipei"), ("UTC", "UTC")])
+        ("Asia/Urumqi", "Asia/Urumqi"), ("Asia/Taipei", "Asia/Taipei"), ("UTC", "UTC")]))
 
 
 @bp.route("/")
@@ -128,7 +128,7 @@ def building_form(building_id=None):
 class UnitFilter(FilterForm):
     q = StringField(_l("Number"))
     building = SelectField(_l("Building"), coerce=int, validate_choice=False)
-    use = SelectField(_l("Use"), choices=[("", _l("All uses"))] + [(u, USE_LABELS[u]) for u in UNIT_USES],
+    use = SelectField(_l("Use"), choices=options([("", _l("All uses"))] + [(u, USE_LABELS[u]) for u in UNIT_USES]),
                       validate_choice=False)
 
 
@@ -137,7 +137,7 @@ class UnitForm(Form):
     number = StringField(_l("Unit number"), validators=[DataRequired(), Length(max=30), UnitNumber()])
     floor = IntegerField(_l("Floor"), validators=[Optional(), NumberRange(-10, 200)])
     area = MoneyField(_l("Area (m²)"), validators=[Optional(), NumberRange(min=0.01, max=99999.99)])
-    use = SelectField(_l("Use"), choices=[(u, USE_LABELS[u]) for u in UNIT_USES])
+    use = SelectField(_l("Use"), choices=options([(u, USE_LABELS[u]) for u in UNIT_USES]))
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 
@@ -215,7 +215,7 @@ IMPORT_COLUMNS = {
 
 
 class ImportForm(Form):
-    kind = SelectField(_l("What the file holds"), choices=[("units", _l("Units")), ("residents", _l("Residents"))])
+    kind = SelectField(_l("What the file holds"), choices=options([("units", _l("Units")), ("residents", _l("Residents"))]))
     estate_id = SelectField(_l("Into estate"), coerce=int)
     file = FileField(_l("CSV or Excel (.xlsx) file"))
     token = HiddenField()

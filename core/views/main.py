@@ -25,16 +25,18 @@ def index():
 
 def run_search(query: str, limit: int = SEARCH_LIMIT):
     from core.plugins import plugins
+    from core.ui import SearchHit, hook_items
 
     hits, failed = [], []
     estates = current_estate_ids()
     for code, result, err in plugins().call_each(
         "search", query=query, user=current_user, estates=estates, limit=limit
     ):
-        if err is not None:
+        items = hook_items("search", code, result, SearchHit) if err is None else None
+        if items is None:  # an exception, or not a list of SearchHit: logged
             failed.append(code)
             continue
-        hits.extend(h for h in (result or []) if h.estate_id is None or h.estate_id in estates)
+        hits.extend(h for h in items if h.estate_id is None or h.estate_id in estates)
     return hits[: limit * 3], failed
 
 

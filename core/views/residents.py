@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from core import estates as svc
 from core.errors import DomainError
 from core.extensions import db
-from core.forms import Form, IdNumber, Phone
+from core.forms import Form, IdNumber, Phone, options
 from core.hooks import _like
 from core.listing import Column, FilterForm, ListPage
 from core.models import Occupancy, Resident, Unit
@@ -32,7 +32,7 @@ ROLE_LABELS = {"owner": _l("Owner"), "occupant": _l("Occupant"), "tenant": _l("T
 class ResidentForm(Form):
     estate_id = SelectField(_l("Estate"), coerce=int)
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    kind = SelectField(_l("Kind"), choices=[(k, KIND_LABELS[k]) for k in RESIDENT_KINDS])
+    kind = SelectField(_l("Kind"), choices=options([(k, KIND_LABELS[k]) for k in RESIDENT_KINDS]))
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30), Phone()])
     id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=40), IdNumber()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
@@ -40,7 +40,7 @@ class ResidentForm(Form):
 
 class OccupancyForm(Form):
     unit_number = StringField(_l("Unit number"), validators=[DataRequired(), Length(max=30)])
-    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in OCCUPANCY_ROLES])
+    role = SelectField(_l("Role"), choices=options([(r, ROLE_LABELS[r]) for r in OCCUPANCY_ROLES]))
     start_date = DateField(_l("From"), validators=[Optional()])
     end_date = DateField(_l("To"), validators=[Optional()])
 
@@ -51,7 +51,7 @@ class EndForm(Form):
 
 class ResidentFilter(FilterForm):
     q = StringField(_l("Name or phone"))
-    kind = SelectField(_l("Kind"), choices=[("", _l("All"))] + [(k, KIND_LABELS[k]) for k in RESIDENT_KINDS],
+    kind = SelectField(_l("Kind"), choices=options([("", _l("All"))] + [(k, KIND_LABELS[k]) for k in RESIDENT_KINDS]),
                        validate_choice=False)
 
 

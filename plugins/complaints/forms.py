@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from core.forms import Form, Phone, UnitNumber
+from core.forms import Form, Phone, UnitNumber, options
 from core.listing import FilterForm
 from plugins.complaints.labels import (
     CATEGORY_LABELS,
@@ -60,16 +60,16 @@ def when_field(label=_l("When")):
 class ComplaintForm(Form):
     estate_id = SelectField(_l("Estate"), coerce=int)
     received_at = DateTimeLocalField(_l("Received at"), format=TIME_FORMAT, validators=[DataRequired()])
-    channel = SelectField(_l("Channel"), choices=_choices(CHANNELS, CHANNEL_LABELS))
+    channel = SelectField(_l("Channel"), choices=options(_choices(CHANNELS, CHANNEL_LABELS)))
     unit_number = StringField(_l("Unit number"), validators=[Optional(), Length(max=30), UnitNumber()])
     contact_name = StringField(_l("Complainant"), validators=[Optional(), Length(max=100)])
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30), Phone()])
-    category = SelectField(_l("Category"), choices=_choices(CATEGORIES, CATEGORY_LABELS))
+    category = SelectField(_l("Category"), choices=options(_choices(CATEGORIES, CATEGORY_LABELS)))
     content = TextAreaField(_l("What the complaint is about"), validators=[DataRequired(), Length(max=5000)],
                             render_kw={"rows": 5})
-    kind = RadioField(_l("Kind of complainant"), choices=_choices(KINDS, KIND_LABELS),
+    kind = RadioField(_l("Kind of complainant"), choices=options(_choices(KINDS, KIND_LABELS)),
                       validators=[InputRequired()])
-    severity = SelectField(_l("Severity"), choices=_choices(SEVERITIES, SEVERITY_LABELS), default="normal")
+    severity = SelectField(_l("Severity"), choices=options(_choices(SEVERITIES, SEVERITY_LABELS)), default="normal")
 
 
 class ForwardForm(Form):
@@ -97,7 +97,7 @@ class DecideForm(Form):
 class ReplyForm(Form):
     text = TextAreaField(_l("Reply to the complainant"), validators=[DataRequired(), Length(max=5000)],
                          render_kw={"rows": 6})
-    method = SelectField(_l("Reply given by"), choices=_choices(REPLY_METHODS, REPLY_METHOD_LABELS))
+    method = SelectField(_l("Reply given by"), choices=options(_choices(REPLY_METHODS, REPLY_METHOD_LABELS)))
     at = when_field(_l("Replied at"))
 
 
@@ -106,8 +106,8 @@ class CloseForm(Form):
 
 
 class VisitForm(Form):
-    satisfied = RadioField(_l("Result of the return visit"), choices=[
-        ("yes", _l("Satisfied")), ("no", _l("Not satisfied"))], validators=[InputRequired()])
+    satisfied = RadioField(_l("Result of the return visit"), choices=options([
+        ("yes", _l("Satisfied")), ("no", _l("Not satisfied"))]), validators=[InputRequired()])
     remarks = StringField(_l("Remarks"), validators=[Optional(), Length(max=500)])
 
 
@@ -117,17 +117,17 @@ class ReopenForm(Form):
 
 class ComplaintFilter(FilterForm):
     q = StringField(_l("Number, name or phone"))
-    state = SelectField(_l("State"), choices=[("", _l("All states")), ("open", _l("Open"))]
-                        + _choices(STATES, STATE_LABELS), validate_choice=False)
-    category = SelectField(_l("Category"), choices=[("", _l("All categories"))]
-                           + _choices(CATEGORIES, CATEGORY_LABELS), validate_choice=False)
-    severity = SelectField(_l("Severity"), choices=[("", _l("All"))] + _choices(SEVERITIES, SEVERITY_LABELS),
+    state = SelectField(_l("State"), choices=options([("", _l("All states")), ("open", _l("Open"))]
+                        + _choices(STATES, STATE_LABELS)), validate_choice=False)
+    category = SelectField(_l("Category"), choices=options([("", _l("All categories"))]
+                           + _choices(CATEGORIES, CATEGORY_LABELS)), validate_choice=False)
+    severity = SelectField(_l("Severity"), choices=options([("", _l("All"))] + _choices(SEVERITIES, SEVERITY_LABELS)),
                            validate_choice=False)
     estate = SelectField(_l("Estate"), coerce=str, validate_choice=False)
     department = SelectField(_l("Department"), coerce=str, validate_choice=False)
     date_from = DateField(_l("Received from"), validators=[Optional()])
     date_to = DateField(_l("Received to"), validators=[Optional()])
-    overdue = SelectField(_l("Overdue"), choices=[("", _l("All")), ("y", _l("Overdue only"))],
+    overdue = SelectField(_l("Overdue"), choices=options([("", _l("All")), ("y", _l("Overdue only"))]),
                           validate_choice=False)
 
 
@@ -135,7 +135,7 @@ class ComplaintFilter(FilterForm):
 class SuggestionForm(Form):
     estate_id = SelectField(_l("Estate"), coerce=int)
     received_at = DateTimeLocalField(_l("Received at"), format=TIME_FORMAT, validators=[DataRequired()])
-    channel = SelectField(_l("Channel"), choices=_choices(CHANNELS, CHANNEL_LABELS))
+    channel = SelectField(_l("Channel"), choices=options(_choices(CHANNELS, CHANNEL_LABELS)))
     unit_number = StringField(_l("Unit number"), validators=[Optional(), Length(max=30), UnitNumber()])
     suggester_name = StringField(_l("Suggested by"), validators=[DataRequired(), Length(max=100)])
     suggester_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30), Phone()])
@@ -144,7 +144,7 @@ class SuggestionForm(Form):
 
 
 class SuggestionDecideForm(Form):
-    decision = RadioField(_l("Decision"), choices=_choices(DECISIONS, DECISION_LABELS),
+    decision = RadioField(_l("Decision"), choices=options(_choices(DECISIONS, DECISION_LABELS)),
                           validators=[InputRequired()])
     plan = TextAreaField(_l("Rectification plan"), validators=[Optional(), Length(max=5000)],
                          render_kw={"rows": 3})
@@ -159,8 +159,8 @@ class SuggestionAnswerForm(Form):
 
 class SuggestionFilter(FilterForm):
     q = StringField(_l("Number, name or phone"))
-    state = SelectField(_l("State"), choices=[("", _l("All states"))]
-                        + _choices(SUGGESTION_STATES, SUGGESTION_STATE_LABELS), validate_choice=False)
+    state = SelectField(_l("State"), choices=options([("", _l("All states"))]
+                        + _choices(SUGGESTION_STATES, SUGGESTION_STATE_LABELS)), validate_choice=False)
 
 
 class StatsFilter(FilterForm):

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.i18n import estate_timezone, today_local
+from core.listing import export_format
 from core.permissions import has_permission, require
 from core.security import current_estate_ids
 from core.views.estates import estate_choices
@@ -52,7 +53,7 @@ def report_data():
 @require("complaints.view")
 def statistics():
     data = report_data()
-    if request.args.get("export") == "xlsx":
+    if export_format(("xlsx",)) == "xlsx":
         return _xlsx(data)
     chart = {"labels": [f.label for f in data["monthly"]],
              "datasets": rate_datasets(data["monthly"], data["target"])}

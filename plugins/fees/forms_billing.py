@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from core.forms import Form, MoneyField
+from core.forms import Form, MoneyField, options
 from core.listing import FilterForm
 from core.models.estates import UNIT_USES
 from plugins.fees.models import ALLOCATIONS, BILL_STATES, ITEM_KINDS, METER_KINDS
@@ -50,18 +50,18 @@ def _optional_int(value):
 class ItemForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)], render_kw={"placeholder": "PROP"})
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    kind = SelectField(_l("How the amount is worked out"), choices=[(k, KIND_LABELS[k]) for k in ITEM_KINDS])
-    cycle = SelectField(_l("Billing cycle"), choices=[(c, CYCLE_LABELS[c]) for c in ("monthly", "quarterly", "yearly")])
+    kind = SelectField(_l("How the amount is worked out"), choices=options([(k, KIND_LABELS[k]) for k in ITEM_KINDS]))
+    cycle = SelectField(_l("Billing cycle"), choices=options([(c, CYCLE_LABELS[c]) for c in ("monthly", "quarterly", "yearly")]))
     cycle_start_month = SelectField(_l("First month of the cycle (e.g. 11 for heating from November)"),
-                                    coerce=int, choices=MONTHS, default=1)
+                                    coerce=int, choices=options(MONTHS), default=1)
     meter_kind = SelectField(_l("Meter kind (meter and shared items)"),
-                             choices=[("", "—")] + [(k, METER_LABELS[k]) for k in METER_KINDS], default="",
+                             choices=options([("", "—")] + [(k, METER_LABELS[k]) for k in METER_KINDS]), default="",
                              validate_choice=False)
     allocation = SelectField(_l("Split a shared meter"),
-                             choices=[("", "—")] + [(a, ALLOCATION_LABELS[a]) for a in ALLOCATIONS], default="",
+                             choices=options([("", "—")] + [(a, ALLOCATION_LABELS[a]) for a in ALLOCATIONS]), default="",
                              validate_choice=False)
     unit_uses = SelectMultipleField(_l("Applies to unit uses (none chosen: every unit)"),
-                                    choices=[(u, USE_LABELS[u]) for u in UNIT_USES])
+                                    choices=options([(u, USE_LABELS[u]) for u in UNIT_USES]))
     on_behalf = BooleanField(_l("Collected on behalf of a utility (代收代缴)"))
     due_days = IntegerField(_l("Bills fall due after (days from the start of the period)"), default=30,
                             validators=[InputRequired(), NumberRange(min=0, max=365)])
@@ -71,7 +71,7 @@ class ItemForm(Form):
 
 class PriceForm(Form):
     unit_use = SelectField(_l("For unit use"), default="",
-                           choices=[("", _l("Every use"))] + [(u, USE_LABELS[u]) for u in UNIT_USES])
+                           choices=options([("", _l("Every use"))] + [(u, USE_LABELS[u]) for u in UNIT_USES]))
     price = MoneyField(_l("Unit price (yuan)"), places=4, validators=[InputRequired()])
     valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
     valid_to = DateField(_l("Valid until (empty: until the next price)"), validators=[Optional()])
@@ -80,7 +80,7 @@ class PriceForm(Form):
 
 class MeterForm(Form):
     code = StringField(_l("Meter code"), validators=[DataRequired(), Length(max=40)])
-    kind = SelectField(_l("Kind"), choices=[(k, METER_LABELS[k]) for k in METER_KINDS])
+    kind = SelectField(_l("Kind"), choices=options([(k, METER_LABELS[k]) for k in METER_KINDS]))
     unit_number = StringField(_l("Unit (empty for a common meter)"), validators=[Optional(), Length(max=30)],
                               render_kw={"placeholder": "3-2-1201"})
     item_id = SelectField(_l("Shared item (common meter)"), coerce=_optional_int, validate_choice=False)
@@ -121,5 +121,5 @@ class BillFilter(FilterForm):
     building = SelectField(_l("Building"), coerce=_optional_int, validate_choice=False)
     item = SelectField(_l("Fee item"), coerce=_optional_int, validate_choice=False)
     period = StringField(_l("Billing period"), validators=[Optional()], render_kw={"type": "month"})
-    state = SelectField(_l("State"), choices=[("", _l("Any"))] + [(s, STATE_LABELS[s]) for s in BILL_STATES])
+    state = SelectField(_l("State"), choices=options([("", _l("Any"))] + [(s, STATE_LABELS[s]) for s in BILL_STATES]))
     unit = StringField(_l("Unit"), validators=[Optional()])

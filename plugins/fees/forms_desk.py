@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from core.forms import Form, MoneyField, OnceKeyField
+from core.forms import Form, MoneyField, OnceKeyField, options
 from core.listing import FilterForm
 from plugins.fees.desk import METHOD_LABELS, REFUND_STATE_LABELS
 from plugins.fees.models import METHODS, REFUND_STATES
@@ -72,7 +72,7 @@ class InvoiceForm(Form):
 
 class RefundRequestForm(Form):
     once_key = OnceKeyField()
-    kind = SelectField(_l("Refund of"), choices=[("deposit", _l("A deposit")), ("credit", _l("Prepaid credit"))])
+    kind = SelectField(_l("Refund of"), choices=options([("deposit", _l("A deposit")), ("credit", _l("Prepaid credit"))]))
     deposit_id = SelectField(_l("Deposit"), coerce=_optional_int, validate_choice=False)
     amount = MoneyField(_l("Amount (prepaid credit)"), validators=[Optional()])
     payee = StringField(_l("Paid to"), validators=[Optional(), Length(max=100)])
@@ -81,7 +81,7 @@ class RefundRequestForm(Form):
 
 class RefundDecisionForm(Form):
     once_key = OnceKeyField()
-    decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("reject", _l("Reject"))])
+    decision = SelectField(_l("Decision"), choices=options([("approve", _l("Approve")), ("reject", _l("Reject"))]))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 
@@ -107,7 +107,7 @@ class ReceiptFilter(FilterForm):
     q = StringField(_l("Receipt, invoice or unit"))
     method = SelectField(_l("Paid by"), choices=lambda: [("", _l("All methods"))] + method_choices(),
                          validate_choice=False)
-    state = SelectField(_l("State"), choices=[("", _l("All")), ("live", _l("Valid")), ("void", _l("Void"))],
+    state = SelectField(_l("State"), choices=options([("", _l("All")), ("live", _l("Valid")), ("void", _l("Void"))]),
                         validate_choice=False)
     cashier = SelectField(_l("Cashier"), coerce=_optional_int, validate_choice=False)
     date_from = DateField(_l("From"), validators=[Optional()])
@@ -121,8 +121,8 @@ class RefundFilter(FilterForm):
 
 
 class CloseFilter(FilterForm):
-    state = SelectField(_l("State"), choices=[("", _l("All")), ("submitted", _l("Awaiting confirmation")),
-                                              ("confirmed", _l("Confirmed")), ("reopened", _l("Reopened"))],
+    state = SelectField(_l("State"), choices=options([("", _l("All")), ("submitted", _l("Awaiting confirmation")),
+                                              ("confirmed", _l("Confirmed")), ("reopened", _l("Reopened"))]),
                         validate_choice=False)
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("Until"), validators=[Optional()])

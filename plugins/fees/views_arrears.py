@@ -21,9 +21,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from core.errors import DomainError
 from core.extensions import db
-from core.forms import Form
+from core.forms import Form, options
 from core.i18n import today_local
-from core.listing import FilterForm
+from core.listing import FilterForm, export_format
 from core.models import Building, Estate, Unit, User
 from core.permissions import has_permission, require
 from core.redirects import safe_next
@@ -46,8 +46,8 @@ class ArrearsFilter(FilterForm):
     building = SelectField(_l("Building"), validate_choice=False)
     as_of = DateField(_l("As of"), validators=[Optional()])
     age = SelectField(_l("Oldest bill overdue by"), validate_choice=False)
-    amounts = SelectField(_l("Amounts"), choices=[("now", _l("Owed now")),
-                                                  ("then", _l("As the books stood that day"))],
+    amounts = SelectField(_l("Amounts"), choices=options([("now", _l("Owed now")),
+                                                  ("then", _l("As the books stood that day"))]),
                           validate_choice=False)
 
 
@@ -56,7 +56,7 @@ class NoticeForm(Form):
 
 
 class ReminderForm(Form):
-    method = SelectField(_l("How"), choices=[(m, arrears.REMINDER_LABELS[m]) for m in arrears.LOGGED_METHODS])
+    method = SelectField(_l("How"), choices=options([(m, arrears.REMINDER_LABELS[m]) for m in arrears.LOGGED_METHODS]))
     sent_at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M",
                                  validators=[DataRequired(message=_l("Enter when the owner was reminded."))])
     note = TextAreaField(_l("What was said or sent"), validators=[Optional(), Length(max=500)], render_kw={"rows": 2})
@@ -108,7 +108,7 @@ def _filters():
 @require("fees.arrears")
 def arrears_list():
     filters, sel = _filters()
-    if request.args.get("export") == "xlsx":
+    if export_format(("xlsx",)) == "xlsx":
         return _export(sel)
     try:
         page = max(1, int(request.args.get("page", 1)))

@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 
 from core.extensions import db
+from core.forms import options
 from core.i18n import today_local
-from core.listing import FilterForm
+from core.listing import FilterForm, export_format
 from core.models import Estate
 from core.permissions import has_permission, require
 from core.security import current_estate_ids
@@ -44,7 +45,7 @@ class RatesFilter(FilterForm):
     estate = SelectField(_l("Estate"), validate_choice=False)
     first = StringField(_l("From month (YYYY-MM)"))
     last = StringField(_l("To month (YYYY-MM)"))
-    by = SelectField(_l("By"), choices=[(k, v) for k, v in GROUP_LABELS.items()], validate_choice=False)
+    by = SelectField(_l("By"), choices=options([(k, v) for k, v in GROUP_LABELS.items()]), validate_choice=False)
 
 
 def _estate_ids(raw) -> list[int]:
@@ -88,7 +89,7 @@ def _statement():
 @require("fees.reports")
 def income_statement():
     filters, st = _statement()
-    if request.args.get("export") == "xlsx":
+    if export_format(("xlsx",)) == "xlsx":
         return _xlsx(reports.statement_xlsx(st), f"income-{st.estate.code}-{st.month:%Y-%m}.xlsx")
     return render_template("fees/reports/income.html", filters=filters, st=st)
 
@@ -129,7 +130,7 @@ def _rates():
 @require("fees.reports")
 def collection_rates():
     filters, rates = _rates()
-    if request.args.get("export") == "xlsx":
+    if export_format(("xlsx",)) == "xlsx":
         return _xlsx(reports.rates_xlsx(rates, str(GROUP_LABELS[rates.by])),
                      f"collection-{rates.by}-{rates.first:%Y-%m}-{rates.last:%Y-%m}.xlsx")
     return render_template("fees/reports/collection.html", filters=filters, rates=rates,

@@ -86,18 +86,38 @@ _l("posting period ended")  # for the catalog
 
 
 def _withdraw_expired():
-    from sqlalchemy import update
+    """Take down the published notices whose last day is over in their estate's time zone
+    (in Shanghai the 1st begins while it is still the last day of the month in UTC), each
+    change written to the audit log."""
+    from collections import defaultdict
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
 
+    from flask import current_app
+    from sqlalchemy import select, update
+
+    from core.audit import record_sql_change
     from core.extensions import db
-    from core.models import utcnow
+    from core.models import Estate
     from plugins.notices.models import Notice
 
-    today = utcnow().date()
-    res = db.session.execute(
-        update(Notice).where(Notice.state == "published", Notice.posted_until < today)
-        .values(state="withdrawn", withdraw_reason=AUTO_WITHDRAWN)
-    )
-    return f"{res.rowcount} notices taken down"
+    default = current_app.config["PROPDESK_DEFAULT_TIMEZONE"]
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for estate_id, tz in db.session.execute(select(Estate.id, Estate.timezone)).all():
+        by_zone[tz or default].append(estate_id)
+    taken = 0
+    for tz, estate_ids in by_zone.items():
+        today = datetime.now(ZoneInfo(tz)).date()
+        rows = db.session.execute(
+            update(Notice).where(Notice.state == "published", Notice.posted_until < today,
+                                 Notice.estate_id.in_(estate_ids))
+            .values(state="withdrawn", withdraw_reason=AUTO_WITHDRAWN)
+            .returning(Notice.id, Notice.estate_id)).all()
+        for notice_id, estate_id in rows:
+            record_sql_change(Notice.__tablename__, notice_id, estate_id, {
+                "state": ("published", "withdrawn"), "withdraw_reason": (None, str(AUTO_WITHDRAWN))})
+        taken += len(rows)
+    return f"{taken} notices taken down"
 
 
 @hookimpl

@@ -34,6 +34,18 @@ class Notice(EstateScopedMixin, BusinessRecord, db.Model):
 
     estate = relationship("Estate", lazy="joined", viewonly=True)
 
+    @property
+    def withdraw_reason_shown(self) -> str | None:
+        """The reason as the page shows it: the words the manager typed, as typed (never
+        through gettext); only the take-down job's own reason is translated."""
+        from plugins.notices import AUTO_WITHDRAWN
+
+        if self.withdraw_reason == AUTO_WITHDRAWN:
+            from flask_babel import gettext
+
+            return gettext("posting period ended")
+        return self.withdraw_reason
+
     def building_codes(self) -> list[str]:
         return [b.strip() for b in self.buildings.split(",") if b.strip()]
 

@@ -7,6 +7,7 @@ from wtforms import SelectField, StringField
 from core.actions import record_action
 from core.errors import DomainError
 from core.extensions import db
+from core.forms import options
 from core.i18n import today_local
 from core.listing import Column, FilterForm, ListPage
 from core.permissions import require
@@ -21,7 +22,7 @@ bp = Blueprint("notices", __name__, template_folder="templates")
 
 class NoticeFilter(FilterForm):
     q = StringField(_l("Title or number"))
-    state = SelectField(_l("State"), choices=[("", _l("All"))] + [(s, STATE_LABELS[s]) for s in STATES],
+    state = SelectField(_l("State"), choices=options([("", _l("All"))] + [(s, STATE_LABELS[s]) for s in STATES]),
                         validate_choice=False)
 
 

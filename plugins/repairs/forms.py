@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from core.forms import Form, MoneyField, Phone, UnitNumber
+from core.forms import Form, MoneyField, Phone, UnitNumber, options
 from core.listing import FilterForm
 from plugins.repairs.labels import (
     AREA_LABELS,
@@ -39,12 +39,12 @@ class RepairForm(Form):
     address = StringField(_l("Address or place (if not a unit on file)"), validators=[Optional(), Length(max=200)])
     contact_name = StringField(_l("Reported by"), validators=[Optional(), Length(max=100)])
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30), Phone()])
-    channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS])
-    category = SelectField(_l("What is wrong"), choices=[(c, CATEGORY_LABELS[c]) for c in CATEGORIES])
+    channel = SelectField(_l("Channel"), choices=options([(c, CHANNEL_LABELS[c]) for c in CHANNELS]))
+    category = SelectField(_l("What is wrong"), choices=options([(c, CATEGORY_LABELS[c]) for c in CATEGORIES]))
     description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(max=5000)],
                                 render_kw={"rows": 4})
-    area = SelectField(_l("Area"), choices=[(a, AREA_LABELS[a]) for a in AREAS])
-    priority = SelectField(_l("Priority"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES])
+    area = SelectField(_l("Area"), choices=options([(a, AREA_LABELS[a]) for a in AREAS]))
+    priority = SelectField(_l("Priority"), choices=options([(p, PRIORITY_LABELS[p]) for p in PRIORITIES]))
     paid = BooleanField(_l("Paid repair (the resident pays a repair fee)"))
     appointment_at = DateTimeLocalField(_l("Appointment time"), format="%Y-%m-%dT%H:%M",
                                         validators=[Optional()])
@@ -80,21 +80,21 @@ class PhotoForm(Form):
 
 class RepairFilter(FilterForm):
     q = StringField(_l("Number, name or phone"))
-    state = SelectField(_l("State"), choices=[("", _l("All states"))] + [(s, STATE_LABELS[s]) for s in STATES],
+    state = SelectField(_l("State"), choices=options([("", _l("All states"))] + [(s, STATE_LABELS[s]) for s in STATES]),
                         validate_choice=False)
     category = SelectField(_l("What is wrong"),
-                           choices=[("", _l("All kinds"))] + [(c, CATEGORY_LABELS[c]) for c in CATEGORIES],
+                           choices=options([("", _l("All kinds"))] + [(c, CATEGORY_LABELS[c]) for c in CATEGORIES]),
                            validate_choice=False)
     estate = SelectField(_l("Estate"), coerce=_optional_int, validate_choice=False)
     unit = StringField(_l("Unit"))
     technician = SelectField(_l("Technician"), coerce=_optional_int, validate_choice=False)
     date_from = DateField(_l("Reported from"), validators=[Optional()])
     date_to = DateField(_l("Reported until"), validators=[Optional()])
-    overdue = SelectField(_l("Overdue"), choices=[("", _l("All")), ("1", _l("Overdue only"))],
+    overdue = SelectField(_l("Overdue"), choices=options([("", _l("All")), ("1", _l("Overdue only"))]),
                           validate_choice=False)
 
 
 class OrderFilter(FilterForm):
-    state = SelectField(_l("State"), choices=[("", _l("Open orders")), ("all", _l("All"))], validate_choice=False)
-    overdue = SelectField(_l("Overdue"), choices=[("", _l("All")), ("1", _l("Overdue only"))],
+    state = SelectField(_l("State"), choices=options([("", _l("Open orders")), ("all", _l("All"))]), validate_choice=False)
+    overdue = SelectField(_l("Overdue"), choices=options([("", _l("All")), ("1", _l("Overdue only"))]),
                           validate_choice=False)

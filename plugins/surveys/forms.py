@@ -9,7 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
-from core.forms import Form
+from core.forms import Form, options
 from core.listing import FilterForm
 from plugins.surveys.labels import AREA_LABELS, METHOD_LABELS, STATE_LABELS
 from plugins.surveys.models import AREAS, METHODS, SCORES, STATES
@@ -28,7 +28,7 @@ class SurveyForm(Form):
 
 
 class QuestionForm(Form):
-    area = SelectField(_l("Service area"), choices=[(a, AREA_LABELS[a]) for a in AREAS], validate_choice=False)
+    area = SelectField(_l("Service area"), choices=options([(a, AREA_LABELS[a]) for a in AREAS]), validate_choice=False)
     text = StringField(_l("Question"), validators=[InputRequired(message=_l("Write the question.")),
                                                    Length(max=300)])
 
@@ -51,7 +51,7 @@ class ScoreRequired:
 class ResponseForm(Form):
     unit = StringField(_l("Unit (optional)"), validators=[Optional(), Length(max=30)])
     respondent = StringField(_l("Respondent (optional)"), validators=[Optional(), Length(max=100)])
-    method = SelectField(_l("Collected by"), choices=[(m, METHOD_LABELS[m]) for m in METHODS],
+    method = SelectField(_l("Collected by"), choices=options([(m, METHOD_LABELS[m]) for m in METHODS]),
                          validate_choice=False)
     answered_on = DateField(_l("Answered on"), validators=[
         InputRequired(message=_l("Enter the day the questionnaire was answered."))])
@@ -66,12 +66,12 @@ def response_form(survey, **kw) -> ResponseForm:
         pass
 
     for q in survey.questions:
-        setattr(Bound, f"q_{q.id}", RadioField(q.text, choices=[(str(s), str(s)) for s in SCORES],
+        setattr(Bound, f"q_{q.id}", RadioField(q.text, choices=options([(str(s), str(s)) for s in SCORES]),
                                                validators=[ScoreRequired()], validate_choice=False))
     return Bound(**kw)
 
 
 class SurveyFilter(FilterForm):
     q = StringField(_l("Title or period"))
-    state = SelectField(_l("State"), choices=[("", _l("All states"))] + [(s, STATE_LABELS[s]) for s in STATES],
+    state = SelectField(_l("State"), choices=options([("", _l("All states"))] + [(s, STATE_LABELS[s]) for s in STATES]),
                         validate_choice=False)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import today_local
-from core.listing import Column, ListPage, xlsx_bytes
+from core.listing import Column, ListPage, export_format, xlsx_bytes
 from core.permissions import has_permission, require
 from core.security import current_estate_ids, get_scoped_or_404, scoped
 from core.views.estates import estate_choices
@@ -104,7 +104,7 @@ def results(survey_id):
     survey = get_scoped_or_404(Survey, survey_id)
     res = stats.results([survey.id])
     per_question = stats.question_scores(survey.id)
-    if request.args.get("export") == "xlsx":
+    if export_format(("xlsx",)) == "xlsx":
         if not has_permission("core.export"):
             abort(403)
         headers = [_("Service area"), _("Question"), _("Answers"), _("Mean score"), _("Satisfaction index")]

@@ -9,7 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from core.forms import Form, Phone
+from core.forms import Form, Phone, options
 from core.listing import FilterForm
 from plugins.visits.models import KINDS, METHODS, STATES
 from plugins.visits.rules import KIND_LABELS
@@ -22,9 +22,9 @@ SATISFIED_LABELS = {True: _l("Satisfied"), False: _l("Not satisfied")}
 class RecordForm(Form):
     """The Return Visit Record (《回访记录表》): how, when, satisfied or not, remarks."""
 
-    method = RadioField(_l("How"), choices=[(m, METHOD_LABELS[m]) for m in METHODS],
+    method = RadioField(_l("How"), choices=options([(m, METHOD_LABELS[m]) for m in METHODS]),
                         validators=[InputRequired(message=_l("Choose how the visit was made."))])
-    satisfied = RadioField(_l("Result"), choices=[("yes", _l("Satisfied")), ("no", _l("Not satisfied"))],
+    satisfied = RadioField(_l("Result"), choices=options([("yes", _l("Satisfied")), ("no", _l("Not satisfied"))]),
                            validators=[InputRequired(message=_l("Say whether the resident was satisfied."))])
     visited_at = DateTimeLocalField(_l("Visited at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
                                     validators=[InputRequired(message=_l("Enter when the visit was made."))])
@@ -66,7 +66,7 @@ class BatchForm(Form):
 
 class PlanForm(Form):
     estate_id = SelectField(_l("Estate"), coerce=int, validate_choice=False)
-    kind = SelectField(_l("Kind"), choices=[(k, KIND_LABELS[k]) for k in KINDS], validate_choice=False)
+    kind = SelectField(_l("Kind"), choices=options([(k, KIND_LABELS[k]) for k in KINDS]), validate_choice=False)
     unit_number = StringField(_l("Unit"), validators=[Optional(), Length(max=30)])
     contact_name = StringField(_l("Person to visit"), validators=[
         InputRequired(message=_l("Enter the name of the person to visit.")), Length(max=100)])
@@ -82,12 +82,12 @@ def _choices(labels, keys, all_label):
 
 class VisitFilter(FilterForm):
     q = StringField(_l("Number, phone, name or unit"))
-    scope = SelectField(_l("Whose"), choices=[("all", _l("All visits")), ("mine", _l("My visits"))],
+    scope = SelectField(_l("Whose"), choices=options([("all", _l("All visits")), ("mine", _l("My visits"))]),
                         validate_choice=False)
-    state = SelectField(_l("State"), choices=_choices(STATE_LABELS, STATES, _l("All states")),
+    state = SelectField(_l("State"), choices=options(_choices(STATE_LABELS, STATES, _l("All states"))),
                         validate_choice=False)
-    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS, KINDS, _l("All kinds")), validate_choice=False)
-    overdue = SelectField(_l("Overdue"), choices=[("", _l("Any")), ("1", _l("Overdue only"))],
+    kind = SelectField(_l("Kind"), choices=options(_choices(KIND_LABELS, KINDS, _l("All kinds"))), validate_choice=False)
+    overdue = SelectField(_l("Overdue"), choices=options([("", _l("Any")), ("1", _l("Overdue only"))]),
                           validate_choice=False)
     due_from = DateField(_l("Due from"), validators=[Optional()])
     due_to = DateField(_l("Due to"), validators=[Optional()])
@@ -97,4 +97,4 @@ class VisitFilter(FilterForm):
 class StatsFilter(FilterForm):
     estate = SelectField(_l("Estate"), validate_choice=False)
     until = StringField(_l("Last month (YYYY-MM)"))
-    months = SelectField(_l("Months"), choices=[("6", "6"), ("12", "12")], validate_choice=False)
+    months = SelectField(_l("Months"), choices=options([("6", "6"), ("12", "12")]), validate_choice=False)

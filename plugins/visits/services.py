@@ -47,7 +47,8 @@ def designate(user, *, estate_id: int, user_id: int, note: str = "") -> Visitor:
     """The supervisor designates a member of staff to make return visits in an estate."""
     _check_estate(user, estate_id)
     staff = db.session.get(User, user_id) if user_id else None
-    if staff is None or not staff.active:
+    if staff is None or not staff.active or not set(user_estate_ids(staff)) & set(user_estate_ids(user)):
+        # Staff who share no estate with the supervisor are as unknown as a wrong id: not named.
         raise DomainError(_("Choose a member of staff."), "user_id")
     if estate_id not in user_estate_ids(staff):
         raise DomainError(_("%(name)s does not work in this estate.", name=staff.full_name), "user_id")

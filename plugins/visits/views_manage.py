@@ -11,7 +11,7 @@ from core.actions import record_action
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import today_local
-from core.listing import xlsx_bytes
+from core.listing import export_format, xlsx_bytes
 from core.models import User
 from core.permissions import has_permission, require
 from core.security import current_estate_ids, get_scoped_or_404, scoped, user_estate_ids
@@ -158,7 +158,7 @@ def _rate(value):
 @require("visits.view")
 def statistics():
     filters, fig = report_figures()
-    if request.args.get("export") == "xlsx":
+    if export_format(("xlsx",)) == "xlsx":
         if not has_permission("core.export"):
             abort(403)
         headers = [_("Month"), _("Kind"), _("To visit"), _("Done"), _("On time"), _("Return-visit rate (%)"),

@@ -158,8 +158,9 @@ def new():
         elif len(current_estate_ids()) == 1:
             form.estate_id.data = current_estate_ids()[0]
     elif form.estate_id.data and form.unit_number.data:
-        unit = db.session.scalar(select(Unit).where(Unit.estate_id == form.estate_id.data,
-                                                    Unit.number == form.unit_number.data))
+        # Through the scope: another estate's id finds nothing (its residents never listed).
+        unit = db.session.scalar(scoped(Unit, estate_ids=[form.estate_id.data])
+                                 .where(Unit.number == form.unit_number.data.strip()))
     form.resident_id.choices = [("", _("Caller not on file"))] + _residents_of(unit)
     if form.validate_on_submit():
         try:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from wtforms import SelectField, StringField
 
 from core.i18n import estate_timezone, today_local
-from core.listing import FilterForm, xlsx_bytes
+from core.listing import FilterForm, export_format, xlsx_bytes
 from core.permissions import has_permission, require
 from core.security import current_estate_ids
 from core.views.estates import estate_choices
@@ -56,7 +56,7 @@ def _statistics():
 @require("repairs.view")
 def stats():
     filters, stats = _statistics()
-    if request.args.get("export") == "xlsx":
+    if export_format(("xlsx",)) == "xlsx":
         return _export(stats)
     return render_template("repairs/stats.html", filters=filters, stats=stats, labels=labels,
                            categories=CATEGORIES, states=STATES)

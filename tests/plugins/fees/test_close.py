@@ -1,5 +1,6 @@
 """The daily close (日收日清): figures, freezing, locking, confirmation, reopening."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -60,7 +61,7 @@ def test_handover_goes_to_someone_who_confirms_and_a_manager_reopens(db, shop):
     p1, _, _ = busy_day(db, shop)
     day = p1.business_date
     refused("Choose the finance cashier", closing.close_day, shop.cashier, shop.e1, day, shop.cashier2.id)
-    refused("not in advance", closing.close_day, shop.cashier, shop.e1, day.replace(year=day.year + 1),
+    refused("not in advance", closing.close_day, shop.cashier, shop.e1, day + timedelta(days=365),
             shop.finance.id)
     close = closing.close_day(shop.cashier, shop.e1, day, shop.finance.id)
     db.session.commit()

@@ -59,6 +59,7 @@ def test_the_unit_page_lists_bills_overdue_first_and_pays_them(db, client, shop)
     html = client.get(f"/fees/desk/units/{shop.unit.id}").get_data(as_text=True)
     assert html.index(f'data-bill="{b1.id}"') < html.index(f'data-bill="{b2.id}"')
     assert "table-danger" in html and 'value="512.20"' in html
+    assert '<span class="count">2</span> · they owe <span class="sum">512.20</span>' in html
     resp = client.post(f"/fees/desk/units/{shop.unit.id}/pay", data=pay_form([b1, b2], "512.20"))
     assert resp.status_code == 302
     p = db.session.scalar(select(Payment))

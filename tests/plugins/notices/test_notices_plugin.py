@@ -100,3 +100,64 @@ def test_expired_notices_are_taken_down_by_the_job(app, db, estates, make_user):
     assert dict(run_due())["notices.take_down"] == "1 notices taken down"
     db.session.expire_all()
     assert n.state == "withdrawn"
+
+
+def test_the_job_takes_a_notice_down_when_its_last_day_is_over_in_the_estate_s_time(
+        app, db, estates, make_user, clock):
+    """Just after midnight on the 1st in Shanghai it is still the 28th in UTC: a notice posted
+    until the 28th comes down then (in its estate's day), one posted until the 1st stays up,
+    and the change is in the audit log."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from core.jobs import run_due
+    from core.models import AuditLog
+    from plugins.notices import services
+
+    clock.move_to(datetime(2027, 3, 1, 0, 5, tzinfo=ZoneInfo("Asia/Shanghai")))
+    user = make_user("manager", [estates[0]])
+    made = {}
+    for title, until in (("Ended", date(2027, 2, 28)), ("Today", date(2027, 3, 1))):
+        made[title] = services.save_draft(user, None, estate_id=estates[0].id, title=title, body="x",
+                                          category="general", buildings="", posted_from=date(2027, 2, 1),
+                                          posted_until=until)
+        db.session.flush()
+        services.publish(user, made[title])
+    db.session.commit()
+    assert dict(run_due(force=True, only="notices.take_down"))["notices.take_down"] == "1 notices taken down"
+    db.session.expire_all()
+    assert (made["Ended"].state, made["Today"].state) == ("withdrawn", "published")
+    audit = db.session.scalars(select(AuditLog).where(AuditLog.table_name == "notices_notice",
+                                                      AuditLog.record_id == str(made["Ended"].id))).all()
+    assert any(a.changes.get("state") == ["published", "withdrawn"] for a in audit)
+
+
+def test_a_withdrawal_reason_is_shown_as_text_never_as_html(client, login_as, db, estates):
+    """A manager's reason is their words: escaped, never passed to gettext nor marked safe."""
+    login_as("supervisor", estates=[estates[0]])
+    draft(client, estates[0])
+    notice = db.session.scalar(select(Notice))
+    client.post(f"/notices/{notice.id}/publish")
+    client.post(f"/notices/{notice.id}/withdraw", data={"reason": '<a href="x">details</a>'})
+    client.post("/logout")
+    login_as("clerk", estates=[estates[0]])
+    page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    assert '&lt;a href=&#34;x&#34;&gt;details&lt;/a&gt;' in page
+    assert '<a href="x">' not in page
+
+
+def test_the_take_down_job_s_own_reason_is_shown_in_the_reader_s_language(client, login_as, db, estates):
+    from plugins.notices import AUTO_WITHDRAWN
+
+    login_as("supervisor", estates=[estates[0]])
+    draft(client, estates[0])
+    notice = db.session.scalar(select(Notice))
+    client.post(f"/notices/{notice.id}/publish")
+    notice.state, notice.withdraw_reason = "withdrawn", AUTO_WITHDRAWN  # as the job leaves it
+    db.session.commit()
+    assert "posting period ended" in client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    client.post("/logout")
+    login_as("clerk", estates=[estates[0]], locale="zh_CN")
+    assert "张贴期已满" in client.get(f"/notices/{notice.id}").get_data(as_text=True)

@@ -211,10 +211,11 @@ def test_designating_visitors(client, login_as, estates, db, make_user):
     cashier = make_user("cashier", [e1], full_name="Cash Ier")
     stranger = make_user("clerk", [e2], full_name="Far Away")
     for user_id, text in ((cashier.id, "Cash Ier may not record return visits (their role lacks it)."),
-                          (stranger.id, "Far Away does not work in this estate."),
+                          (stranger.id, "Choose a member of staff."),
                           (0, "Choose a member of staff.")):
         resp = client.post("/visits/visitors", data={"estate_id": e1.id, "user_id": user_id})
         assert resp.status_code == 422 and text in resp.get_data(as_text=True)
+        assert "Far Away" not in resp.get_data(as_text=True)  # another estate's staff is not named
     assert db.session.query(Visitor).count() == 0
     assert client.post("/visits/visitors", data={"estate_id": e1.id, "user_id": clerk.id}).status_code == 302
     resp = client.post("/visits/visitors", data={"estate_id": e1.id, "user_id": clerk.id})

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from core.forms import Form, UnitNumber
+from core.forms import Form, UnitNumber, options
 from propdesk_parking.models import ALERT_CATEGORIES, TENURES
 
 TENURE_LABELS = {"rental": _l("Monthly rental"), "owned": _l("Owned")}
@@ -16,7 +16,7 @@ PLATE = Regexp(r"^[\w·\- ]{0,20}$", message=_l("A plate has letters, digits and
 class SpaceForm(Form):
     estate_id = SelectField(_l("Estate"), coerce=int)
     code = StringField(_l("Space number"), validators=[DataRequired(), Length(max=20)])
-    tenure = SelectField(_l("Tenure"), choices=[(t, TENURE_LABELS[t]) for t in TENURES])
+    tenure = SelectField(_l("Tenure"), choices=options([(t, TENURE_LABELS[t]) for t in TENURES]))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
@@ -36,4 +36,4 @@ class ParkingSettingsForm(Form):
 
     alert_categories = SelectMultipleField(
         _l("Notices that alert the car-park attendant"),
-        choices=[(c, CATEGORY_LABELS[c]) for c in ALERT_CATEGORIES])
+        choices=options([(c, CATEGORY_LABELS[c]) for c in ALERT_CATEGORIES]))
