@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from core.forms import Form, OnceKeyField
+from core.forms import Form, OnceKeyField, options
 from core.listing import FilterForm
 from plugins.keys.models import BORROWER_KINDS, CONDITIONS, EVENT_KINDS, KINDS, REASON_KINDS, STATES
 
@@ -38,8 +38,9 @@ APPROVAL_LABELS = {"pending": _l("Waiting for approval"), "approved": _l("Approv
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
-def _choices(labels, keys):
-    return [(k, labels[k]) for k in keys]
+def _choices(labels, keys, first=None):
+    """Fixed choices in the order of ``keys`` (after ``first``, an "all" entry of a filter)."""
+    return options(([first] if first else []) + [(k, labels[k]) for k in keys])
 
 
 class KeyForm(Form):
@@ -111,21 +112,21 @@ class KeeperForm(Form):
 
 class KeyFilter(FilterForm):
     q = StringField(_l("Tag or unit"))
-    kind = SelectField(_l("Kind"), choices=[("", _l("All kinds"))] + _choices(KIND_LABELS, KINDS),
+    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS, KINDS, ("", _l("All kinds"))),
                        validate_choice=False)
     building = SelectField(_l("Building"), validate_choice=False)
-    state = SelectField(_l("State"), choices=[("", _l("All states"))] + _choices(STATE_LABELS, STATES),
+    state = SelectField(_l("State"), choices=_choices(STATE_LABELS, STATES, ("", _l("All states"))),
                         validate_choice=False)
-    out = SelectField(_l("Where"), choices=[("", _l("Any")), ("1", _l("Out now")), ("0", _l("On the board"))],
-                      validate_choice=False)
-    overdue = SelectField(_l("Overdue"), choices=[("", _l("Any")), ("1", _l("Overdue only"))],
+    out = SelectField(_l("Where"), validate_choice=False,
+                      choices=options([("", _l("Any")), ("1", _l("Out now")), ("0", _l("On the board"))]))
+    overdue = SelectField(_l("Overdue"), choices=options([("", _l("Any")), ("1", _l("Overdue only"))]),
                           validate_choice=False)
 
 
 class LoanFilter(FilterForm):
     q = StringField(_l("Tag, borrower or work order"))
-    scope = SelectField(_l("Loans"), choices=[("out", _l("Out now")), ("overdue", _l("Overdue")),
-                                              ("all", _l("All loans"))], validate_choice=False)
+    scope = SelectField(_l("Loans"), choices=options([("out", _l("Out now")), ("overdue", _l("Overdue")),
+                                                      ("all", _l("All loans"))]), validate_choice=False)
 
 
 class HandoverForm(Form):
