@@ -212,8 +212,8 @@ def designate_keeper(user, *, estate_id: int, user_id: int, note: str = "") -> K
     staff = db.session.get(User, user_id) if user_id else None
     if staff is None or not staff.active:
         raise DomainError(_("Choose a member of staff."), "user_id")
-    if estate_id not in user_estate_ids(staff):
-        raise DomainError(_("%(name)s does not work in this estate.", name=staff.full_name), "user_id")
+    if estate_id not in user_estate_ids(staff):  # not named: they may be another estate's staff
+        raise DomainError(_("Choose a member of staff of this estate."), "user_id")
     if not has_permission("keys.lend", staff):
         raise DomainError(_("%(name)s may not lend keys (their role lacks it).", name=staff.full_name), "user_id")
     row = db.session.scalar(select(KeyKeeper).where(KeyKeeper.estate_id == estate_id,

@@ -97,7 +97,7 @@ def test_only_the_supervisor_designates_keepers_who_may_lend(db, staff):
                 user_id=staff.clerk.id)
     with acting_as(staff.sup):
         refused("may not lend keys", services.designate_keeper, staff.sup, estate_id=e1.id, user_id=staff.tech.id)
-        refused("does not work in this estate", services.designate_keeper, staff.sup, estate_id=e1.id,
+        refused("Choose a member of staff of this estate", services.designate_keeper, staff.sup, estate_id=e1.id,
                 user_id=staff.keeper_e2.id)
         refused("already a key keeper", services.designate_keeper, staff.sup, estate_id=e1.id,
                 user_id=staff.keeper.id)
