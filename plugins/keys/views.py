@@ -152,6 +152,20 @@ def index():
                            overdue=services.overdue_count(current_estate_ids()))
 
 
+#: Tags on one printed sheet request at most (a board is printed building by building).
+TAG_SHEET_MAX = 600
+
+
+@bp.route("/tags/print")
+@require("keys.view")
+def tags_print():
+    """An A4 sheet of key tags to cut out (tag number, kind, where, hook) for the keys the
+    register's filters choose. No QR code yet: the project has no QR library."""
+    filters = KeyFilter(request.args)
+    keys = db.session.scalars(filtered_keys(filters).order_by(Key.estate_id, Key.tag).limit(TAG_SHEET_MAX)).all()
+    return render_template("keys/tags_print.html", keys=keys, where=where, max=TAG_SHEET_MAX, **LABELS)
+
+
 def _key_form_page(form, title, status=200, key=None):
     return render_template("keys/form.html", form=form, title=title, key=key,
                            cancel=url_for("keys.detail", key_id=key.id) if key else url_for("keys.index")), status

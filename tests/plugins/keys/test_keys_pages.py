@@ -354,3 +354,15 @@ def test_the_months_loan_register_prints_the_loans_lent_in_that_month(client, db
     assert "九月借用人" in september and "十月借用人" not in september
     assert "十月借用人" in october and "九月借用人" not in october and "外区借用人" not in october
     assert "Key loan register" in october and "2026-10" in october
+
+
+def test_the_tag_sheet_prints_the_filtered_keys_of_own_estates(client, db, staff, make_key):
+    make_key("E-001")
+    make_key("H-101-FD", kind="security_door")
+    make_key("F-001", estate=staff.e2)
+    login(client, staff.clerk)
+    sheet = client.get("/keys/tags/print").get_data(as_text=True)
+    assert sheet.count('class="key-tag-label"') == 2 and ">E-001<" in sheet and ">H-101-FD<" in sheet
+    assert "F-001" not in sheet and "B-03" in sheet and "1-1-101" in sheet
+    only_rooms = client.get("/keys/tags/print?kind=equipment_room").get_data(as_text=True)
+    assert only_rooms.count('class="key-tag-label"') == 1 and "水泵房" in only_rooms
