@@ -1,0 +1,15 @@
+{
+    "code": "keys",
+    "name": "Keys",
+    "version": "0.1.0",
+    "summary": "Key register, designated keepers, key loans and returns, lost and re-cut keys (钥匙管理)",
+    "category": "records",
+    "sequence": 80,
+    "author": "PropDesk",
+    "license": "AGPL-3.0-or-later",
+    "depends": [],
+    "uses": ["repairs"],
+    "core_api": ">=1.2,<2",
+    "default_enabled": True,
+    "purgeable": False,
+}
