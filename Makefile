@@ -40,12 +40,14 @@ test: install
 
 # The suite again at awkward instants (tests run on a shifted clock, see core/testing.py):
 # just after midnight on the 1st in Shanghai (still the previous day in UTC), New Year's Eve,
-# and 29 February just after midnight.
+# and 29 February just after midnight. Browser, concurrency/large-data ("slow") tests and the
+# route walk (bad input, no dates) run once, in `make test`.
 CLOCKS ?= 2027-03-01T00:05:00+08:00 2026-12-31T23:30:00+08:00 2028-02-29T00:30:00+08:00
+CLOCK_ARGS ?= -m "not browser and not slow" --ignore=tests/test_route_walk.py
 test-clock: install
 	@for when in $(CLOCKS); do \
 	  echo "== the clock at $$when =="; \
-	  PROPDESK_TEST_NOW=$$when $(BIN)/python -m pytest -q -m "not browser" $(PYTEST_ARGS); rc=$$?; \
+	  PROPDESK_TEST_NOW=$$when $(BIN)/python -m pytest -q $(CLOCK_ARGS) $(PYTEST_ARGS); rc=$$?; \
 	  [ $$rc -eq 5 ] && rc=0; [ $$rc -eq 0 ] || exit $$rc; \
 	done
 
