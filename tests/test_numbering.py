@@ -61,3 +61,21 @@ def test_many_parallel_publications_get_unique_gapless_numbers(live_server, esta
     numbers = db.session.scalars(select(Notice.number).where(Notice.id.in_(ids))).all()
     seq = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
     assert seq == list(range(1, 41))
+
+
+def test_each_kind_of_paper_form_numbers_under_its_own_code():
+    """Two plugins taking numbers under one code would share one counter: each plugin's series
+    would have gaps and two different forms could carry the same number (the key handover
+    once took 'JJ', the daily cash close's code)."""
+    import re
+    from collections import defaultdict
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    owners = defaultdict(set)
+    for path in (root / "plugins").rglob("*.py"):
+        for code in re.findall(r'next_number\(\s*"([A-Z]+)"', path.read_text(encoding="utf-8")):
+            owners[code].add(path.relative_to(root / "plugins").parts[0])
+    assert owners, "no next_number call found"
+    shared = {code: sorted(p) for code, p in owners.items() if len(p) > 1}
+    assert not shared, f"number codes used by more than one plugin: {shared}"

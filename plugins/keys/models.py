@@ -160,7 +160,7 @@ class KeyEvent(EstateScopedMixin, BusinessRecord, db.Model):
 
 
 class KeyHandover(EstateScopedMixin, BusinessRecord, db.Model):
-    """Owner keys handed over at move-in (numbered JJ-<estate>-<year>-<n>), with a printed receipt
+    """Owner keys handed over at move-in (numbered YJ-<estate>-<year>-<n>), with a printed receipt
     the owner signs. Called by other plugins through :func:`plugins.keys.services.hand_over`."""
 
     __tablename__ = "keys_handover"

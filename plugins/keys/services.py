@@ -433,7 +433,7 @@ def hand_over(user, *, estate_id: int, unit_number: str, owner_name: str, owner_
                               "key_ids")
     from core.numbering import next_number
 
-    handover = KeyHandover(estate_id=estate_id, number=next_number("JJ", estate_id, handed_at), unit_id=unit.id,
+    handover = KeyHandover(estate_id=estate_id, number=next_number("YJ", estate_id, handed_at), unit_id=unit.id,
                            owner_name=name, owner_phone=phone, owner_id_number=id_number, handed_at=handed_at,
                            handed_by_id=user.id, note=_text(note, 500), source=_text(source, 40),
                            source_ref=_text(source_ref, 40))

@@ -67,7 +67,7 @@ def test_a_keeper_hands_over_a_units_owner_keys(app, db, staff, make_key):
     h = hand(staff.keeper, staff.e1)
     db.session.commit()
     h = db.session.get(KeyHandover, h.id)
-    assert h.number.startswith("JJ-E01-") and h.unit_id == unit_of(db, staff.e1).id
+    assert h.number.startswith("YJ-E01-") and h.unit_id == unit_of(db, staff.e1).id
     assert sorted((line.key.tag, line.copies) for line in h.lines) == [("H-101-FD", 3), ("H-101-XX", 2)]
     assert {db.session.get(Key, k.id).state for k in (door, mailbox)} == {"handed_over"}
     assert db.session.get(Key, other.id).state == "in_service"
@@ -110,13 +110,13 @@ def test_the_database_hands_a_key_over_once(app, db, staff, make_key):
     door, _mailbox = owner_keys(make_key)
     hand(staff.keeper, staff.e1)
     db.session.commit()
-    db.session.add(KeyHandover(estate_id=staff.e1.id, number="JJ-X", unit_id=door.unit_id, owner_name="x",
+    db.session.add(KeyHandover(estate_id=staff.e1.id, number="YJ-X", unit_id=door.unit_id, owner_name="x",
                                handed_at=door.created_at, handed_by_id=staff.keeper.id))
     db.session.flush()
     from sqlalchemy.exc import IntegrityError
 
     db.session.add(KeyHandoverLine(handover_id=db.session.scalar(select(KeyHandover.id).where(
-        KeyHandover.number == "JJ-X")), key_id=door.id, copies=1))
+        KeyHandover.number == "YJ-X")), key_id=door.id, copies=1))
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
