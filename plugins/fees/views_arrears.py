@@ -122,6 +122,7 @@ def arrears_list():
     form = NoticeForm(formdata=None, pay_by=today_local() + timedelta(days=15))
     args = request.args.to_dict()
     args.pop("page", None)
+    args.pop("tick", None)  # the links set their own (a second 'tick' keyword was a 500)
     return render_template("fees/arrears/index.html", filters=filters, sel=sel, rows=rows, total=total,
                            page=page, pages=pages, summary=summary, form=form, args=args,
                            labels=arrears.BUCKET_LABELS, buckets=arrears.BUCKETS,

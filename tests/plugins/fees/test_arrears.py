@@ -127,6 +127,16 @@ def test_the_list_page_shows_buckets_and_totals_and_hides_other_estates(client, 
     assert "Arrears list" in printed and "¥700.00" in printed and "1-1-102" in printed
 
 
+def test_ticking_every_unit_of_the_page_ticks_them_and_keeps_the_filters(client, staff, aged):
+    login(client, staff.clerk)
+    page = client.get(f"/fees/arrears?as_of={AS_OF.isoformat()}&tick=all")
+    assert page.status_code == 200  # was a 500: 'tick' given twice to url_for
+    html = page.get_data(as_text=True)
+    boxes = [b for b in html.split('name="unit"')[1:]]
+    assert len(boxes) == 3 and all(b.split(">", 1)[0].rstrip().endswith("checked") for b in boxes)
+    assert f"as_of={AS_OF.isoformat()}" in html.split("Tick every unit on this page")[0].rsplit("href=", 1)[1]
+
+
 def test_frontdesk_without_fees_arrears_is_refused(client, staff, aged):
     login(client, staff.front)
     assert client.get("/fees/arrears").status_code == 403
