@@ -73,3 +73,12 @@ def test_decimal_columns_come_back_as_decimal(app, db, estates):
     db.session.expire_all()
     area = db.session.scalars(select(Unit.area)).first()
     assert isinstance(area, Decimal) and area == Decimal("98.50")
+
+
+def test_every_page_names_the_site_s_icon_and_it_is_served(client, login_as):
+    login_page = client.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in login_page
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+    login_as("clerk")
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)
