@@ -227,3 +227,16 @@ def test_departments_are_managed_by_user_admins(client, login_as, db):
     resp = client.post("/admin/departments", data={"code": "Bad Code", "name": "X"})
     assert "Use lower-case letters" in resp.get_data(as_text=True)
     assert db.session.scalars(select(Department.name)).all() == ["维修部"]
+
+
+def test_the_profile_names_the_roles_in_the_user_s_language(client, login_as, db):
+    from core.models import Role
+
+    own = Role(code="night_desk", name="夜班前台", description="")
+    db.session.add(own)
+    user = login_as(["clerk", "cashier"], locale="zh_CN", username="wangfang", full_name="王芳")
+    user.roles.append(own)
+    db.session.commit()
+    page = client.get("/profile").get_data(as_text=True)
+    assert "客服专员" in page and "收银员" in page and "夜班前台" in page  # a site's own role as named
+    assert "Customer service clerk" not in page and "Cashier" not in page

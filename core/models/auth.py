@@ -61,6 +61,14 @@ class Role(BusinessRecord, db.Model):
     def permission_codes(self) -> set[str]:
         return {g.code for g in self.grants}
 
+    @property
+    def label(self) -> str:
+        """The role's name in the reader's language: a standard role's translated title (as
+        the roles pages show it), a site's own role by the name it was given."""
+        from core.permissions import ROLES
+
+        return str(ROLES.get(self.code, self.name))
+
     def set_permissions(self, codes) -> None:
         wanted = set(codes)
         for grant in list(self.grants):
