@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import secrets
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField
 from wtforms.validators import StopValidation, ValidationError
+
+from core.i18n import plain_amount
 
 try:  # WTForms 3.3+: choices are SelectChoice objects (tuples are deprecated, gone in 3.4)
     from wtforms.fields.choices import SelectChoice
@@ -113,13 +114,8 @@ class MoneyField(DecimalField):
         if not valuelist or not valuelist[0].strip():
             self.data = None
             return
-        raw = valuelist[0].strip().replace(",", "")
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            self.data = None
-            raise ValueError(_l("Enter an amount such as 1280.50."))
-        if not value.is_finite():
+        value = plain_amount(valuelist[0])  # digits and a point: no exponent ("1e3"), no "NaN"
+        if value is None:
             self.data = None
             raise ValueError(_l("Enter an amount such as 1280.50."))
         if -value.as_tuple().exponent > self.max_places:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency, format_decimal
@@ -217,18 +218,26 @@ def fmt_date(value, fmt: str = "medium") -> str:
 
 
 CENT = Decimal("0.01")
+#: What staff may type as an amount: digits, an optional point and decimals, thousands commas
+#: (removed before matching). No exponent: "1e3" is not 1000.00 on a receipt.
+PLAIN_AMOUNT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def plain_amount(text: str) -> Decimal | None:
+    """``text`` as a Decimal when it is written as a plain amount, else None."""
+    raw = text.strip().replace(",", "")
+    if not PLAIN_AMOUNT.fullmatch(raw):
+        return None
+    return Decimal(raw)
 
 
 def to_money(value) -> Decimal:
     """Parse money exactly: a ``Decimal`` with two places, or ``ValueError``."""
     if isinstance(value, float):
         raise TypeError("money must never be a float")
-    try:
-        d = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation as exc:
-        raise ValueError(f"not an amount: {value!r}") from exc
-    if not d.is_finite():
-        raise ValueError("not an amount")
+    d = value if isinstance(value, Decimal) else plain_amount(str(value))
+    if d is None or not d.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
     return d.quantize(CENT, rounding=ROUND_HALF_UP)
 
 

@@ -40,6 +40,10 @@ def test_money_is_parsed_exactly_and_floats_are_refused():
         to_money(0.1)
     with pytest.raises(ValueError):
         to_money("12 yuan")
+    for written in ("1e3", "1E3", "NaN", "Infinity", "0x10", "1_000", "", "."):  # never an amount
+        with pytest.raises(ValueError):
+            to_money(written)
+    assert to_money("-1,000.5") == Decimal("-1000.50") and to_money(".5") == Decimal("0.50")
 
 
 def test_times_are_shown_in_the_estates_time_zone():

@@ -84,7 +84,8 @@ def test_prices_published_shown_and_refused(db, client, office):
     resp = client.post(f"/fees/items/{prop.id}/prices", data={"unit_use": "", "price": "3.1234",
                                                                "valid_from": upcoming.isoformat(), "basis": "新价"})
     assert resp.status_code == 302
-    for bad, msg in (("-1", "more than zero"), ("abc", "Enter an amount"), ("1.23456", "at most 4 decimal")):
+    for bad, msg in (("-1", "more than zero"), ("abc", "Enter an amount"), ("1.23456", "at most 4 decimal"),
+                     ("1e3", "Enter an amount"), ("NaN", "Enter an amount")):  # 1e3 was taken as 1000
         resp = client.post(f"/fees/items/{prop.id}/prices",
                            data={"price": bad, "valid_from": (upcoming + timedelta(days=365)).isoformat()})
         assert resp.status_code == 422 and msg in resp.text, bad
