@@ -51,6 +51,18 @@ class Form(FlaskForm):
                 filters.append(_strip)
             return bind_bounded(form, unbound_field, dict(options, filters=filters))
 
+    def validate(self, extra_validators=None) -> bool:
+        """WTForms' validation, except that what was typed but cannot be read (2026-02-30 as a
+        date, letters as a number) is said as such: ``DataRequired`` would replace that error by
+        "This field is required", which tells the user nothing about what is wrong."""
+        ok = super().validate(extra_validators)
+        for field in self:
+            typed = any(isinstance(v, str) and v.strip() for v in (field.raw_data or ()))
+            if typed and field.process_errors and any(e not in field.errors for e in field.process_errors):
+                field.errors = list(field.process_errors)
+                ok = False
+        return ok
+
     def add_error(self, field: str | None, message) -> None:
         """Attach a (domain) error to a field, or to the form when ``field`` is None."""
         if field and field in self._fields:

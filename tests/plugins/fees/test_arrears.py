@@ -191,7 +191,7 @@ def test_batch_notices_record_one_reminder_per_unit_with_a_shared_batch(client, 
     ({"unit": []}, "Choose at least one unit to print a reminder notice for."),
     ({"pay_by": "2020-01-01"}, "The pay-by date must be after today."),
     ({"pay_by": ""}, "Enter the date to pay by."),
-    ({"pay_by": "not a date"}, "Enter the date to pay by."),
+    ({"pay_by": "not a date"}, "Not a valid date value."),  # said what is wrong, not "enter"
     ({"unit": "paid"}, "has no overdue bills: no notice was printed."),
 ])
 def test_bad_notice_requests_record_nothing(client, db, staff, aged, change, message):
