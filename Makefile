@@ -4,21 +4,30 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
-STAMP  := $(VENV)/.installed
+# Running needs the runtime dependencies only; the tests add their extras (Playwright,
+# hypothesis, time-machine, ruff, psycopg).
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test test-clock install translations lint bench clean extract
+.PHONY: run test test-clock install install-test translations lint bench clean extract
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
-	touch $(STAMP)
+	touch $(TEST_STAMP) $(RUN_STAMP)
 
-install: $(STAMP) translations
+install: $(RUN_STAMP) translations
 
-translations: $(STAMP)
+install-test: $(TEST_STAMP) translations
+
+translations: $(RUN_STAMP)
 	@$(BIN)/python -m core.i18n_tools compile
 
 run: install
@@ -30,7 +39,7 @@ run: install
 	@echo ""
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install
+test: install-test
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && rc=0; \
 	if [ $$rc -eq 0 ] && [ -n "$$PROPDESK_TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL =="; \
@@ -44,20 +53,20 @@ test: install
 # route walk (bad input, no dates) run once, in `make test`.
 CLOCKS ?= 2027-03-01T00:05:00+08:00 2026-12-31T23:30:00+08:00 2028-02-29T00:30:00+08:00
 CLOCK_ARGS ?= -m "not browser and not slow" --ignore=tests/test_route_walk.py
-test-clock: install
+test-clock: install-test
 	@for when in $(CLOCKS); do \
 	  echo "== the clock at $$when =="; \
 	  PROPDESK_TEST_NOW=$$when $(BIN)/python -m pytest -q $(CLOCK_ARGS) $(PYTEST_ARGS); rc=$$?; \
 	  [ $$rc -eq 5 ] && rc=0; [ $$rc -eq 0 ] || exit $$rc; \
 	done
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 
-extract: $(STAMP)
+extract: $(RUN_STAMP)
 	$(BIN)/python -m core.i18n_tools extract
 
-bench: install
+bench: install-test
 	$(BIN)/python -m bench.run
 
 clean:
