@@ -121,16 +121,17 @@ def _done_already(form, once: Once, row, rerender, flash_unplaced: bool):
     return _refuse_key(form, rerender, flash_unplaced)
 
 
-def _refuse_key(form, rerender, flash_unplaced: bool):
-    from core.forms import ONCE_KEY_INVALID
+def _refuse_key(form, rerender, flash_unplaced: bool, expired: bool = False):
+    from core.forms import ONCE_KEY_EXPIRED, ONCE_KEY_INVALID
 
+    message = ONCE_KEY_EXPIRED if expired else ONCE_KEY_INVALID
     field = once_field(form)
     field.errors = []
     field.renew()
     if flash_unplaced:
-        flash(str(ONCE_KEY_INVALID), "danger")
+        flash(str(message), "danger")
     else:
-        form.add_error(None, ONCE_KEY_INVALID)
+        form.add_error(None, message)
     return rerender(form)
 
 
@@ -139,13 +140,15 @@ def record_action(form, act: Callable[[], object], *, redirect_to: str | Callabl
                   once: Once | None = None):
     claim = None
     if once is not None:
-        from core.forms import is_once_key
+        from core.forms import is_once_key, once_key_expired
 
         key = once_field(form).data
         if not is_once_key(key):
             return _refuse_key(form, rerender, flash_unplaced)
         if (row := used_once_key(key)) is not None:
             return _done_already(form, once, row, rerender, flash_unplaced)
+        if once_key_expired(key):
+            return _refuse_key(form, rerender, flash_unplaced, expired=True)
     if form is not None and not form.validate_on_submit():
         return rerender(form)
     try:

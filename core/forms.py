@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -136,9 +138,29 @@ class MoneyField(DecimalField):
         self.data = value
 
 
+#: How long a form's one-time key stays usable: a form kept open longer is refused (the user
+#: reloads it), and the job ``core.purge_once_keys`` forgets the keys used before that.
+ONCE_KEY_DAYS = 30
+
+
 def new_once_key() -> str:
-    """A fresh one-time form key: 24 random bytes, URL-safe (32 characters)."""
-    return secrets.token_urlsafe(24)
+    """A fresh one-time form key: ``t``, the time it was issued (8 hex digits of Unix seconds)
+    and 18 random bytes, URL-safe (33 characters)."""
+    return f"t{int(time.time()):08x}{secrets.token_urlsafe(18)}"
+
+
+_ISSUED_RE = re.compile(r"t([0-9a-f]{8})[A-Za-z0-9_-]{24}")
+
+
+def once_key_issued(value) -> datetime | None:
+    """When the key was issued, or None for a key that does not say (made before keys did)."""
+    m = _ISSUED_RE.fullmatch(value) if isinstance(value, str) else None
+    return datetime.fromtimestamp(int(m.group(1), 16), UTC) if m else None
+
+
+def once_key_expired(value) -> bool:
+    issued = once_key_issued(value)
+    return issued is not None and issued < datetime.now(UTC) - timedelta(days=ONCE_KEY_DAYS)
 
 
 def is_once_key(value) -> bool:
@@ -147,6 +169,8 @@ def is_once_key(value) -> bool:
 
 ONCE_KEY_INVALID = _l("This form has lost its one-time key, so nothing was done. "
                       "Reload the page and enter it again.")
+ONCE_KEY_EXPIRED = _l("This form was opened more than %(days)s days ago, so nothing was done. "
+                      "Reload the page and enter it again.", days=ONCE_KEY_DAYS)
 
 
 class OnceKeyField(HiddenField):

@@ -142,9 +142,22 @@ def purge_login_attempts():
     return f"{res.rowcount} old failed logins removed"
 
 
+def purge_once_keys():
+    """Forget used one-time form keys once no form can bring them back (a form's key expires
+    after ``ONCE_KEY_DAYS``; a day's margin)."""
+    from core.forms import ONCE_KEY_DAYS
+    from core.models import OnceKey, utcnow
+
+    cutoff = utcnow() - timedelta(days=ONCE_KEY_DAYS + 1)
+    res = db.session.execute(delete(OnceKey).where(OnceKey.at < cutoff))
+    return f"{res.rowcount} used one-time form keys forgotten"
+
+
 @hookimpl
 def scheduled_jobs():
     from core.jobs import Job
 
     return [Job("core.purge_login_attempts", _l("Forget failed logins older than a week"),
-                timedelta(days=1), purge_login_attempts)]
+                timedelta(days=1), purge_login_attempts),
+            Job("core.purge_once_keys", _l("Forget the one-time keys of forms too old to be sent"),
+                timedelta(days=1), purge_once_keys)]

@@ -213,3 +213,34 @@ def test_two_submissions_of_one_form_at_the_same_moment_the_unique_index_decides
     assert outcome["second"].location == f"/departments/{outcome['first']}"
     db.session.rollback()  # end this thread's read transaction: see what the others committed
     assert _names(db) == {"first"}
+
+
+def test_a_form_kept_open_longer_than_the_key_lives_is_refused_and_the_purge_forgets_old_keys(app, db, clock):
+    """A key says when it was issued: past ONCE_KEY_DAYS the form is refused (reload it) and the
+    daily job forgets keys used before then, so ``core_once_key`` does not grow for ever."""
+    from datetime import timedelta
+
+    from core.forms import ONCE_KEY_DAYS, once_key_issued
+    from core.hooks import purge_once_keys
+    from core.models import utcnow
+
+    opened = utcnow()
+    old_key, kept_key = new_once_key(), new_once_key()
+    assert abs((once_key_issued(old_key) - opened).total_seconds()) < 5
+    clock.shift(timedelta(days=ONCE_KEY_DAYS, minutes=1))
+    result, _ = _send_once(app, {"name": "Finance", "once_key": old_key})
+    assert result[0] == "again" and result[1] == 422 and result[2] != old_key
+    assert f"more than {ONCE_KEY_DAYS} days ago" in str(result[3][0])
+    assert _names(db) == set() and db.session.scalar(select(OnceKey)) is None
+    # A key used on time is remembered for the key's life, then forgotten by the job.
+    fresh = new_once_key()
+    result, _ = _send_once(app, {"name": "Finance", "once_key": fresh})
+    assert result.status_code == 302 and _names(db) == {"fin"}
+    db.session.add(OnceKey(key=kept_key, table_name="core_department", at=utcnow() - timedelta(days=ONCE_KEY_DAYS)))
+    db.session.add(OnceKey(key="t00000000" + "x" * 24, table_name="core_department",
+                           at=utcnow() - timedelta(days=ONCE_KEY_DAYS + 2)))
+    db.session.commit()
+    assert purge_once_keys() == "1 used one-time form keys forgotten"
+    db.session.commit()
+    assert set(db.session.scalars(select(OnceKey.key))) == {fresh, kept_key}
+    assert once_key_issued("a" * 32) is None  # keys made before keys said when: not expired
