@@ -293,7 +293,7 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
 
 
 def _register_errors(app: Flask) -> None:
-    from sqlalchemy.exc import DataError
+    from sqlalchemy.exc import DataError, ProgrammingError
 
     from core.errors import DomainError
 
@@ -301,6 +301,16 @@ def _register_errors(app: Flask) -> None:
     def _db_down(exc):
         log.error("database error: %s", exc)
         return error_page(503, exc, database_usable=False)
+
+    @app.errorhandler(ProgrammingError)
+    def _schema_behind(exc):
+        # PostgreSQL: a table or column the code expects is missing — the database was not
+        # upgraded (``flask upgrade``) after an install or update. Like SQLite's "no such
+        # table" (an OperationalError), the site is unavailable rather than broken.
+        if getattr(exc.orig, "sqlstate", None) in ("42P01", "42703"):
+            log.error("the database schema is behind the code (run `flask upgrade`): %s", exc)
+            return error_page(503, exc, database_usable=False)
+        return error_page(500, exc)
 
     @app.errorhandler(DataError)
     @app.errorhandler(OverflowError)

@@ -214,3 +214,33 @@ def test_an_error_page_after_a_failed_statement_still_renders(client, login_as, 
     page = resp.get_data(as_text=True)
     assert resp.status_code == 404 and "Not found." in page and 'id="logout"' in page
     assert db.session.scalar(select(func.count()).select_from(Building)) >= 1
+
+
+def test_a_postgresql_database_never_upgraded_gives_the_503_page_not_a_500(make_app, postgres_only):
+    """A site started on an empty PostgreSQL database (``flask upgrade`` forgotten): the missing
+    tables are an unavailable site, as SQLite's "no such table" already is, not a server error."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_only)
+    name = f"{url.database}_bare"
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        app = make_app(SQLALCHEMY_DATABASE_URI=url.set(database=name).render_as_string(hide_password=False))
+        c = app.test_client()
+        resp = c.post("/login", data={"username": "staff", "password": TEST_PASSWORD})
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 503 and "The database is not reachable right now." in page
+        assert "Traceback" not in page
+        with app.app_context():
+            from core.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
