@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+# The tests run in parallel (pytest-xdist), one worker per CPU, a test file per worker at a time;
+# each worker has its own SQLite file or PostgreSQL database (core/testing.py). WORKERS=0: serial.
+WORKERS ?= auto
+XDIST   := -n $(WORKERS) --dist loadfile
 FLASK  := $(BIN)/flask --app wsgi
 # Running needs the runtime dependencies only; the tests add their extras (Playwright,
 # hypothesis, time-machine, ruff, psycopg).
@@ -40,10 +44,10 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install-test
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && rc=0; \
+	$(BIN)/python -m pytest -q $(XDIST) $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && rc=0; \
 	if [ $$rc -eq 0 ] && [ -n "$$PROPDESK_TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL =="; \
-	  PROPDESK_TEST_DB=postgres $(BIN)/python -m pytest -q -m "not browser" $(PYTEST_ARGS); rc=$$?; \
+	  PROPDESK_TEST_DB=postgres $(BIN)/python -m pytest -q $(XDIST) -m "not browser" $(PYTEST_ARGS); rc=$$?; \
 	  [ $$rc -eq 5 ] && rc=0; \
 	fi; exit $$rc
 
@@ -56,7 +60,7 @@ CLOCK_ARGS ?= -m "not browser and not slow" --ignore=tests/test_route_walk.py
 test-clock: install-test
 	@for when in $(CLOCKS); do \
 	  echo "== the clock at $$when =="; \
-	  PROPDESK_TEST_NOW=$$when $(BIN)/python -m pytest -q $(CLOCK_ARGS) $(PYTEST_ARGS); rc=$$?; \
+	  PROPDESK_TEST_NOW=$$when $(BIN)/python -m pytest -q $(XDIST) $(CLOCK_ARGS) $(PYTEST_ARGS); rc=$$?; \
 	  [ $$rc -eq 5 ] && rc=0; [ $$rc -eq 0 ] || exit $$rc; \
 	done
 

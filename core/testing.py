@@ -122,8 +122,29 @@ def _database_url(tmp_root) -> str:
         url = os.environ.get("PROPDESK_TEST_DATABASE_URL")
         if not url:
             pytest.exit("PROPDESK_TEST_DB=postgres needs PROPDESK_TEST_DATABASE_URL", returncode=2)
-        return url
+        return _worker_database(url)
     return f"sqlite:///{tmp_root / 'propdesk-test.db'}"
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database, ``<name>_<worker>``
+    (``propdesk_test_gw0``…), created on the same server when missing; SQLite files already
+    live in each worker's own temporary directory."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def is_postgres(url: str) -> bool:
