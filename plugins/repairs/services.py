@@ -157,10 +157,13 @@ def record(user, *, estate_id: int, unit_id: int | None, address: str = "", resi
 # -- dispatching and the work order -------------------------------------------------
 def technicians_query(estate_id):
     """Staff who may be sent out: members of the estate (or of any of a list of estates)
-    whose role grants ``repairs.work``."""
+    with a role that grants ``repairs.work`` — other than the administrator role, which
+    holds every permission by construction: an administrator is not a technician (unless
+    also given a role that does the work)."""
     ids = list(estate_id) if isinstance(estate_id, list | tuple | set) else [estate_id]
     from core.models import Role, RolePermission
     from core.models.auth import user_estate, user_role
+    from core.role_grants import ADMIN_ROLE
 
     return (
         select(User)
@@ -168,7 +171,7 @@ def technicians_query(estate_id):
                User.id.in_(select(user_estate.c.user_id).where(user_estate.c.estate_id.in_(ids))),
                User.id.in_(select(user_role.c.user_id).join(Role, Role.id == user_role.c.role_id)
                            .join(RolePermission, RolePermission.role_id == Role.id)
-                           .where(RolePermission.code == "repairs.work")))
+                           .where(RolePermission.code == "repairs.work", Role.code != ADMIN_ROLE)))
         .order_by(User.full_name)
     )
 
