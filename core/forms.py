@@ -100,6 +100,30 @@ class Phone:
             raise ValidationError(self.message)
 
 
+class TextLength:
+    """A text's length, said plainly: "x" for a text that needs a few words is refused with
+    "Too short: write at least 4 characters." (not "please fill it in", which it was), and a
+    text beyond the column with how long it may be. Use it after ``DataRequired``::
+
+        content = TextAreaField(_l("Content"), validators=[DataRequired(), TextLength(4, 5000)])
+    """
+
+    def __init__(self, min: int = 0, max: int | None = None):
+        self.min, self.max = min, max
+        self.field_flags = {"minlength": min} if min else {}
+        if max is not None:
+            self.field_flags["maxlength"] = max
+
+    def __call__(self, form, field):
+        text = (field.data or "").strip() if isinstance(field.data, str) else ""
+        if not text:
+            return  # empty: DataRequired (or Optional) says so
+        if len(text) < self.min:
+            raise ValidationError(_l("Too short: write at least %(n)s characters.", n=self.min))
+        if self.max is not None and len(text) > self.max:
+            raise ValidationError(_l("Too long: keep it under %(n)s characters.", n=self.max))
+
+
 class UnitNumber:
     def __init__(self, message=None):
         self.message = message or _l("A unit number looks like 3-2-1201: letters or digits separated by dashes.")

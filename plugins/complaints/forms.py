@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from core.forms import Form, Phone, UnitNumber, options
+from core.forms import Form, Phone, TextLength, UnitNumber, options
 from core.listing import FilterForm
 from plugins.complaints.labels import (
     CATEGORY_LABELS,
@@ -65,7 +65,8 @@ class ComplaintForm(Form):
     contact_name = StringField(_l("Complainant"), validators=[Optional(), Length(max=100)])
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30), Phone()])
     category = SelectField(_l("Category"), choices=options(_choices(CATEGORIES, CATEGORY_LABELS)))
-    content = TextAreaField(_l("What the complaint is about"), validators=[DataRequired(), Length(max=5000)],
+    content = TextAreaField(_l("What the complaint is about"),
+                            validators=[DataRequired(_l("Describe the complaint.")), TextLength(4, 5000)],
                             render_kw={"rows": 5})
     kind = RadioField(_l("Kind of complainant"), choices=options(_choices(KINDS, KIND_LABELS)),
                       validators=[InputRequired()])

@@ -50,8 +50,10 @@ def _when(at: datetime | None, not_before: datetime | None = None, field: str | 
 
 def _text(value: str | None, message, field: str, minimum: int = 2) -> str:
     text = (value or "").strip()
-    if len(text) < minimum:
+    if not text:
         raise DomainError(message, field)
+    if len(text) < minimum:  # "x": say what is wrong with it, not "fill it in"
+        raise DomainError(_("Too short: write at least %(n)s characters.", n=minimum), field)
     if len(text) > MAX_TEXT:
         raise DomainError(_("Keep it under %(n)s characters.", n=MAX_TEXT), field)
     return text

@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from core.forms import Form, MoneyField, Phone, UnitNumber, options
+from core.forms import Form, MoneyField, Phone, TextLength, UnitNumber, options
 from core.listing import FilterForm
 from plugins.repairs.labels import (
     AREA_LABELS,
@@ -20,7 +20,7 @@ from plugins.repairs.labels import (
     PRIORITY_LABELS,
     STATE_LABELS,
 )
-from plugins.repairs.models import AREAS, CATEGORIES, CHANNELS, PRIORITIES, STATES
+from plugins.repairs.models import AREAS, CATEGORIES, CHANNELS, MIN_DESCRIPTION, PRIORITIES, STATES
 
 
 def _optional_int(value):
@@ -41,7 +41,9 @@ class RepairForm(Form):
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30), Phone()])
     channel = SelectField(_l("Channel"), choices=options([(c, CHANNEL_LABELS[c]) for c in CHANNELS]))
     category = SelectField(_l("What is wrong"), choices=options([(c, CATEGORY_LABELS[c]) for c in CATEGORIES]))
-    description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(max=5000)],
+    description = TextAreaField(_l("Description"),
+                                validators=[DataRequired(_l("Describe what is wrong.")),
+                                            TextLength(MIN_DESCRIPTION, 5000)],
                                 render_kw={"rows": 4})
     area = SelectField(_l("Area"), choices=options([(a, AREA_LABELS[a]) for a in AREAS]))
     priority = SelectField(_l("Priority"), choices=options([(p, PRIORITY_LABELS[p]) for p in PRIORITIES]))

@@ -23,7 +23,15 @@ from core.plugins import hook
 from core.security import user_estate_ids
 from plugins.repairs import sla
 from plugins.repairs.labels import STATE_LABELS
-from plugins.repairs.models import AREAS, CATEGORIES, CHANNELS, PRIORITIES, Repair, WorkOrder
+from plugins.repairs.models import (
+    AREAS,
+    CATEGORIES,
+    CHANNELS,
+    MIN_DESCRIPTION,
+    PRIORITIES,
+    Repair,
+    WorkOrder,
+)
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 MAX_MINUTES = 7 * 24 * 60
@@ -131,6 +139,8 @@ def record(user, *, estate_id: int, unit_id: int | None, address: str = "", resi
     description = (description or "").strip()
     if not description:
         raise DomainError(_("Describe what is wrong."), "description")
+    if len(description) < MIN_DESCRIPTION:
+        raise DomainError(_("Too short: write at least %(n)s characters.", n=MIN_DESCRIPTION), "description")
     if appointment_at is not None:
         if appointment_at.tzinfo is None:
             raise DomainError(_("The appointment time has no time zone."), "appointment_at")
