@@ -59,6 +59,15 @@ class DispatchForm(Form):
                           render_kw={"rows": 2})
 
 
+def work_time_field(label):
+    """When the work really started or finished, in the estate's local time; empty: now."""
+    return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+
+class AcceptForm(Form):
+    started_at = work_time_field(_l("Work started at (empty: now)"))
+
+
 class CompleteForm(Form):
     work_done = TextAreaField(_l("Work done"), validators=[DataRequired(), Length(max=5000)],
                               render_kw={"rows": 3})
@@ -66,6 +75,7 @@ class CompleteForm(Form):
                               render_kw={"rows": 2})
     minutes_spent = IntegerField(_l("Time spent (minutes)"), validators=[InputRequired(), NumberRange(1, 10080)])
     fee = MoneyField(_l("Repair fee"), validators=[Optional(), NumberRange(min=0)])
+    finished_at = work_time_field(_l("Work finished at (empty: now)"))
 
 
 class ReasonForm(Form):
