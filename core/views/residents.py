@@ -93,6 +93,19 @@ def _detail_page(resident, status: int = 200, occ_form=None, end_form=None, end_
                            end_occ_id=end_occ_id, private=has_permission("core.residents.private")), status
 
 
+@bp.route("/caller")
+@require("core.residents.view")
+def caller():
+    """The caller block of a desk form (``core.callers``), as htmx asks for it while the
+    clerk types the unit or the phone: that unit's residents, the residents with that
+    phone and their units. Only within the user's estates."""
+    from core import callers
+
+    lookup = callers.look_up(request.args.get("estate_id", type=int), request.args.get("unit_number", ""),
+                             request.args.get("contact_phone", ""), request.args.get("resident_id"))
+    return render_template("residents/_caller.html", lookup=lookup, choices=callers.choices(lookup))
+
+
 @bp.route("/<int:resident_id>")
 @require("core.residents.view")
 def detail(resident_id):

@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from core.callers import caller_field
 from core.forms import Form, Phone, TextLength, UnitNumber, options
 from core.listing import FilterForm
 from plugins.complaints.labels import (
@@ -64,6 +65,7 @@ class ComplaintForm(Form):
     unit_number = StringField(_l("Unit number"), validators=[Optional(), Length(max=30), UnitNumber()])
     contact_name = StringField(_l("Complainant"), validators=[Optional(), Length(max=100)])
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30), Phone()])
+    resident_id = caller_field()  # core.callers: chosen as on every desk form
     category = SelectField(_l("Category"), choices=options(_choices(CATEGORIES, CATEGORY_LABELS)))
     content = TextAreaField(_l("What the complaint is about"),
                             validators=[DataRequired(_l("Describe the complaint.")), TextLength(4, 5000)],

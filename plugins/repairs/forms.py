@@ -11,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core.callers import caller_field
 from core.forms import Form, MoneyField, Phone, TextLength, UnitNumber, options
 from core.listing import FilterForm
 from plugins.repairs.labels import (
@@ -35,7 +36,7 @@ class RepairForm(Form):
     estate_id = SelectField(_l("Estate"), coerce=int)
     unit_number = StringField(_l("Unit"), validators=[Optional(), Length(max=30), UnitNumber()],
                               render_kw={"placeholder": "3-2-1201"})
-    resident_id = SelectField(_l("Resident on file"), coerce=_optional_int, validate_choice=False)
+    resident_id = caller_field()  # core.callers: chosen as on every desk form
     address = StringField(_l("Address or place (if not a unit on file)"), validators=[Optional(), Length(max=200)])
     contact_name = StringField(_l("Reported by"), validators=[Optional(), Length(max=100)])
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30), Phone()])
