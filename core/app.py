@@ -245,6 +245,10 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
     app.extensions["propdesk_models_broke"] = _models_broke  # the signal holds it weakly
     got_request_exception.connect(_models_broke, app)
 
+    from core.forms import answer_refused_forms
+
+    answer_refused_forms(app)  # a POST whose form was refused answers 422, everywhere
+
     @app.after_request
     def _security_headers(resp):
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -7,6 +7,7 @@ import secrets
 import time
 from datetime import UTC, datetime, timedelta
 
+from flask import g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField
@@ -56,17 +57,24 @@ class Form(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         """WTForms' validation, except that what was typed but cannot be read (2026-02-30 as a
         date, letters as a number) is said as such: ``DataRequired`` would replace that error by
-        "This field is required", which tells the user nothing about what is wrong."""
+        "This field is required", which tells the user nothing about what is wrong.
+
+        A refusal is noted on the request: a POST answered with the page again (200) then
+        goes out as 422 (:func:`answer_refused_forms`)."""
         ok = super().validate(extra_validators)
         for field in self:
             typed = any(isinstance(v, str) and v.strip() for v in (field.raw_data or ()))
             if typed and field.process_errors and any(e not in field.errors for e in field.process_errors):
                 field.errors = list(field.process_errors)
                 ok = False
+        if not ok:
+            note_refused()
         return ok
 
     def add_error(self, field: str | None, message) -> None:
-        """Attach a (domain) error to a field, or to the form when ``field`` is None."""
+        """Attach a (domain) error to a field, or to the form when ``field`` is None (the
+        request then counts as refused, as for a failed validation)."""
+        note_refused()
         if field and field in self._fields:
             self._fields[field].errors = list(self._fields[field].errors) + [message]
         else:
@@ -81,6 +89,33 @@ class Form(FlaskForm):
     @form_errors.setter
     def form_errors(self, value):
         self._form_errors = value
+
+
+def note_refused() -> None:
+    """Note that a form of this request was refused (failed validation, or a service's
+    :class:`~core.errors.DomainError` placed on it)."""
+    if has_request_context():
+        g.propdesk_form_refused = True
+
+
+def form_refused() -> bool:
+    """Whether a form of this request was refused (see :func:`note_refused`)."""
+    return has_request_context() and bool(g.get("propdesk_form_refused"))
+
+
+def answer_refused_forms(app) -> None:
+    """One rule for every form, core's and plugins' alike: a POST whose form was refused and
+    that answers with a page (the form again, errors beside its fields) answers **422**, not
+    200 — whether the view said 422 itself or not. Redirects and other statuses (401, 429…)
+    are left as the view gave them, and so are htmx requests (``HX-Request``): htmx does not
+    swap a 4xx answer by default, so a fragment posted by htmx keeps the status its view chose."""
+
+    @app.after_request
+    def _refused_form_is_422(resp):
+        if (request.method == "POST" and resp.status_code == 200 and form_refused()
+                and not request.headers.get("HX-Request") and resp.mimetype == "text/html"):
+            resp.status_code = 422
+        return resp
 
 
 def _strip(value):
@@ -100,6 +135,30 @@ class Phone:
     def __call__(self, form, field):
         if field.data and not PHONE_RE.match(field.data):
             raise ValidationError(self.message)
+
+
+class TextLength:
+    """A text's length, said plainly: "x" for a text that needs a few words is refused with
+    "Too short: write at least 4 characters." (not "please fill it in", which it was), and a
+    text beyond the column with how long it may be. Use it after ``DataRequired``::
+
+        content = TextAreaField(_l("Content"), validators=[DataRequired(), TextLength(4, 5000)])
+    """
+
+    def __init__(self, min: int = 0, max: int | None = None):
+        self.min, self.max = min, max
+        self.field_flags = {"minlength": min} if min else {}
+        if max is not None:
+            self.field_flags["maxlength"] = max
+
+    def __call__(self, form, field):
+        text = (field.data or "").strip() if isinstance(field.data, str) else ""
+        if not text:
+            return  # empty: DataRequired (or Optional) says so
+        if len(text) < self.min:
+            raise ValidationError(_l("Too short: write at least %(n)s characters.", n=self.min))
+        if self.max is not None and len(text) > self.max:
+            raise ValidationError(_l("Too long: keep it under %(n)s characters.", n=self.max))
 
 
 class UnitNumber:

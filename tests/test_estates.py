@@ -47,7 +47,7 @@ def test_bad_unit_input_is_refused_beside_the_field_and_nothing_saved(client, lo
         data = {"building_id": building.id, "use": "residence", **extra}
         resp = client.post("/estates/units/new", data=data)
         page = resp.get_data(as_text=True)
-        assert resp.status_code == 200 and message in page, (extra, message)
+        assert resp.status_code == 422 and message in page, (extra, message)
         assert 'class="invalid-feedback d-block"' in page
     assert count(db, Unit) == before
 

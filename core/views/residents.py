@@ -84,15 +84,32 @@ def index():
     return render_template("residents/index.html", page=page, result=page.page(), filters=filters)
 
 
-@bp.route("/<int:resident_id>")
-@require("core.residents.view")
-def detail(resident_id):
-    resident = get_scoped_or_404(Resident, resident_id)
+def _detail_page(resident, status: int = 200, occ_form=None, end_form=None, end_occ_id=None):
+    """The resident page; a refused link or end form comes back with its errors (422)."""
     panels = render_slots("resident_panels", resident=resident, user=current_user)
     return render_template("residents/detail.html", resident=resident, panels=panels,
                            kind_labels=KIND_LABELS, role_labels=ROLE_LABELS,
-                           occ_form=OccupancyForm(), end_form=EndForm(),
-                           private=has_permission("core.residents.private"))
+                           occ_form=occ_form or OccupancyForm(), end_form=end_form or EndForm(),
+                           end_occ_id=end_occ_id, private=has_permission("core.residents.private")), status
+
+
+@bp.route("/caller")
+@require("core.residents.view")
+def caller():
+    """The caller block of a desk form (``core.callers``), as htmx asks for it while the
+    clerk types the unit or the phone: that unit's residents, the residents with that
+    phone and their units. Only within the user's estates."""
+    from core import callers
+
+    lookup = callers.look_up(request.args.get("estate_id", type=int), request.args.get("unit_number", ""),
+                             request.args.get("contact_phone", ""), request.args.get("resident_id"))
+    return render_template("residents/_caller.html", lookup=lookup, choices=callers.choices(lookup))
+
+
+@bp.route("/<int:resident_id>")
+@require("core.residents.view")
+def detail(resident_id):
+    return _detail_page(get_scoped_or_404(Resident, resident_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -116,7 +133,8 @@ def form(resident_id=None):
         except DomainError as exc:
             db.session.rollback()
             form.add_error(exc.field, exc.message)
-    return render_template("residents/form.html", form=form, resident=resident)
+    return render_template("residents/form.html", form=form, resident=resident), \
+        (422 if request.method == "POST" else 200)
 
 
 @bp.route("/<int:resident_id>/occupancies", methods=["POST"])
@@ -140,10 +158,7 @@ def add_occupancy(resident_id):
             except DomainError as exc:
                 db.session.rollback()
                 form.add_error(exc.field, exc.message)
-    panels = render_slots("resident_panels", resident=resident, user=current_user)
-    return render_template("residents/detail.html", resident=resident, panels=panels,
-                           kind_labels=KIND_LABELS, role_labels=ROLE_LABELS, occ_form=form,
-                           end_form=EndForm(), private=has_permission("core.residents.private")), 422
+    return _detail_page(resident, 422, occ_form=form)
 
 
 @bp.route("/occupancies/<int:occ_id>/end", methods=["POST"])
@@ -156,10 +171,12 @@ def end_occupancy(occ_id):
             svc.end_occupancy(current_user, occ, form.end_date.data)
             db.session.commit()
             flash(_("Occupancy ended."), "success")
+            return redirect(url_for("residents.detail", resident_id=occ.resident_id))
         except DomainError as exc:
             db.session.rollback()
-            flash(str(exc.message), "danger")
-    else:
-        flash(_("Enter the date it ended."), "danger")
-    return redirect(url_for("residents.detail", resident_id=occ.resident_id))
+            form.end_date.errors = list(form.end_date.errors) + [exc.message]
+    elif not form.end_date.errors or form.end_date.raw_data in (None, [], [""]):
+        form.end_date.errors = [_("Enter the date it ended.")]
+    occ_id, resident_id = occ.id, occ.resident_id
+    return _detail_page(get_scoped_or_404(Resident, resident_id), 422, end_form=form, end_occ_id=occ_id)
 

@@ -16,7 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from core.forms import Form, Phone, UnitNumber, options
+from core.callers import caller_field
+from core.forms import Form, Phone, TextLength, UnitNumber, options
 from core.listing import FilterForm
 from plugins.complaints.labels import (
     CATEGORY_LABELS,
@@ -64,8 +65,10 @@ class ComplaintForm(Form):
     unit_number = StringField(_l("Unit number"), validators=[Optional(), Length(max=30), UnitNumber()])
     contact_name = StringField(_l("Complainant"), validators=[Optional(), Length(max=100)])
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30), Phone()])
+    resident_id = caller_field()  # core.callers: chosen as on every desk form
     category = SelectField(_l("Category"), choices=options(_choices(CATEGORIES, CATEGORY_LABELS)))
-    content = TextAreaField(_l("What the complaint is about"), validators=[DataRequired(), Length(max=5000)],
+    content = TextAreaField(_l("What the complaint is about"),
+                            validators=[DataRequired(_l("Describe the complaint.")), TextLength(4, 5000)],
                             render_kw={"rows": 5})
     kind = RadioField(_l("Kind of complainant"), choices=options(_choices(KINDS, KIND_LABELS)),
                       validators=[InputRequired()])

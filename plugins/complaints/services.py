@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from core.errors import DomainError
 from core.extensions import db
 from core.forms import PHONE_RE, normalise_phone
-from core.models import Department, Estate, Occupancy, Unit, utcnow
+from core.models import Department, Estate, Occupancy, Resident, Unit, utcnow
 from core.numbering import next_number
 from core.plugins import hook
 from core.security import user_estate_ids
@@ -50,8 +50,10 @@ def _when(at: datetime | None, not_before: datetime | None = None, field: str | 
 
 def _text(value: str | None, message, field: str, minimum: int = 2) -> str:
     text = (value or "").strip()
-    if len(text) < minimum:
+    if not text:
         raise DomainError(message, field)
+    if len(text) < minimum:  # "x": say what is wrong with it, not "fill it in"
+        raise DomainError(_("Too short: write at least %(n)s characters.", n=minimum), field)
     if len(text) > MAX_TEXT:
         raise DomainError(_("Keep it under %(n)s characters.", n=MAX_TEXT), field)
     return text
@@ -116,8 +118,12 @@ def _occupant(unit: Unit | None, name: str, phone: str):
 # -- recording -----------------------------------------------------------------
 def record(user, *, estate_id: int, channel: str, category: str, kind: str, severity: str, content: str,
            contact_name: str = "", contact_phone: str = "", unit_id: int | None = None,
-           unit_number: str | None = None, received_at: datetime | None = None) -> Complaint:
-    """Fill in the Owner Complaint Record; the deadlines follow the estate's service-level standard."""
+           unit_number: str | None = None, received_at: datetime | None = None,
+           resident_id: int | None = None) -> Complaint:
+    """Fill in the Owner Complaint Record; the deadlines follow the estate's service-level standard.
+
+    ``resident_id``: the caller chosen on the form (``core.callers``), who must live in the
+    unit; without one, the unit's resident with the name or phone given (or its first owner)."""
     if estate_id not in user_estate_ids(user):
         raise DomainError(_("Choose one of your estates."), "estate_id")
     if channel not in CHANNELS:
@@ -137,7 +143,15 @@ def record(user, *, estate_id: int, channel: str, category: str, kind: str, seve
     phone = normalise_phone(contact_phone)
     if phone and not PHONE_RE.match(phone):
         raise DomainError(_("Enter a phone number of 5 to 20 digits."), "contact_phone")
-    resident = _occupant(unit, name, phone)
+    if resident_id is not None:
+        resident = db.session.get(Resident, resident_id)
+        lives_there = unit is not None and resident is not None and db.session.scalar(
+            select(exists().where(Occupancy.unit_id == unit.id, Occupancy.resident_id == resident.id,
+                                  Occupancy.end_date.is_(None))))
+        if not lives_there:
+            raise DomainError(_("This resident is not on file for the unit."), "resident_id")
+    else:
+        resident = _occupant(unit, name, phone)
     if resident is not None:
         name = name or resident.name
         phone = phone or normalise_phone(resident.phone)

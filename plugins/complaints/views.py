@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from core import callers
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import estate_timezone, to_local
@@ -133,13 +134,21 @@ def new():
         form.unit_number.data = unit.number if unit else ""
         form.received_at.data = to_local(utcnow(), tz_of(form.estate_id.data)).replace(tzinfo=None, second=0,
                                                                                       microsecond=0)
+    # The caller is chosen as on every desk form (core.callers), within the user's estates.
+    lookup = callers.look_up(form.estate_id.data, form.unit_number.data or "", form.contact_phone.data or "",
+                             form.resident_id.data)
+    form.resident_id.choices = callers.choices(lookup)
     if form.validate_on_submit():
         try:
+            if not form.unit_number.data and (home := callers.unit_of_caller(form.estate_id.data,
+                                                                             form.resident_id.data)):
+                form.unit_number.data = home.number  # the caller found by phone: their unit
             complaint = services.record(
                 current_user, estate_id=form.estate_id.data, channel=form.channel.data,
                 category=form.category.data, kind=form.kind.data, severity=form.severity.data,
                 content=form.content.data, contact_name=form.contact_name.data or "",
                 contact_phone=form.contact_phone.data or "", unit_number=form.unit_number.data or "",
+                resident_id=form.resident_id.data,
                 received_at=to_utc(form.received_at.data, tz_of(form.estate_id.data)))
             db.session.commit()
             flash(_("Complaint %(n)s recorded. Forward it by %(t)s.", n=complaint.number,
@@ -149,7 +158,7 @@ def new():
         except DomainError as exc:
             db.session.rollback()
             form.add_error(exc.field, exc.message)
-    return render_template("complaints/form.html", form=form, kinds=labels.kinds_table()), \
+    return render_template("complaints/form.html", form=form, kinds=labels.kinds_table(), lookup=lookup), \
         (422 if request.method == "POST" else 200)
 
 

@@ -75,7 +75,7 @@ def form(notice_id=None):
         except DomainError as exc:
             db.session.rollback()
             form.add_error(exc.field, exc.message)
-    return render_template("notices/form.html", form=form, notice=notice)
+    return render_template("notices/form.html", form=form, notice=notice), (422 if request.method == "POST" else 200)
 
 
 @bp.route("/<int:notice_id>")

@@ -11,7 +11,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from core.forms import Form, MoneyField, Phone, UnitNumber, options
+from core.callers import caller_field
+from core.forms import Form, MoneyField, Phone, TextLength, UnitNumber, options
 from core.listing import FilterForm
 from plugins.repairs.labels import (
     AREA_LABELS,
@@ -20,7 +21,7 @@ from plugins.repairs.labels import (
     PRIORITY_LABELS,
     STATE_LABELS,
 )
-from plugins.repairs.models import AREAS, CATEGORIES, CHANNELS, PRIORITIES, STATES
+from plugins.repairs.models import AREAS, CATEGORIES, CHANNELS, MIN_DESCRIPTION, PRIORITIES, STATES
 
 
 def _optional_int(value):
@@ -35,13 +36,15 @@ class RepairForm(Form):
     estate_id = SelectField(_l("Estate"), coerce=int)
     unit_number = StringField(_l("Unit"), validators=[Optional(), Length(max=30), UnitNumber()],
                               render_kw={"placeholder": "3-2-1201"})
-    resident_id = SelectField(_l("Resident on file"), coerce=_optional_int, validate_choice=False)
+    resident_id = caller_field()  # core.callers: chosen as on every desk form
     address = StringField(_l("Address or place (if not a unit on file)"), validators=[Optional(), Length(max=200)])
     contact_name = StringField(_l("Reported by"), validators=[Optional(), Length(max=100)])
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30), Phone()])
     channel = SelectField(_l("Channel"), choices=options([(c, CHANNEL_LABELS[c]) for c in CHANNELS]))
     category = SelectField(_l("What is wrong"), choices=options([(c, CATEGORY_LABELS[c]) for c in CATEGORIES]))
-    description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(max=5000)],
+    description = TextAreaField(_l("Description"),
+                                validators=[DataRequired(_l("Describe what is wrong.")),
+                                            TextLength(MIN_DESCRIPTION, 5000)],
                                 render_kw={"rows": 4})
     area = SelectField(_l("Area"), choices=options([(a, AREA_LABELS[a]) for a in AREAS]))
     priority = SelectField(_l("Priority"), choices=options([(p, PRIORITY_LABELS[p]) for p in PRIORITIES]))
@@ -57,6 +60,15 @@ class DispatchForm(Form):
                           render_kw={"rows": 2})
 
 
+def work_time_field(label):
+    """When the work really started or finished, in the estate's local time; empty: now."""
+    return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+
+class AcceptForm(Form):
+    started_at = work_time_field(_l("Work started at (empty: now)"))
+
+
 class CompleteForm(Form):
     work_done = TextAreaField(_l("Work done"), validators=[DataRequired(), Length(max=5000)],
                               render_kw={"rows": 3})
@@ -64,6 +76,7 @@ class CompleteForm(Form):
                               render_kw={"rows": 2})
     minutes_spent = IntegerField(_l("Time spent (minutes)"), validators=[InputRequired(), NumberRange(1, 10080)])
     fee = MoneyField(_l("Repair fee"), validators=[Optional(), NumberRange(min=0)])
+    finished_at = work_time_field(_l("Work finished at (empty: now)"))
 
 
 class ReasonForm(Form):

@@ -14,6 +14,8 @@ from core.models import BusinessRecord, EstateScopedMixin, Money, UTCDateTime, u
 CATEGORIES = ("water", "electricity", "gas", "doors_windows", "lift", "public_area", "drainage", "other")
 CHANNELS = ("phone", "walk_in", "hotline", "patrol", "web")
 AREAS = ("private", "common")
+#: The fewest characters a description may have ("漏水" is two; "x" says nothing).
+MIN_DESCRIPTION = 2
 PRIORITIES = ("normal", "urgent")
 STATES = ("recorded", "dispatched", "in_progress", "completed", "closed", "cancelled")
 #: States in which a repair still has to be finished (may become overdue).

@@ -23,7 +23,15 @@ from core.plugins import hook
 from core.security import user_estate_ids
 from plugins.repairs import sla
 from plugins.repairs.labels import STATE_LABELS
-from plugins.repairs.models import AREAS, CATEGORIES, CHANNELS, PRIORITIES, Repair, WorkOrder
+from plugins.repairs.models import (
+    AREAS,
+    CATEGORIES,
+    CHANNELS,
+    MIN_DESCRIPTION,
+    PRIORITIES,
+    Repair,
+    WorkOrder,
+)
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 MAX_MINUTES = 7 * 24 * 60
@@ -44,6 +52,16 @@ def _require_state(repair: Repair, allowed: tuple[str, ...], message: str) -> No
             db.session.refresh(repair)
     if repair.state not in allowed:
         raise DomainError(message + " " + _("Current state: %(state)s.", state=_state(repair)))
+
+
+def _local_text(repair: Repair, at: datetime | None) -> str:
+    """``at`` in the estate's local time, as a form shows it (for a refusal's message)."""
+    if at is None:
+        return ""
+    from core.i18n import to_local
+
+    estate = db.session.get(Estate, repair.estate_id)
+    return to_local(at, estate.timezone if estate else None).strftime("%Y-%m-%d %H:%M")
 
 
 def _reason(text: str | None, field: str, message: str) -> str:
@@ -131,6 +149,8 @@ def record(user, *, estate_id: int, unit_id: int | None, address: str = "", resi
     description = (description or "").strip()
     if not description:
         raise DomainError(_("Describe what is wrong."), "description")
+    if len(description) < MIN_DESCRIPTION:
+        raise DomainError(_("Too short: write at least %(n)s characters.", n=MIN_DESCRIPTION), "description")
     if appointment_at is not None:
         if appointment_at.tzinfo is None:
             raise DomainError(_("The appointment time has no time zone."), "appointment_at")
@@ -157,10 +177,13 @@ def record(user, *, estate_id: int, unit_id: int | None, address: str = "", resi
 # -- dispatching and the work order -------------------------------------------------
 def technicians_query(estate_id):
     """Staff who may be sent out: members of the estate (or of any of a list of estates)
-    whose role grants ``repairs.work``."""
+    with a role that grants ``repairs.work`` — other than the administrator role, which
+    holds every permission by construction: an administrator is not a technician (unless
+    also given a role that does the work)."""
     ids = list(estate_id) if isinstance(estate_id, list | tuple | set) else [estate_id]
     from core.models import Role, RolePermission
     from core.models.auth import user_estate, user_role
+    from core.role_grants import ADMIN_ROLE
 
     return (
         select(User)
@@ -168,7 +191,7 @@ def technicians_query(estate_id):
                User.id.in_(select(user_estate.c.user_id).where(user_estate.c.estate_id.in_(ids))),
                User.id.in_(select(user_role.c.user_id).join(Role, Role.id == user_role.c.role_id)
                            .join(RolePermission, RolePermission.role_id == Role.id)
-                           .where(RolePermission.code == "repairs.work")))
+                           .where(RolePermission.code == "repairs.work", Role.code != ADMIN_ROLE)))
         .order_by(User.full_name)
     )
 
@@ -200,27 +223,58 @@ def _own_order(user, repair: Repair) -> WorkOrder:
     return order
 
 
-def accept(user, repair: Repair, now: datetime | None = None) -> WorkOrder:
-    """The technician takes the work order: the repair is in progress."""
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
+
+
+def _work_time(at: datetime | None, now: datetime, not_before: datetime | None, field: str,
+               too_early: str) -> datetime:
+    """A time the technician gives (the real start or finish of the work), or now: not in
+    the future, not before ``not_before``. Typed times have minutes only, so they are
+    compared to the minute (started in the minute of the dispatch is fine)."""
+    if at is None:
+        return now
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given to a repair service")
+    if _minute(at) > now:
+        raise DomainError(_("The time cannot be in the future."), field)
+    if not_before is not None and _minute(at) < _minute(not_before):
+        raise DomainError(too_early, field)
+    return at
+
+
+def accept(user, repair: Repair, now: datetime | None = None, started_at: datetime | None = None) -> WorkOrder:
+    """The technician takes the work order: the repair is in progress. ``started_at``: when
+    the work really started (the technician went straight there and records it later), not
+    before the dispatch nor in the future; empty: now."""
     now = now or utcnow()
     _require_state(repair, ("dispatched",), _("Only a dispatched repair can be accepted."))
     order = _own_order(user, repair)
+    started = _work_time(started_at, now, order.issued_at or repair.dispatched_at, "started_at",
+                         _("The work cannot start before the repair was dispatched (%(t)s).",
+                           t=_local_text(repair, order.issued_at or repair.dispatched_at)))
     order.state = "accepted"
     order.accepted_at = now
     repair.state = "in_progress"
-    repair.started_at = now
+    repair.started_at = started
     return order
 
 
 def complete(user, repair: Repair, *, work_done: str, materials: str = "", minutes_spent: int | None,
-             fee: Decimal | None = None, now: datetime | None = None) -> Repair:
-    """The technician reports the work done; the record reads "completed at …".
+             fee: Decimal | None = None, now: datetime | None = None,
+             finished_at: datetime | None = None) -> Repair:
+    """The technician reports the work done; the record reads "completed at …" —
+    ``finished_at``, when the work really finished (not in the future, not before it
+    started), or now.
 
     Fires ``repairs_completed(repair)`` inside the transaction.
     """
     now = now or utcnow()
     _require_state(repair, ("in_progress",), _("Only a repair in progress can be completed."))
     order = _own_order(user, repair)
+    start = repair.started_at or order.accepted_at
+    finished = _work_time(finished_at, now, start, "finished_at",
+                          _("The work cannot finish before it started (%(t)s).", t=_local_text(repair, start)))
     work_done = (work_done or "").strip()
     if not work_done:
         raise DomainError(_("Describe the work done."), "work_done")
@@ -238,9 +292,9 @@ def complete(user, repair: Repair, *, work_done: str, materials: str = "", minut
     order.materials = (materials or "").strip()
     order.minutes_spent = minutes_spent
     order.fee = fee if repair.paid else None
-    order.completed_at = now
+    order.completed_at = finished
     repair.state = "completed"
-    repair.completed_at = now
+    repair.completed_at = finished
     repair.fee = order.fee
     db.session.flush()
     hook("repairs_completed")(repair=repair)

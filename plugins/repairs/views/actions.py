@@ -13,10 +13,10 @@ from core.extensions import db
 from core.permissions import require
 from core.security import get_scoped_or_404
 from plugins.repairs import services
-from plugins.repairs.forms import CloseForm, CompleteForm, DispatchForm, ReasonForm
+from plugins.repairs.forms import AcceptForm, CloseForm, CompleteForm, DispatchForm, ReasonForm
 from plugins.repairs.models import Repair
 from plugins.repairs.views import bp
-from plugins.repairs.views.common import render_detail
+from plugins.repairs.views.common import local_to_utc, render_detail
 
 
 def _act(repair_id: int, form, form_name: str | None, act):
@@ -45,12 +45,13 @@ def dispatch(repair_id):
 @require("repairs.work")
 def accept(repair_id):
     repair = get_scoped_or_404(Repair, repair_id)
+    form = AcceptForm()
 
     def act():
-        services.accept(current_user, repair)
+        services.accept(current_user, repair, started_at=local_to_utc(form.started_at.data, repair.estate_id))
         return _("Work order accepted: the repair is in progress.")
 
-    return _act(repair_id, None, None, act)
+    return _act(repair_id, form, "accept_form", act)
 
 
 @bp.route("/<int:repair_id>/complete", methods=["POST"])
@@ -61,7 +62,8 @@ def complete(repair_id):
 
     def act():
         services.complete(current_user, repair, work_done=form.work_done.data, materials=form.materials.data or "",
-                          minutes_spent=form.minutes_spent.data, fee=form.fee.data)
+                          minutes_spent=form.minutes_spent.data, fee=form.fee.data,
+                          finished_at=local_to_utc(form.finished_at.data, repair.estate_id))
         return _("Repair %(n)s completed.", n=repair.number)
 
     return _act(repair_id, form, "complete_form", act)

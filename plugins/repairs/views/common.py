@@ -13,7 +13,14 @@ from core.extensions import db
 from core.i18n import estate_timezone
 from core.models import Estate, User
 from plugins.repairs import labels, services
-from plugins.repairs.forms import CloseForm, CompleteForm, DispatchForm, PhotoForm, ReasonForm
+from plugins.repairs.forms import (
+    AcceptForm,
+    CloseForm,
+    CompleteForm,
+    DispatchForm,
+    PhotoForm,
+    ReasonForm,
+)
 
 
 def local_to_utc(value: datetime | None, estate_id: int | None) -> datetime | None:
@@ -45,6 +52,7 @@ def render_detail(repair, status: int = 200, **forms):
     page = render_template(
         "repairs/detail.html", repair=repair, labels=labels, photos=attachments_of(repair),
         dispatch_form=dispatch_form, complete_form=complete_form,
+        accept_form=forms.get("accept_form") or AcceptForm(),
         cancel_form=forms.get("cancel_form") or ReasonForm(prefix="cancel"),
         reopen_form=forms.get("reopen_form") or ReasonForm(prefix="reopen"),
         close_form=forms.get("close_form") or CloseForm(),

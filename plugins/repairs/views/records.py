@@ -11,13 +11,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, or_, select
 
+from core import callers
 from core.attachments import attachments_of
 from core.errors import DomainError
 from core.extensions import db
 from core.hooks import _like
 from core.i18n import mask_phone
 from core.listing import Column, ListPage
-from core.models import Estate, Occupancy, Unit, User, utcnow
+from core.models import Estate, Unit, User, utcnow
 from core.permissions import has_permission, require
 from core.security import current_estate_ids, get_scoped_or_404, scoped
 from core.views.estates import estate_choices
@@ -137,19 +138,11 @@ def index():
     return render_template("repairs/index.html", page=page, result=page.page(), filters=filters)
 
 
-def _residents_of(unit) -> list[tuple]:
-    if unit is None:
-        return []
-    rows = db.session.scalars(select(Occupancy).where(Occupancy.unit_id == unit.id)).all()
-    return [(o.resident_id, f"{o.resident.name} ({o.resident.phone})") for o in rows if o.end_date is None]
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @require("repairs.record")
 def new():
     form = RepairForm()
     form.estate_id.choices = estate_choices()
-    unit = None
     if request.method == "GET":
         if request.args.get("unit_id"):
             unit = get_scoped_or_404(Unit, request.args.get("unit_id"))
@@ -157,13 +150,16 @@ def new():
             form.unit_number.data = unit.number
         elif len(current_estate_ids()) == 1:
             form.estate_id.data = current_estate_ids()[0]
-    elif form.estate_id.data and form.unit_number.data:
-        # Through the scope: another estate's id finds nothing (its residents never listed).
-        unit = db.session.scalar(scoped(Unit, estate_ids=[form.estate_id.data])
-                                 .where(Unit.number == form.unit_number.data.strip()))
-    form.resident_id.choices = [("", _("Caller not on file"))] + _residents_of(unit)
+    # The caller is chosen as on every desk form (core.callers): the unit's residents and
+    # those with the phone, looked up through the scope (another estate's finds nothing).
+    lookup = callers.look_up(form.estate_id.data, form.unit_number.data or "", form.contact_phone.data or "",
+                             form.resident_id.data)
+    form.resident_id.choices = callers.choices(lookup)
     if form.validate_on_submit():
         try:
+            if not form.unit_number.data and (home := callers.unit_of_caller(form.estate_id.data,
+                                                                             form.resident_id.data)):
+                form.unit_number.data = home.number  # the caller found by phone: their unit
             unit_id = (services.find_unit(form.estate_id.data, form.unit_number.data).id
                        if form.unit_number.data else None)
             repair = services.record(
@@ -180,7 +176,7 @@ def new():
         except DomainError as exc:
             db.session.rollback()
             form.add_error(exc.field, exc.message)
-    return render_template("repairs/form.html", form=form), (422 if request.method == "POST" else 200)
+    return render_template("repairs/form.html", form=form, lookup=lookup), (422 if request.method == "POST" else 200)
 
 
 @bp.route("/<int:repair_id>")

@@ -101,7 +101,9 @@ def test_the_letter_waits_for_a_reply(client, login_as, db, estates, staff):
 
 
 @pytest.mark.parametrize("change,field,message", [
-    ({"content": ""}, "content", "This field is required."),
+    ({"content": ""}, "content", "Describe the complaint."),
+    ({"content": "x"}, "content", "Too short: write at least 4 characters."),  # said "fill in the content"
+    ({"content": "  噪音 "}, "content", "Too short: write at least 4 characters."),
     ({"unit_number": "9-9-999"}, "unit_number", "There is no unit 9-9-999 in this estate."),
     ({"unit_number": "3-2"}, "unit_number", None),
     ({"unit_number": "bad unit!"}, "unit_number", "A unit number looks like 3-2-1201"),
@@ -359,4 +361,12 @@ def test_a_date_that_does_not_exist_is_said_so_in_chinese(client, login_as, db, 
     assert resp.status_code == 422
     error = field_error(resp.get_data(as_text=True), "received_at")
     assert error == "不是有效的日期与时间值。", error  # WTForms' own catalog; it said "required"
+    assert count(db) == 0
+
+
+def test_a_too_short_complaint_says_so_in_chinese(client, login_as, db, estates):
+    login_as("frontdesk", estates=[estates[0]], locale="zh_CN")
+    resp = post_new(client, estates[0], content="x")
+    assert resp.status_code == 422
+    assert field_error(resp.get_data(as_text=True), "content") == "太短了：请至少写 4 个字。"
     assert count(db) == 0

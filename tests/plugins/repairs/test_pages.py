@@ -54,7 +54,8 @@ def test_a_clerk_records_a_phone_repair_with_a_photo_but_cannot_dispatch(client,
     ({"unit_number": "9-9-999"}, "There is no unit 9-9-999 in Sunshine Garden."),
     ({"unit_number": "2-1-201"}, "There is no unit 2-1-201 in Sunshine Garden."),  # only E02 has it
     ({"unit_number": "3/2/1201"}, "A unit number looks like 3-2-1201"),
-    ({"description": ""}, "This field is required."),
+    ({"description": ""}, "Describe what is wrong."),
+    ({"description": "x"}, "Too short: write at least 2 characters."),
     ({"contact_phone": "abc"}, "Enter a phone number of 5 to 20 digits."),
     ({"photos": "exe"}, "is not a photo (JPEG, PNG, GIF or WebP)."),
     ({"photos": "huge"}, "is larger than 5 MB."),
@@ -298,3 +299,21 @@ def test_the_work_order_list_marks_and_filters_the_overdue_orders(client, db, st
                                                  fine.current_order.number: False}
     assert rows("/repairs/orders?overdue=1") == {late.current_order.number: True}
     assert rows("/repairs/orders?state=all&overdue=1") == {late.current_order.number: True}
+
+
+def test_dispatch_offers_only_technicians_not_the_administrator(client, db, staff, make_user, repair_in):
+    """The administrator role holds every permission, repairs.work included: that does not
+    make the administrator someone to send out (issue 15). An administrator who is also
+    given the technician role is one."""
+    admin = make_user("admin", [staff.e1], username="boss", full_name="管理员甲")
+    both = make_user(["admin", "technician"], [staff.e1], username="boss2", full_name="钱师傅")
+    repair = repair_in("recorded")
+    login(client, staff.sup)
+    page = client.get(f"/repairs/{repair.id}").get_data(as_text=True)
+    assert "张师傅" in page and "钱师傅" in page and "管理员甲" not in page
+    resp = client.post(f"/repairs/{repair.id}/dispatch", data={"technician_id": admin.id})
+    assert resp.status_code == 422 and "Choose a technician of the maintenance department" in resp.get_data(True)
+    db.session.refresh(repair)
+    assert repair.state == "recorded" and db.session.scalar(select(WorkOrder)) is None
+    assert client.post(f"/repairs/{repair.id}/dispatch", data={"technician_id": both.id}).status_code == 302
+    assert db.session.scalar(select(WorkOrder)).technician_id == both.id
