@@ -16,7 +16,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    redirect,
     render_template,
     request,
     send_file,
@@ -301,16 +300,17 @@ def withdraw(entry_id):
         return _("Document %(title)s withdrawn.", title=entry.title)
 
     return record_action(form, act, redirect_to=back, flash_unplaced=True,
-                         rerender=lambda f: _flash_back(f, back))
+                         rerender=lambda f: _refused(f, entry.file_id))
 
 
-def _flash_back(form, back):
+def _refused(form, file_id):
+    """A refused action of a file's page: its errors flashed on the file's page (422)."""
     from flask import flash
 
-    for errors in (form.errors or {}).values():
+    for errors in ((form.errors if form is not None else None) or {}).values():
         for message in errors:
             flash(str(message), "danger")
-    return redirect(back)
+    return _detail(get_scoped_or_404(ArchiveFile, file_id), 422)
 
 
 # -- requests and loans ------------------------------------------------------------------
@@ -365,8 +365,8 @@ def decide(loan_id, decision):
         services.decide(current_user, loan, approve=decision == "approve", note=form.note.data or "")
         return _("Request approved.") if decision == "approve" else _("Request refused.")
 
-    return record_action(form, act, redirect_to=back, flash_unplaced=True, field="note",
-                         rerender=lambda f: _flash_back(f, back))
+    return record_action(form, act, redirect_to=back, flash_unplaced=True,
+                         rerender=lambda f: _refused(f, loan.file_id))
 
 
 @bp.route("/loans/<int:loan_id>/hand-out", methods=["POST"])
@@ -379,7 +379,8 @@ def hand_out(loan_id):
         services.hand_out(current_user, loan)
         return _("File %(number)s handed out to %(name)s.", number=loan.file.number, name=loan.borrower_name)
 
-    return record_action(None, act, redirect_to=back, rerender=lambda _f: redirect(back))
+    return record_action(None, act, redirect_to=back, flash_unplaced=True,
+                         rerender=lambda _f: _refused(None, loan.file_id))
 
 
 @bp.route("/loans/<int:loan_id>/return", methods=["POST"])
@@ -393,7 +394,8 @@ def give_back(loan_id):
         services.take_back(current_user, loan, note=form.note.data or "")
         return _("File %(number)s returned.", number=loan.file.number)
 
-    return record_action(form, act, redirect_to=back, flash_unplaced=True, rerender=lambda f: _flash_back(f, back))
+    return record_action(form, act, redirect_to=back, flash_unplaced=True,
+                         rerender=lambda f: _refused(f, loan.file_id))
 
 
 @bp.route("/loans/<int:loan_id>/cancel", methods=["POST"])
@@ -406,7 +408,8 @@ def cancel(loan_id):
         services.cancel(current_user, loan)
         return _("Request withdrawn.")
 
-    return record_action(None, act, redirect_to=back, rerender=lambda _f: redirect(back))
+    return record_action(None, act, redirect_to=back, flash_unplaced=True,
+                         rerender=lambda _f: _refused(None, loan.file_id))
 
 
 def filtered_loans(filters: LoanFilter):
@@ -542,7 +545,17 @@ def follow_up(finding_id):
         services.follow_up(current_user, finding, note=form.note.data)
         return _("Follow-up recorded for file %(number)s.", number=finding.file.number)
 
-    return record_action(form, act, redirect_to=back, flash_unplaced=True, rerender=lambda f: _flash_back(f, back))
+    return record_action(form, act, redirect_to=back, flash_unplaced=True,
+                         rerender=lambda f: _follow_refused(f, finding.check_id))
+
+
+def _follow_refused(form, check_id):
+    from flask import flash
+
+    for errors in (form.errors or {}).values():
+        for message in errors:
+            flash(str(message), "danger")
+    return _check_page(get_scoped_or_404(ArchiveCheck, check_id), status=422)
 
 
 @bp.route("/checks/<int:check_id>/print")
