@@ -1,0 +1,15 @@
+{
+    "code": "archives",
+    "name": "Archives",
+    "version": "0.1.0",
+    "summary": "Files per estate, contents log, approved viewing and borrowing, inspections, access log (档案管理)",
+    "category": "records",
+    "sequence": 85,
+    "author": "PropDesk",
+    "license": "AGPL-3.0-or-later",
+    "depends": [],
+    "uses": ["decoration"],
+    "core_api": ">=1.2,<2",
+    "default_enabled": True,
+    "purgeable": False,
+}
