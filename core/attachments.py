@@ -105,8 +105,16 @@ def serve(att_id):
 
     from core.security import get_scoped_or_404
 
+    from core.plugins import is_enabled, table_owner
+
     att = get_scoped_or_404(Attachment, att_id)
     if att.voided_at is not None:
+        abort(404)
+    # A disabled plugin's files are not served: its record rules (which may keep a file to
+    # fewer people than its estate's staff, as archives' scans) are not applied while it is
+    # off, and its pages are gone too.
+    owner = table_owner(att.owner_table)
+    if owner is None or (owner != "core" and not is_enabled(owner)):
         abort(404)
     path = Path(current_app.config["PROPDESK_INSTANCE"]) / "uploads" / att.stored_as
     if not path.is_file():

@@ -369,6 +369,23 @@ def is_enabled(code: str) -> bool:
     return plugins().is_active(code)
 
 
+def table_owner(table: str) -> str | None:
+    """Who owns the table ``table``: ``"core"``, a loaded plugin's code, or None when no
+    loaded model maps it (its plugin is not installed or failed to load)."""
+    from core.extensions import db
+    from core.plugin_models import _belongs
+
+    for mapper in db.Model.registry.mappers:
+        if getattr(mapper.local_table, "name", None) != table:
+            continue
+        if _belongs(mapper.class_, "core"):
+            return "core"
+        for code, info in plugins().infos.items():
+            if _belongs(mapper.class_, info.package):
+                return code
+    return None
+
+
 def request_cache() -> dict:
     """A dict that lives for one request (reset in ``before_request``), or one app context."""
     if "propdesk_cache" not in g:

@@ -294,7 +294,15 @@ def test_the_inspection_plan_through_the_pages(client, db, staff, make_file, clo
 def test_the_pages_are_gone_when_the_plugin_is_disabled(client, db, staff, make_file):
     from core.site import disable, enable, refresh
 
-    row = make_file("A-1")
+    from core.attachments import Attachment
+
+    row = make_file("A-1", level="confidential")
+    login(client, staff.archivist)
+    pdf = (io.BytesIO(b"%PDF-1.4 test scan"), "scan.pdf")
+    assert client.post(f"/archives/{row.id}/documents", data={"doc-title": "Contract", "doc-note": "",
+                                                              "doc-scans": pdf},
+                       content_type="multipart/form-data").status_code == 302
+    att = db.session.scalar(select(Attachment).where(Attachment.owner_table == "archives_entry"))
     disable("archives")
     db.session.commit()
     refresh(force=True)
@@ -302,6 +310,9 @@ def test_the_pages_are_gone_when_the_plugin_is_disabled(client, db, staff, make_
         login(client, staff.archivist)
         assert client.get(f"/archives/{row.id}").status_code == 404
         assert 'href="/archives/"' not in client.get("/").get_data(as_text=True)
+        # Its record rule is off with it, so the core does not serve its scans either.
+        login(client, staff.clerk)
+        assert client.get(f"/attachments/{att.id}").status_code == 404
     finally:
         enable("archives")
         db.session.commit()
