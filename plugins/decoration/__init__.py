@@ -97,9 +97,9 @@ def search(query, user, estates, limit):
     rows = db.session.scalars(select(Application).where(Application.estate_id.in_(estates),
                                                         search_filter(query, estates))
                               .order_by(Application.id.desc()).limit(limit)).all()
-    return [SearchHit(_l("Decoration"), f"{a.permit_number or a.number} {a.unit.number}",
-                      url_for("decoration.detail", app_id=a.id),
-                      f"{a.contractor} · {STATE_LABELS.get(a.state, a.state)}", a.estate_id) for a in rows]
+    return [SearchHit(_l("Decoration"), f"{a.number} {a.unit.number}", url_for("decoration.detail", app_id=a.id),
+                      " · ".join(x for x in (a.permit_number, a.contractor, str(STATE_LABELS.get(a.state, a.state)))
+                                 if x), a.estate_id) for a in rows]
 
 
 @hookimpl

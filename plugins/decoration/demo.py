@@ -49,8 +49,8 @@ def _fee_items(estate) -> None:
 
     if not is_enabled("fees"):
         return
-    from plugins.fees import billing
     from plugins.decoration.partners import _fee_item
+    from plugins.fees import billing
 
     since = services.estate_today(estate) - timedelta(days=400)
     if _fee_item(estate.id, "ZX-FEE") is None:

@@ -1,7 +1,15 @@
 """Forms of the decoration plugin (and its estate settings)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, FileField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FileField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from core.forms import Form, MoneyField, OnceKeyField, options
