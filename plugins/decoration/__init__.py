@@ -27,6 +27,10 @@ def permissions():
                    ("cashier", "supervisor", "manager")),
         Permission("decoration.permit", _l("Issue decoration permits and workers' passes"),
                    ("manager", "supervisor", "clerk", "frontdesk")),
+        Permission("decoration.inspect", _l("Inspect works in progress, issue and re-check rectification notices"),
+                   ("manager", "supervisor", "clerk", "technician")),
+        Permission("decoration.accept", _l("Carry out the acceptance of finished works (technicians)"),
+                   ("technician",)),
         Permission("decoration.manage", _l("Edit the decoration rules and amounts of an estate"),
                    ("manager", "supervisor")),
     ]
@@ -64,6 +68,46 @@ def nav_items(user, estates):
         NavItem(_l("Decoration"), "decoration.index", "service", "decoration.view", 40, badge=badge, icon="hammer"),
         NavItem(_l("Workers' passes"), "decoration.passes", "service", "decoration.view", 41, icon="person-badge"),
     ]
+
+
+@hookimpl
+def dashboard_widgets(user, estates):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from core.extensions import db
+    from core.i18n import today_local
+    from core.models import utcnow
+    from core.ui import Widget
+    from plugins.decoration.models import Application, Inspection
+    from plugins.decoration.services import overdue_filter
+
+    ids = estates or [0]
+    counts = dict(db.session.execute(select(Application.state, func.count()).where(
+        Application.estate_id.in_(ids), Application.state.in_(("submitted", "permitted")))
+        .group_by(Application.state)).all())
+    recent = select(Inspection.application_id).where(Inspection.inspected_at >= utcnow() - timedelta(days=7))
+    due = db.session.scalar(select(func.count()).select_from(Application).where(
+        Application.estate_id.in_(ids), Application.state == "permitted", Application.id.not_in(recent)))
+    late = db.session.scalar(select(func.count()).select_from(Inspection).where(
+        Inspection.estate_id.in_(ids), overdue_filter(today_local())))
+    overdue = db.session.scalars(select(Inspection).where(Inspection.estate_id.in_(ids), overdue_filter(today_local()))
+                                 .order_by(Inspection.deadline).limit(5)).all()
+    return [Widget("decoration", _l("Renovations"), "decoration/widget.html",
+                   {"in_progress": counts.get("permitted", 0), "review": counts.get("submitted", 0), "due": due,
+                    "overdue": overdue, "late": late}, "decoration.view", sequence=65, width=4)]
+
+
+@hookimpl
+def scheduled_jobs():
+    from datetime import timedelta
+
+    from core.jobs import Job
+    from plugins.decoration.jobs import notify_overdue
+
+    return [Job("decoration.notify_overdue", _l("Tell inspectors and supervisors about overdue rectifications"),
+                timedelta(minutes=15), notify_overdue)]
 
 
 @hookimpl

@@ -80,6 +80,38 @@ class PassForm(Form):
     photos = FileField(_l("Photo"))
 
 
+class InspectionForm(Form):
+    once_key = OnceKeyField()
+    findings = TextAreaField(_l("Findings"), validators=[InputRequired(message=_l("Write what the inspection found.")),
+                                                          Length(max=1000)])
+    violation = BooleanField(_l("A violation: issue a rectification notice"))
+    required_action = TextAreaField(_l("To be rectified"), validators=[Optional(), Length(max=1000)])
+    deadline = DateField(_l("Rectify by"), validators=[Optional()])
+    photos = FileField(_l("Photos"), render_kw={"multiple": True})
+
+
+class RecheckForm(Form):
+    rectified = SelectField(_l("Re-check"), choices=options([("1", _l("Rectified")), ("0", _l("Not rectified yet"))]))
+    note = StringField(_l("What the re-check found"), validators=[
+        InputRequired(message=_l("Write what the re-check found.")), Length(max=500)])
+    new_deadline = DateField(_l("New deadline (not rectified)"), validators=[Optional()])
+
+
+class ExtensionForm(Form):
+    new_end = DateField(_l("New end date"), validators=[InputRequired(message=_l("Enter the new end date."))])
+    reason = StringField(_l("Reason"), validators=[InputRequired(message=_l("Give the reason.")), Length(max=500)])
+
+
+REMEDY_LABELS = {"rework": _l("Rework by the contractor"), "repair": _l("Repair order (maintenance)")}
+
+
+class CheckForm(Form):
+    defect_note = TextAreaField(_l("Defects found"), validators=[Optional(), Length(max=1000)])
+    remedy = SelectField(_l("Remedy"), choices=options([("", "—")] + list(REMEDY_LABELS.items())),
+                         validate_choice=False)
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)])
+
+
 class ApplicationFilter(FilterForm):
     q = StringField(_l("Number, permit, contractor, worker or unit"))
     state = SelectField(_l("State"), choices=options([("", _l("All states"))] + [(s, STATE_LABELS[s]) for s in STATES]))

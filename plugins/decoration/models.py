@@ -124,3 +124,76 @@ class WorkerPass(EstateScopedMixin, VoidableMixin, BusinessRecord, db.Model):
     valid_to: Mapped[date] = mapped_column(sa.Date)
 
     application = relationship("Application", lazy="joined", viewonly=True)
+
+
+class Inspection(EstateScopedMixin, BusinessRecord, db.Model):
+    """A patrol visit during the works. A violation gets a rectification notice (numbered, with a
+    deadline) and is closed by a re-check that finds it rectified."""
+
+    __tablename__ = "decoration_inspection"
+    __table_args__ = (sa.Index("ix_decoration_inspection_open", "estate_id", "violation", "rectified_at",
+                               "deadline"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("decoration_application.id"), index=True)
+    inspected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id"))
+    findings: Mapped[str] = mapped_column(sa.String(1000))
+    violation: Mapped[bool] = mapped_column(default=False)
+    notice_number: Mapped[str | None] = mapped_column(sa.String(30), unique=True, nullable=True)
+    required_action: Mapped[str] = mapped_column(sa.String(1000), default="")
+    deadline: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    rechecked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id"), nullable=True)
+    recheck_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: When the overdue alert was sent (once per notice and deadline).
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    application = relationship("Application", lazy="joined", viewonly=True)
+    inspector = relationship("User", foreign_keys=[inspector_id], lazy="joined", viewonly=True)
+    rechecked_by = relationship("User", foreign_keys=[rechecked_by_id], lazy="joined", viewonly=True)
+
+
+class Extension(EstateScopedMixin, BusinessRecord, db.Model):
+    """A request to move the end of the works, approved or refused by the supervisor."""
+
+    __tablename__ = "decoration_extension"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("decoration_application.id"), index=True)
+    old_end: Mapped[date] = mapped_column(sa.Date)
+    new_end: Mapped[date] = mapped_column(sa.Date)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    state: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decision_note: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    requested_by = relationship("User", foreign_keys=[requested_by_id], lazy="joined", viewonly=True)
+    decided_by = relationship("User", foreign_keys=[decided_by_id], lazy="joined", viewonly=True)
+
+
+class AcceptanceCheck(EstateScopedMixin, BusinessRecord, db.Model):
+    """One acceptance visit (验收) against the approved scope: each item OK or a defect; the works
+    are accepted by a visit without defects. Defects go back to the contractor (rework) or become
+    repair orders (repairs plugin)."""
+
+    __tablename__ = "decoration_check"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("decoration_application.id"), index=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id"))
+    passed: Mapped[bool] = mapped_column(default=False)
+    #: Items found defective, comma-separated scope codes.
+    defects: Mapped[str] = mapped_column(sa.String(200), default="")
+    defect_note: Mapped[str] = mapped_column(sa.String(1000), default="")
+    #: "rework" (the contractor) or "repair" (repair orders); empty when passed.
+    remedy: Mapped[str] = mapped_column(sa.String(10), default="")
+    #: Numbers of the repair orders made for the defects.
+    repair_numbers: Mapped[str] = mapped_column(sa.String(200), default="")
+    note: Mapped[str] = mapped_column(sa.String(1000), default="")
+
+    checked_by = relationship("User", foreign_keys=[checked_by_id], lazy="joined", viewonly=True)
+
+    @property
+    def defect_items(self) -> list[str]:
+        return [s for s in (self.defects or "").split(",") if s]

@@ -17,8 +17,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.attachments import check_upload, save_upload
@@ -35,7 +36,10 @@ from plugins.decoration.models import (
     OPEN_INDEX,
     OPEN_STATES,
     SCOPE_ITEMS,
+    AcceptanceCheck,
     Application,
+    Extension,
+    Inspection,
     WorkerPass,
 )
 
@@ -390,3 +394,216 @@ def pass_valid(p: WorkerPass, app: Application, today: date) -> bool:
 
 def when_local(value: datetime | None, estate: Estate) -> datetime | None:
     return value.astimezone(ZoneInfo(estate.timezone or "Asia/Shanghai")) if value else None
+
+
+# -- inspections and rectification ------------------------------------------------------------
+def inspect(user, app: Application, *, findings: str, violation: bool = False, required_action: str = "",
+            deadline: date | None = None, photos=()) -> Inspection:
+    """Record a patrol visit; a violation gets a numbered rectification notice with a deadline."""
+    _require(user, "decoration.inspect")
+    _state(app, "permitted", "suspended")
+    findings = _text(findings, 1000)
+    if not findings:
+        raise DomainError(_("Write what the inspection found."), "findings")
+    files = [f for f in (photos or ()) if getattr(f, "filename", "")]
+    for f in files:
+        check_upload(f)
+        f.stream.seek(0)
+    today = estate_today(app.estate)
+    insp = Inspection(estate_id=app.estate_id, application_id=app.id, inspected_at=utcnow(), inspector_id=user.id,
+                      findings=findings, violation=bool(violation))
+    if violation:
+        action = _text(required_action, 1000)
+        if not action:
+            raise DomainError(_("Say what is to be rectified."), "required_action")
+        if deadline is None:
+            raise DomainError(_("Enter the deadline for the rectification."), "deadline")
+        if deadline < today:
+            raise DomainError(_("The deadline is in the past."), "deadline")
+        if (deadline - today).days > 90:
+            raise DomainError(_("Give at most 90 days to rectify."), "deadline")
+        insp.required_action, insp.deadline = action, deadline
+        insp.notice_number = next_number("ZG", app.estate)
+    db.session.add(insp)
+    db.session.flush()
+    for f in files:
+        save_upload(f, insp)
+    db.session.flush()
+    return insp
+
+
+def recheck(user, insp: Inspection, *, rectified: bool, note: str, new_deadline: date | None = None) -> Inspection:
+    """The re-check of a rectification notice: rectified (closed), or not yet (a new deadline)."""
+    _require(user, "decoration.inspect")
+    if not insp.violation or insp.rectified_at is not None:
+        raise DomainError(_("This notice is closed already."))
+    note = _text(note, 500)
+    if not note:
+        raise DomainError(_("Write what the re-check found."), "note")
+    app = db.session.get(Application, insp.application_id)
+    if rectified:
+        insp.rectified_at = utcnow()
+    else:
+        if new_deadline is None:
+            raise DomainError(_("Not rectified: give a new deadline."), "new_deadline")
+        if new_deadline < estate_today(app.estate):
+            raise DomainError(_("The deadline is in the past."), "new_deadline")
+        insp.deadline, insp.alerted_at = new_deadline, None
+    insp.rechecked_by_id, insp.recheck_note = user.id, note
+    db.session.flush()
+    return insp
+
+
+def violation_count(app: Application) -> int:
+    return db.session.scalar(select(func.count()).select_from(Inspection).where(
+        Inspection.application_id == app.id, Inspection.violation.is_(True))) or 0
+
+
+def open_notices(app: Application) -> int:
+    return db.session.scalar(select(func.count()).select_from(Inspection).where(
+        Inspection.application_id == app.id, Inspection.violation.is_(True), Inspection.rectified_at.is_(None))) or 0
+
+
+def suspend(user, app: Application, reason: str) -> Application:
+    """Suspend the permit after repeated violations (as many as the estate's setting)."""
+    _require(user, "decoration.approve")
+    _state(app, "permitted")
+    limit = int(settings(app.estate_id).get("violations_to_suspend") or 3)
+    if violation_count(app) < limit:
+        raise DomainError(_("A permit is suspended after %(limit)s violations; this one has %(count)s.",
+                            limit=limit, count=violation_count(app)))
+    reason = _text(reason, 500)
+    if len(reason) < 4:
+        raise DomainError(_("Give the reason for suspending (at least 4 characters)."), "reason")
+    app.state, app.suspended_at, app.suspend_reason = "suspended", utcnow(), reason
+    db.session.flush()
+    return app
+
+
+def resume(user, app: Application) -> Application:
+    _require(user, "decoration.approve")
+    _state(app, "suspended")
+    if open_notices(app):
+        raise DomainError(_("A rectification notice is still open: the permit is resumed once it is rectified."))
+    app.state = "permitted"
+    db.session.flush()
+    return app
+
+
+def overdue_filter(today: date):
+    return sa.and_(Inspection.violation.is_(True), Inspection.rectified_at.is_(None), Inspection.deadline < today)
+
+
+# -- extension -----------------------------------------------------------------------------------
+def request_extension(user, app: Application, *, new_end: date | None, reason: str) -> Extension:
+    _require(user, "decoration.apply")
+    _state(app, "approved", "permitted", "suspended")
+    if new_end is None:
+        raise DomainError(_("Enter the new end date."), "new_end")
+    if new_end <= app.end_date:
+        raise DomainError(_("The new end must be after the present end, %(day)s.", day=app.end_date.isoformat()),
+                          "new_end")
+    if (new_end - app.planned_start).days > 366:
+        raise DomainError(_("Works last at most a year: apply for an extension later if needed."), "new_end")
+    reason = _text(reason, 500)
+    if len(reason) < 4:
+        raise DomainError(_("Give the reason for the extension (at least 4 characters)."), "reason")
+    if db.session.scalar(select(Extension.id).where(Extension.application_id == app.id,
+                                                    Extension.state == "pending")):
+        raise DomainError(_("An extension is waiting for approval already."), "new_end")
+    ext = Extension(estate_id=app.estate_id, application_id=app.id, old_end=app.end_date, new_end=new_end,
+                    reason=reason, requested_by_id=user.id)
+    db.session.add(ext)
+    db.session.flush()
+    return ext
+
+
+def decide_extension(user, ext: Extension, approve: bool, note: str = "") -> Extension:
+    _require(user, "decoration.approve")
+    if ext.state != "pending":
+        raise DomainError(_("This extension is decided already."))
+    if ext.requested_by_id == user.id:
+        raise DomainError(_("You asked for this extension: another person decides it."))
+    app = db.session.get(Application, ext.application_id)
+    note = _text(note, 500)
+    if not approve and len(note) < 4:
+        raise DomainError(_("Give the reason for refusing (at least 4 characters)."), "note")
+    ext.state, ext.decided_by_id, ext.decided_at, ext.decision_note = (
+        "approved" if approve else "refused"), user.id, utcnow(), note
+    if approve:
+        app.end_date = max(app.end_date, ext.new_end)
+    db.session.flush()
+    return ext
+
+
+# -- completion and acceptance ---------------------------------------------------------------------
+def complete(user, app: Application) -> Application:
+    """The works are reported finished: acceptance is to be organised."""
+    _require(user, "decoration.apply")
+    _state(app, "permitted")
+    if open_notices(app):
+        raise DomainError(_("A rectification notice is still open: it is re-checked before the works are "
+                            "completed."))
+    app.state, app.completed_at = "completed", utcnow()
+    db.session.flush()
+    return app
+
+
+def check(user, app: Application, *, defects: list[str], defect_note: str = "", remedy: str = "", note: str = "",
+          accept: bool = False) -> AcceptanceCheck:
+    """An acceptance visit against the approved scope. ``accept`` with no defect accepts the works
+    (fires ``decoration_accepted``; files the papers in the archives when enabled); defects are
+    sent back to the contractor (``rework``: the works resume) or become repair orders
+    (``repair``, through the repairs plugin when enabled)."""
+    from core.plugins import hook, is_enabled
+
+    _require(user, "decoration.accept")
+    _state(app, "completed")
+    bad = [d for d in SCOPE_ITEMS if d in set(defects or ())]
+    if any(d not in app.scope_items for d in bad):
+        raise DomainError(_("Only items of the approved scope are checked."), "defects")
+    if accept and bad:
+        raise DomainError(_("Defects are open: the works cannot be accepted. Record them for rework or repair "
+                            "first."), "defects")
+    if not accept and not bad:
+        raise DomainError(_("Tick the defective items, or accept the works."), "defects")
+    row = AcceptanceCheck(estate_id=app.estate_id, application_id=app.id, checked_at=utcnow(), checked_by_id=user.id,
+                          passed=accept, defects=",".join(bad), note=_text(note, 1000))
+    if bad:
+        row.defect_note = _text(defect_note, 1000)
+        if not row.defect_note:
+            raise DomainError(_("Describe the defects."), "defect_note")
+        if remedy not in ("rework", "repair"):
+            raise DomainError(_("Choose rework by the contractor or a repair order."), "remedy")
+        if remedy == "repair" and not is_enabled("repairs"):
+            raise DomainError(_("Repair orders need the repairs module: choose rework by the contractor."), "remedy")
+        row.remedy = remedy
+    db.session.add(row)
+    db.session.flush()
+    if remedy == "repair" and bad:
+        row.repair_numbers = _repair_orders(user, app, bad, row.defect_note)
+    if bad and remedy == "rework":
+        app.state, app.completed_at = "permitted", None
+    if accept:
+        app.state, app.accepted_at, app.accepted_by_id, app.acceptance_note = "accepted", utcnow(), user.id, row.note
+        db.session.flush()
+        hook("decoration_accepted")(application=app)
+        from core.attachments import attachments_of
+
+        partners.file_papers(user, app, [a.id for a in attachments_of(app)])
+    db.session.flush()
+    return row
+
+
+def _repair_orders(user, app: Application, items: list[str], note: str) -> str:
+    from plugins.decoration.labels import SCOPE_LABELS
+    from plugins.repairs import services as repairs
+
+    owner = owners_of(app.unit)
+    repair = repairs.record(
+        user, estate_id=app.estate_id, unit_id=app.unit_id, contact_name=app.applicant_name,
+        contact_phone=app.applicant_phone, resident_id=owner[0].resident_id if owner else None, category="other",
+        description=_("Decoration %(number)s acceptance defects (%(items)s): %(note)s", number=app.number,
+                      items="、".join(str(SCOPE_LABELS[i]) for i in items), note=note)[:1000],
+        channel="patrol")
+    return repair.number

@@ -25,15 +25,28 @@ from core.security import current_estate_ids, get_scoped_or_404, scoped, user_es
 from core.views.estates import estate_choices
 from plugins.decoration import services
 from plugins.decoration.forms import (
+    REMEDY_LABELS,
     ApplicationFilter,
     ApplicationForm,
+    CheckForm,
+    ExtensionForm,
     FeesPaidForm,
+    InspectionForm,
     NoteForm,
     PassForm,
     ReasonForm,
+    RecheckForm,
 )
 from plugins.decoration.labels import APPLICANT_LABELS, SCOPE_LABELS, STATE_LABELS
-from plugins.decoration.models import SCOPE_ITEMS, STATES, Application, WorkerPass
+from plugins.decoration.models import (
+    SCOPE_ITEMS,
+    STATES,
+    AcceptanceCheck,
+    Application,
+    Extension,
+    Inspection,
+    WorkerPass,
+)
 
 bp = Blueprint("decoration", __name__, template_folder="templates")
 
@@ -129,8 +142,21 @@ def _detail(app, status=200, **forms):
     except DomainError as exc:
         forms.setdefault("fees_error", exc.message)
     today = services.estate_today(app.estate)
+    inspections = db.session.scalars(select(Inspection).where(Inspection.application_id == app.id)
+                                     .order_by(Inspection.inspected_at.desc(), Inspection.id.desc())).all()
+    extensions = db.session.scalars(select(Extension).where(Extension.application_id == app.id)
+                                    .order_by(Extension.id.desc())).all()
+    checks = db.session.scalars(select(AcceptanceCheck).where(AcceptanceCheck.application_id == app.id)
+                                .order_by(AcceptanceCheck.id.desc())).all()
     return render_template(
         "decoration/detail.html", app=app, passes=passes, paid=paid, today=today, phone=_phone,
+        inspections=inspections, extensions=extensions, checks=checks, remedies=REMEDY_LABELS,
+        violations=sum(1 for i in inspections if i.violation),
+        recheck_form=forms.get("recheck_form") or RecheckForm(prefix="recheck"),
+        suspend_form=forms.get("suspend_form") or ReasonForm(prefix="suspend"),
+        ext_form=forms.get("ext_form") or ExtensionForm(prefix="ext"),
+        decide_form=forms.get("decide_form") or NoteForm(prefix="decide"),
+        check_form=forms.get("check_form") or CheckForm(prefix="check"),
         drawings=attachments_of(app), through_fees=services.through_fees(app),
         settled=app.state == "approved" and paid is not None and paid.settled(app),
         pass_valid=lambda p: services.pass_valid(p, app, today),
@@ -295,3 +321,101 @@ def passes():
     valid = [(p, a) for p, a in rows if services.pass_valid(p, a, services.estate_today(a.estate))]
     template = "decoration/passes_guard_print.html" if request.args.get("print") == "1" else "decoration/passes.html"
     return render_template(template, rows=valid)
+
+
+# -- inspections, extensions, completion and acceptance -----------------------------------------------
+@bp.route("/<int:app_id>/inspections/new", methods=["GET", "POST"])
+@require("decoration.inspect")
+def new_inspection(app_id):
+    app = get_scoped_or_404(Application, app_id)
+    form = InspectionForm() if request.method == "POST" else InspectionForm(formdata=None)
+
+    def page(f, status=200):
+        return render_template("decoration/inspection_form.html", app=app, form=f), status
+
+    if request.method == "GET":
+        return page(form)
+    made = {}
+
+    def act():
+        made["i"] = services.inspect(current_user, get_scoped_or_404(Application, app_id), findings=form.findings.data,
+                                     violation=form.violation.data, required_action=form.required_action.data,
+                                     deadline=form.deadline.data, photos=request.files.getlist("photos"))
+        if made["i"].notice_number:
+            return _("Rectification notice %(number)s issued.", number=made["i"].notice_number)
+        return _("Inspection recorded.")
+
+    return record_action(form, act, redirect_to=url_for("decoration.detail", app_id=app_id),
+                         rerender=lambda f: page(f, 422),
+                         once=Once("decoration_inspection", lambda: made["i"].id,
+                                   lambda i: url_for("decoration.detail", app_id=app_id), app.estate_id))
+
+
+@bp.route("/inspections/<int:insp_id>/recheck", methods=["POST"])
+@require("decoration.inspect")
+def recheck(insp_id):
+    insp = get_scoped_or_404(Inspection, insp_id)
+    app_id = insp.application_id
+    return _step(app_id, RecheckForm(prefix="recheck"), "recheck_form",
+                 lambda a, f: services.recheck(current_user, get_scoped_or_404(Inspection, insp_id),
+                                               rectified=f.rectified.data == "1", note=f.note.data,
+                                               new_deadline=f.new_deadline.data), _("Re-check recorded."))
+
+
+@bp.route("/inspections/<int:insp_id>/print")
+@require("decoration.view")
+def print_notice(insp_id):
+    insp = get_scoped_or_404(Inspection, insp_id)
+    if not insp.notice_number:
+        abort(404)
+    return render_template("decoration/notice_print.html", insp=insp, app=insp.application)
+
+
+@bp.route("/<int:app_id>/suspend", methods=["POST"])
+@require("decoration.approve")
+def suspend(app_id):
+    return _step(app_id, ReasonForm(prefix="suspend"), "suspend_form",
+                 lambda a, f: services.suspend(current_user, a, f.reason.data), _("Permit suspended."))
+
+
+@bp.route("/<int:app_id>/resume", methods=["POST"])
+@require("decoration.approve")
+def resume(app_id):
+    return _step(app_id, NoteForm(prefix="resume"), "note_form",
+                 lambda a, f: services.resume(current_user, a), _("Permit in force again."))
+
+
+@bp.route("/<int:app_id>/extensions", methods=["POST"])
+@require("decoration.apply")
+def request_extension(app_id):
+    return _step(app_id, ExtensionForm(prefix="ext"), "ext_form",
+                 lambda a, f: services.request_extension(current_user, a, new_end=f.new_end.data, reason=f.reason.data),
+                 _("Extension requested."))
+
+
+@bp.route("/extensions/<int:ext_id>/<any(approve, refuse):decision>", methods=["POST"])
+@require("decoration.approve")
+def decide_extension(ext_id, decision):
+    ext = get_scoped_or_404(Extension, ext_id)
+    return _step(ext.application_id, NoteForm(prefix="decide"), "decide_form",
+                 lambda a, f: services.decide_extension(current_user, get_scoped_or_404(Extension, ext_id),
+                                                        decision == "approve", f.note.data or ""),
+                 _("Extension approved.") if decision == "approve" else _("Extension refused."))
+
+
+@bp.route("/<int:app_id>/complete", methods=["POST"])
+@require("decoration.apply")
+def complete(app_id):
+    return _step(app_id, NoteForm(prefix="complete"), "note_form",
+                 lambda a, f: services.complete(current_user, a), _("Works reported finished: organise the acceptance."))
+
+
+@bp.route("/<int:app_id>/check", methods=["POST"])
+@require("decoration.accept")
+def check(app_id):
+    accept = request.form.get("accept") == "1"
+    return _step(app_id, CheckForm(prefix="check"), "check_form",
+                 lambda a, f: services.check(current_user, a, defects=request.form.getlist("defect"),
+                                             defect_note=f.defect_note.data or "", remedy=f.remedy.data or "",
+                                             note=f.note.data or "", accept=accept),
+                 _("Works accepted.") if accept else _("Defects recorded."))

@@ -2,7 +2,7 @@
 
 Revision ID: decoration_0001
 Revises: (none: the first revision of its branch)
-Create Date: 2026-12-02 04:11:52.189105
+Create Date: 2026-12-02 04:19:31.797756
 """
 
 import sqlalchemy as sa
@@ -90,6 +90,94 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_decoration_application_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index('uq_decoration_open_unit', ['unit_id'], unique=True, postgresql_where=sa.text("state IN ('submitted', 'approved', 'permitted', 'suspended', 'completed')"), sqlite_where=sa.text("state IN ('submitted', 'approved', 'permitted', 'suspended', 'completed')"))
 
+    op.create_table('decoration_check',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('checked_at', core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('checked_by_id', sa.Integer(), nullable=False),
+    sa.Column('passed', sa.Boolean(), nullable=False),
+    sa.Column('defects', sa.String(length=200), nullable=False),
+    sa.Column('defect_note', sa.String(length=1000), nullable=False),
+    sa.Column('remedy', sa.String(length=10), nullable=False),
+    sa.Column('repair_numbers', sa.String(length=200), nullable=False),
+    sa.Column('note', sa.String(length=1000), nullable=False),
+    sa.Column('estate_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['application_id'], ['decoration_application.id'], name=op.f('fk_decoration_check_application_id_decoration_application')),
+    sa.ForeignKeyConstraint(['checked_by_id'], ['core_user.id'], name=op.f('fk_decoration_check_checked_by_id_core_user')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_decoration_check_created_by_id_core_user')),
+    sa.ForeignKeyConstraint(['estate_id'], ['core_estate.id'], name=op.f('fk_decoration_check_estate_id_core_estate')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['core_user.id'], name=op.f('fk_decoration_check_updated_by_id_core_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_decoration_check'))
+    )
+    with op.batch_alter_table('decoration_check', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_decoration_check_application_id'), ['application_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_decoration_check_estate_id'), ['estate_id'], unique=False)
+
+    op.create_table('decoration_extension',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('old_end', sa.Date(), nullable=False),
+    sa.Column('new_end', sa.Date(), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', core.models.base.UTCDateTime(), nullable=True),
+    sa.Column('decision_note', sa.String(length=500), nullable=False),
+    sa.Column('estate_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['application_id'], ['decoration_application.id'], name=op.f('fk_decoration_extension_application_id_decoration_application')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_decoration_extension_created_by_id_core_user')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['core_user.id'], name=op.f('fk_decoration_extension_decided_by_id_core_user')),
+    sa.ForeignKeyConstraint(['estate_id'], ['core_estate.id'], name=op.f('fk_decoration_extension_estate_id_core_estate')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['core_user.id'], name=op.f('fk_decoration_extension_requested_by_id_core_user')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['core_user.id'], name=op.f('fk_decoration_extension_updated_by_id_core_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_decoration_extension'))
+    )
+    with op.batch_alter_table('decoration_extension', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_decoration_extension_application_id'), ['application_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_decoration_extension_estate_id'), ['estate_id'], unique=False)
+
+    op.create_table('decoration_inspection',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('inspected_at', core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('inspector_id', sa.Integer(), nullable=False),
+    sa.Column('findings', sa.String(length=1000), nullable=False),
+    sa.Column('violation', sa.Boolean(), nullable=False),
+    sa.Column('notice_number', sa.String(length=30), nullable=True),
+    sa.Column('required_action', sa.String(length=1000), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=True),
+    sa.Column('rectified_at', core.models.base.UTCDateTime(), nullable=True),
+    sa.Column('rechecked_by_id', sa.Integer(), nullable=True),
+    sa.Column('recheck_note', sa.String(length=500), nullable=False),
+    sa.Column('alerted_at', core.models.base.UTCDateTime(), nullable=True),
+    sa.Column('estate_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['application_id'], ['decoration_application.id'], name=op.f('fk_decoration_inspection_application_id_decoration_application')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_decoration_inspection_created_by_id_core_user')),
+    sa.ForeignKeyConstraint(['estate_id'], ['core_estate.id'], name=op.f('fk_decoration_inspection_estate_id_core_estate')),
+    sa.ForeignKeyConstraint(['inspector_id'], ['core_user.id'], name=op.f('fk_decoration_inspection_inspector_id_core_user')),
+    sa.ForeignKeyConstraint(['rechecked_by_id'], ['core_user.id'], name=op.f('fk_decoration_inspection_rechecked_by_id_core_user')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['core_user.id'], name=op.f('fk_decoration_inspection_updated_by_id_core_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_decoration_inspection')),
+    sa.UniqueConstraint('notice_number', name=op.f('uq_decoration_inspection_notice_number'))
+    )
+    with op.batch_alter_table('decoration_inspection', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_decoration_inspection_application_id'), ['application_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_decoration_inspection_estate_id'), ['estate_id'], unique=False)
+        batch_op.create_index('ix_decoration_inspection_open', ['estate_id', 'violation', 'rectified_at', 'deadline'], unique=False)
+
     op.create_table('decoration_pass',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=30), nullable=False),
@@ -131,6 +219,22 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_decoration_pass_application_id'))
 
     op.drop_table('decoration_pass')
+    with op.batch_alter_table('decoration_inspection', schema=None) as batch_op:
+        batch_op.drop_index('ix_decoration_inspection_open')
+        batch_op.drop_index(batch_op.f('ix_decoration_inspection_estate_id'))
+        batch_op.drop_index(batch_op.f('ix_decoration_inspection_application_id'))
+
+    op.drop_table('decoration_inspection')
+    with op.batch_alter_table('decoration_extension', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_decoration_extension_estate_id'))
+        batch_op.drop_index(batch_op.f('ix_decoration_extension_application_id'))
+
+    op.drop_table('decoration_extension')
+    with op.batch_alter_table('decoration_check', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_decoration_check_estate_id'))
+        batch_op.drop_index(batch_op.f('ix_decoration_check_application_id'))
+
+    op.drop_table('decoration_check')
     with op.batch_alter_table('decoration_application', schema=None) as batch_op:
         batch_op.drop_index('uq_decoration_open_unit', postgresql_where=sa.text("state IN ('submitted', 'approved', 'permitted', 'suspended', 'completed')"), sqlite_where=sa.text("state IN ('submitted', 'approved', 'permitted', 'suspended', 'completed')"))
         batch_op.drop_index(batch_op.f('ix_decoration_application_unit_id'))
