@@ -1,6 +1,8 @@
-"""Demo renovations: the estate's rules, and applications in every state of the review — one
-with a structural change waiting for the maintenance department, one under the supervisor's
-review, one refused, one approved with its fees due, one permitted with two workers' passes.
+"""Demo renovations: the estate's rules, and applications in every state — one accepted (passes,
+a violation rectified, an extension, a defect reworked, then accepted), one permitted with two
+workers' passes and an open rectification notice, one with a structural change waiting for the
+maintenance department, one under the supervisor's review, one refused, one approved with its
+fees due, one completed waiting for acceptance.
 
 Everything goes through the services. With the fees plugin enabled, the estate gets its own
 price-list items for the decoration fee and deposit (``ZX-FEE``, ``ZX-DEP``) and the cashier
@@ -35,7 +37,9 @@ PEOPLE = [("张伟", "13800138101", "美家装饰工程有限公司", "李建国
           ("王芳", "13800138102", "居然装饰有限公司", "陈海涛", "13912345602"),
           ("刘洋", "13800138103", "匠心家装工作室", "周明", "13912345603"),
           ("赵丽", "13800138104", "安居装饰工程公司", "吴强", "13912345604"),
-          ("孙杰", "13800138105", "宏图建筑装饰公司", "郑伟", "13912345605")]
+          ("孙杰", "13800138105", "宏图建筑装饰公司", "郑伟", "13912345605"),
+          ("周敏", "13800138106", "美家装饰工程有限公司", "李建国", "13912345601"),
+          ("钱进", "13800138107", "居然装饰有限公司", "陈海涛", "13912345602")]
 WORKERS = [("李大山", "110101198001011234", "泥瓦工"), ("王小明", "11010119850505123X", "电工")]
 
 
@@ -90,12 +94,12 @@ def load(estate, users) -> None:
                                             Occupancy.end_date.is_(None))
     busy = select(Application.unit_id).where(Application.estate_id == estate.id)
     units = db.session.scalars(select(Unit).where(Unit.estate_id == estate.id, Unit.id.in_(owned),
-                                                  Unit.id.not_in(busy)).order_by(Unit.id).limit(5)).all()
+                                                  Unit.id.not_in(busy)).order_by(Unit.id).limit(len(PEOPLE))).all()
     today = services.estate_today(estate)
     made = []
     for i, unit in enumerate(units):
         name, phone, contractor, manager, mphone = PEOPLE[i]
-        scope = ["walls", "floors", "electrical"] + (["structural"] if i in (0, 4) else [])
+        scope = ["walls", "floors", "electrical"] + (["structural"] if i in (0, 2) else [])
         with acting_as(clerk):
             app = services.apply(
                 clerk, estate_id=estate.id, unit_number=unit.number, applicant_kind="owner", applicant_name=name,
@@ -104,23 +108,53 @@ def load(estate, users) -> None:
                 scope=scope, structural_details="拆除卫生间非承重隔墙，重新砌筑" if "structural" in scope else "",
                 description="全屋翻新：墙面、地面、电路改造")
         made.append(app)
-    steps = [None, "review", "refuse", "approve", "permit"]
+    # The first two come first: an estate with two units still gets every kind of record.
+    steps = ["accept", "violation", None, "review", "refuse", "approve", "complete"]
     for app, step in zip(made, steps, strict=False):
         if step == "refuse":
             with acting_as(sup):
                 services.refuse(sup, app, "施工图纸不全，请补充水电改造图后重新申请")
-        elif step in ("approve", "permit"):
+        elif step in ("approve", "violation", "complete", "accept"):
             if app.needs_safety:
                 with acting_as(tech):
                     services.safety_approve(tech, app, "隔墙非承重，同意拆改")
             with acting_as(sup):
                 services.approve(sup, app, "同意装修")
-            if step == "permit":
-                with acting_as(cashier):
-                    _pay_at_desk(app, cashier)
-                with acting_as(clerk):
-                    services.issue_permit(clerk, app)
-                    for wname, idno, trade in WORKERS:
-                        services.add_pass(clerk, app, name=wname, id_number=idno, trade=trade,
-                                          valid_from=today, valid_to=app.end_date)
+            if step != "approve":
+                _works(app, step, clerk, sup, tech, cashier, today)
     db.session.flush()
+
+
+def _works(app, step, clerk, sup, tech, cashier, today) -> None:
+    with acting_as(cashier):
+        _pay_at_desk(app, cashier)
+    with acting_as(clerk):
+        services.issue_permit(clerk, app)
+        for wname, idno, trade in WORKERS:
+            services.add_pass(clerk, app, name=wname, id_number=idno, trade=trade, valid_from=today,
+                              valid_to=app.end_date)
+    with acting_as(tech):
+        services.inspect(tech, app, findings="现场施工有序，垃圾已袋装")
+        if step in ("violation", "accept"):
+            insp = services.inspect(tech, app, findings="晚间 20:30 仍在使用电锤施工", violation=True,
+                                    required_action="严格遵守施工时间，夜间停止产生噪声的作业",
+                                    deadline=today + timedelta(days=3))
+            if step == "accept":
+                services.recheck(tech, insp, rectified=True, note="复查：已按时停工")
+    if step == "violation":
+        return
+    if step == "accept":
+        with acting_as(clerk):
+            ext = services.request_extension(clerk, app, new_end=app.end_date + timedelta(days=15),
+                                             reason="定制橱柜到货延误")
+        with acting_as(sup):
+            services.decide_extension(sup, ext, True, "同意延期 15 天")
+    with acting_as(clerk):
+        services.complete(clerk, app)
+    if step == "accept":
+        with acting_as(tech):
+            services.check(tech, app, defects=["walls"], defect_note="卫生间墙面渗水", remedy="rework")
+        with acting_as(clerk):
+            services.complete(clerk, app)
+        with acting_as(tech):
+            services.check(tech, app, defects=[], accept=True, note="返工后复验合格")

@@ -222,3 +222,48 @@ def test_with_fees_the_page_shows_what_the_cashier_still_has_to_take(client, db,
     resp = client.post(f"/decoration/{app.id}/fees-paid", data={"fees-note": "x"})
     assert resp.status_code == 422 and "shows here by itself" in resp.get_data(as_text=True)
     assert db.session.get(Application, app.id).fees_paid_at is None
+
+
+def test_inspection_recheck_extension_and_acceptance_through_the_pages(client, db, staff, permitted):
+    from plugins.decoration.models import AcceptanceCheck, Extension, Inspection
+
+    app = step(db, staff.desk, services.issue_permit, permitted)
+    today = today_of(staff.e1)
+    login(client, staff.tech)
+    resp = client.post(f"/decoration/{app.id}/inspections/new", data={
+        "once_key": "i" * 32, "findings": "擅自拆改墙体", "violation": "y", "required_action": "",
+        "deadline": (today + timedelta(days=3)).isoformat()})
+    assert resp.status_code == 422 and 'data-field="required_action"' in resp.get_data(as_text=True)
+    assert count(db, Inspection) == 0
+    resp = client.post(f"/decoration/{app.id}/inspections/new", data={
+        "once_key": "j" * 32, "findings": "擅自拆改墙体", "violation": "y", "required_action": "恢复原状",
+        "deadline": (today + timedelta(days=3)).isoformat(), "photos": (io.BytesIO(PNG), "wall.png")},
+        content_type="multipart/form-data")
+    assert resp.status_code == 302
+    insp = db.session.scalar(select(Inspection))
+    assert insp.notice_number and insp.required_action == "恢复原状"
+    page = client.get(f"/decoration/{app.id}").get_data(as_text=True)
+    assert insp.notice_number in page and "1 violation" in page
+    assert client.post(f"/decoration/inspections/{insp.id}/recheck", data={
+        "recheck-rectified": "1", "recheck-note": "已恢复"}).status_code == 302
+    assert db.session.get(Inspection, insp.id).rectified_at is not None
+    login(client, staff.desk)
+    new_end = app.end_date + timedelta(days=10)
+    assert client.post(f"/decoration/{app.id}/extensions", data={
+        "ext-new_end": new_end.isoformat(), "ext-reason": "材料延误十天"}).status_code == 302
+    ext = db.session.scalar(select(Extension))
+    assert client.post(f"/decoration/extensions/{ext.id}/approve", data={"decide-note": ""}).status_code == 403
+    login(client, staff.sup)
+    assert client.post(f"/decoration/extensions/{ext.id}/approve", data={"decide-note": "同意"}).status_code == 302
+    assert db.session.get(Application, app.id).end_date == new_end
+    login(client, staff.desk)
+    assert client.post(f"/decoration/{app.id}/complete", data={}).status_code == 302
+    login(client, staff.tech)
+    resp = client.post(f"/decoration/{app.id}/check", data={"defect": "walls", "check-defect_note": "墙面开裂",
+                                                            "check-remedy": "rework", "accept": "1"})
+    assert resp.status_code == 422 and "Defects are open" in resp.get_data(as_text=True)
+    assert count(db, AcceptanceCheck) == 0
+    resp = client.post(f"/decoration/{app.id}/check", data={"check-note": "验收合格", "accept": "1"})
+    assert resp.status_code == 302
+    app = db.session.get(Application, app.id)
+    assert (app.state, app.acceptance_note) == ("accepted", "验收合格")
