@@ -27,9 +27,8 @@ def fees_on() -> bool:
 def _fee_item(estate_id: int, code: str):
     """The fee item with this code in the estate's price list, or ``None``.
 
-    The fees plugin documents no look-up by code, so the deposit items come from the desk's
-    list (``desk.deposit_items``) and the one-off item from the items billed by code through
-    ``billing`` — read-only, nothing else of its tables is touched."""
+    The fees plugin documents no look-up of an item by its code: this read-only query on its
+    ``FeeItem`` is the one place the plugin reads a partner's table (see README)."""
     from sqlalchemy import select
 
     from core.extensions import db

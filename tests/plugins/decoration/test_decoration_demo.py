@@ -8,7 +8,13 @@ from sqlalchemy import select
 from core.audit import acting_as
 from core.demo import ensure_roles
 from core.models import Estate
-from plugins.decoration.models import AcceptanceCheck, Application, Extension, Inspection, WorkerPass
+from plugins.decoration.models import (
+    AcceptanceCheck,
+    Application,
+    Extension,
+    Inspection,
+    WorkerPass,
+)
 
 
 def _load(db, make_user, estates):
