@@ -154,6 +154,7 @@ def _detail(app, status=200, **forms):
         violations=sum(1 for i in inspections if i.violation),
         recheck_form=forms.get("recheck_form") or RecheckForm(prefix="recheck"),
         suspend_form=forms.get("suspend_form") or ReasonForm(prefix="suspend"),
+        void_form=forms.get("void_form") or ReasonForm(prefix="void"),
         ext_form=forms.get("ext_form") or ExtensionForm(prefix="ext"),
         decide_form=forms.get("decide_form") or NoteForm(prefix="decide"),
         check_form=forms.get("check_form") or CheckForm(prefix="check"),

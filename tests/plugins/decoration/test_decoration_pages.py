@@ -267,3 +267,16 @@ def test_inspection_recheck_extension_and_acceptance_through_the_pages(client, d
     assert resp.status_code == 302
     app = db.session.get(Application, app.id)
     assert (app.state, app.acceptance_note) == ("accepted", "验收合格")
+
+
+def test_a_pass_is_withdrawn_with_a_reason_and_leaves_the_guards_list(client, db, staff, permitted):
+    app = step(db, staff.desk, services.issue_permit, permitted)
+    p = step(db, staff.desk, services.add_pass, app, name="王小明", id_number="110101198505051234",
+             valid_from=today_of(staff.e1), valid_to=app.end_date)
+    login(client, staff.desk)
+    assert 'name="void-reason"' in client.get(f"/decoration/{app.id}").get_data(as_text=True)
+    resp = client.post(f"/decoration/passes/{p.id}/void", data={"void-reason": ""})
+    assert resp.status_code == 422 and db.session.get(WorkerPass, p.id).voided_at is None
+    assert client.post(f"/decoration/passes/{p.id}/void", data={"void-reason": "人员离场"}).status_code == 302
+    assert db.session.get(WorkerPass, p.id).void_reason == "人员离场"
+    assert "王小明" not in client.get("/decoration/passes").get_data(as_text=True)
