@@ -103,9 +103,8 @@ bp = Blueprint("attachments", __name__, url_prefix="/attachments")
 def serve(att_id):
     from flask_login import login_required  # noqa: F401  (login is enforced for every route)
 
-    from core.security import get_scoped_or_404
-
     from core.plugins import is_enabled, table_owner
+    from core.security import get_scoped_or_404
 
     att = get_scoped_or_404(Attachment, att_id)
     if att.voided_at is not None:

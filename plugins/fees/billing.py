@@ -176,6 +176,15 @@ def _pick_price(prices, unit_use: str, on: date) -> FeePrice | None:
     return general
 
 
+def item_by_code(estate_id: int, code: str) -> FeeItem | None:
+    """The estate's fee item of ``code`` (codes are stored upper-case), active or not, or
+    ``None``: for other plugins that price something from the estate's list (decoration)."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    return db.session.scalar(select(FeeItem).where(FeeItem.estate_id == estate_id, FeeItem.code == code))
+
+
 def item_prices(item_id: int) -> list[FeePrice]:
     return list(db.session.scalars(select(FeePrice).where(FeePrice.item_id == item_id)
                                    .order_by(FeePrice.unit_use, FeePrice.valid_from)))

@@ -292,9 +292,8 @@ def test_the_inspection_plan_through_the_pages(client, db, staff, make_file, clo
 
 
 def test_the_pages_are_gone_when_the_plugin_is_disabled(client, db, staff, make_file):
-    from core.site import disable, enable, refresh
-
     from core.attachments import Attachment
+    from core.site import disable, enable, refresh
 
     row = make_file("A-1", level="confidential")
     login(client, staff.archivist)
