@@ -160,10 +160,13 @@ TAG_SHEET_MAX = 600
 @require("keys.view")
 def tags_print():
     """An A4 sheet of key tags to cut out (tag number, kind, where, hook) for the keys the
-    register's filters choose. No QR code yet: the project has no QR library."""
+    register's filters choose, each with the QR code of its tag number (:mod:`plugins.keys.qr`)."""
+    from plugins.keys.qr import tag_qr_svg
+
     filters = KeyFilter(request.args)
     keys = db.session.scalars(filtered_keys(filters).order_by(Key.estate_id, Key.tag).limit(TAG_SHEET_MAX)).all()
-    return render_template("keys/tags_print.html", keys=keys, where=where, max=TAG_SHEET_MAX, **LABELS)
+    return render_template("keys/tags_print.html", keys=keys, where=where, max=TAG_SHEET_MAX, qr=tag_qr_svg,
+                           **LABELS)
 
 
 def _key_form_page(form, title, status=200, key=None):
@@ -427,13 +430,11 @@ def filtered_loans(filters: LoanFilter):
     return stmt
 
 
-@bp.route("/loans")
-@require("keys.view")
-def loans():
-    filters = LoanFilter(request.args)
+def loans_page(filters: LoanFilter) -> ListPage:
+    """The loan register's list (the page and the benchmark use it): out now by default."""
     if not filters.scope.data:
         filters.scope.data = "out"
-    page = ListPage(filtered_loans(filters), [
+    return ListPage(filtered_loans(filters), [
         Column("tag", _l("Tag number"), lambda r: r.key.tag, link=lambda r: url_for("keys.detail", key_id=r.key_id)),
         Column("kind", _l("Kind"), lambda r: KIND_LABELS.get(r.key.kind, r.key.kind)),
         Column("where", _l("Unit or place"), lambda r: where(r.key)),
@@ -451,6 +452,13 @@ def loans():
         Column("state", _l("State"), _loan_state),
         Column("estate", _l("Estate"), lambda r: r.estate.name, KeyLoan.estate_id),
     ], "-lent_at", _("Key loans"), "key-loans")
+
+
+@bp.route("/loans")
+@require("keys.view")
+def loans():
+    filters = LoanFilter(request.args)
+    page = loans_page(filters)
     if fmt := page.wants_export():
         return page.export(fmt)
     return render_template("keys/loans.html", page=page, result=page.page(), filters=filters,

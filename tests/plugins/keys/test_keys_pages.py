@@ -366,3 +366,47 @@ def test_the_tag_sheet_prints_the_filtered_keys_of_own_estates(client, db, staff
     assert "F-001" not in sheet and "B-03" in sheet and "1-1-101" in sheet
     only_rooms = client.get("/keys/tags/print?kind=equipment_room").get_data(as_text=True)
     assert only_rooms.count('class="key-tag-label"') == 1 and "水泵房" in only_rooms
+
+
+def _modules(svg: str) -> list[list[int]]:
+    """The dark modules an inline segno SVG draws, read back from its path (``M x y`` then
+    ``h n`` runs and ``m dx dy`` moves, all in modules; y is the middle of the row)."""
+    import re
+
+    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
+    grid = [[0] * size for _ in range(size)]
+    x = y = 0.0
+    for op, a, b in re.findall(r"([Mmh])(-?[\d.]+)(?: (-?[\d.]+))?", re.search(r' d="([^"]+)"', svg).group(1)):
+        if op == "M":
+            x, y = float(a), float(b)
+        elif op == "m":
+            x, y = x + float(a), y + float(b)
+        else:
+            for i in range(int(a)):
+                grid[int(y)][int(x) + i] = 1
+            x += int(a)
+    return grid
+
+
+def test_each_tag_label_carries_the_qr_code_of_its_tag_number(client, db, staff, make_key):
+    import re
+
+    import segno
+
+    make_key("E-001")
+    make_key("H-101-FD", kind="security_door")
+    login(client, staff.clerk)
+    sheet = client.get("/keys/tags/print").get_data(as_text=True)
+    labels = re.findall(r'<div class="key-tag-label" data-tag="([^"]+)">\s*(<svg.*?</svg>)', sheet, re.S)
+    assert [tag for tag, _svg in labels] == ["E-001", "H-101-FD"]
+    drawn = {}
+    for tag, svg in labels:
+        qr = segno.make_qr(tag, error="m", boost_error=False)
+        assert not qr.is_micro  # a phone reads a regular QR code, not a Micro QR
+        expected = [[int(bool(v)) for v in row] for row in qr.matrix]
+        border = 2
+        grid = _modules(svg)
+        assert len(grid) == len(expected) + 2 * border
+        assert [row[border:-border] for row in grid[border:-border]] == expected, tag
+        drawn[tag] = grid
+    assert drawn["E-001"] != drawn["H-101-FD"]
