@@ -286,6 +286,49 @@ def open_loan(key_id: int) -> KeyLoan | None:
     return db.session.scalar(select(KeyLoan).where(KeyLoan.key_id == key_id, KeyLoan.returned_at.is_(None)))
 
 
+def repairs_on() -> bool:
+    """Is the repairs plugin enabled? Then a loan's work-order number must be a real order."""
+    from core.plugins import is_enabled
+
+    return is_enabled("repairs")
+
+
+def find_work_order(user, estate_id: int, number: str):
+    """The repairs work order with this number in the estate (through the repairs plugin's
+    documented service ``find_order_by_number``), or ``None``; always ``None`` when repairs is
+    disabled. keys never reads the repairs tables itself."""
+    if not number or not repairs_on():
+        return None
+    from plugins.repairs.services import find_order_by_number
+
+    return find_order_by_number(user, estate_id, number)
+
+
+def work_order_links(user, numbers) -> dict[str, str]:
+    """``{number: URL of the repair page}`` for those numbers that are work orders of the user's
+    estates (empty when repairs is disabled: the numbers stay plain text)."""
+    if not repairs_on():
+        return {}
+    from flask import url_for
+
+    from plugins.repairs.services import repair_ids_for_orders
+
+    return {number: url_for("repairs.detail", repair_id=repair_id)
+            for number, repair_id in repair_ids_for_orders(user, numbers).items()}
+
+
+def _check_work_order(user, estate_id: int, reason_kind: str, number: str) -> None:
+    """With repairs enabled, a loan for a repair names its work order, and a number given must
+    be an order of the key's estate. With repairs disabled the number is kept as plain text."""
+    if not repairs_on():
+        return
+    if reason_kind == "repair" and not number:
+        raise DomainError(_("Enter the number of the repair work order the key is lent for."), "work_order_number")
+    if number and find_work_order(user, estate_id, number) is None:
+        raise DomainError(_("There is no repair work order %(number)s in this estate.", number=number),
+                          "work_order_number")
+
+
 def _already_out(key: Key) -> DomainError:
     return DomainError(_("Key %(tag)s is already out: it must be returned before it is lent again.",
                          tag=key.tag), "tag")
@@ -313,6 +356,8 @@ def lend(user, key: Key, *, borrower_kind: str, borrower_name: str, borrower_pho
     reason = _text(reason, 500)
     if not reason:
         raise DomainError(_("No private loans: say what the key is borrowed for."), "reason")
+    work_order_number = _text(work_order_number, 40)
+    _check_work_order(user, key.estate_id, reason_kind, work_order_number)
     now = utcnow()
     lent_at = lent_at or now
     if lent_at > now + CLOCK_SKEW:
@@ -331,7 +376,7 @@ def lend(user, key: Key, *, borrower_kind: str, borrower_name: str, borrower_pho
         raise _already_out(key)
     loan = KeyLoan(estate_id=key.estate_id, key_id=key.id, borrower_kind=borrower_kind, borrower_name=name,
                    borrower_phone=phone, borrower_id_number=id_number, reason_kind=reason_kind, reason=reason,
-                   work_order_number=_text(work_order_number, 40), lent_at=lent_at,
+                   work_order_number=work_order_number, lent_at=lent_at,
                    expected_return=expected_return, lent_by_id=user.id,
                    approval_id=approval.id if approval else None)
     try:

@@ -238,6 +238,7 @@ def _detail(key, status=200, **forms):
                                    .order_by(KeyApproval.id.desc())).all()
     return render_template(
         "keys/detail.html", key=key, where=where(key), loans=loans, events=events, approvals=approvals,
+        order_links=services.work_order_links(current_user, [loan.work_order_number for loan in loans]),
         open_loan=services.open_loan(key.id), usable=services.usable_approval(key) if key.emergency_spare else None,
         may_lend=services.may_lend(current_user, key.estate_id), phone=_phone,
         event_form=forms.get("event_form") or EventForm(prefix="event"),
@@ -430,8 +431,10 @@ def filtered_loans(filters: LoanFilter):
     return stmt
 
 
-def loans_page(filters: LoanFilter) -> ListPage:
-    """The loan register's list (the page and the benchmark use it): out now by default."""
+def loans_page(filters: LoanFilter, order_links: dict | None = None) -> ListPage:
+    """The loan register's list (the page and the benchmark use it): out now by default.
+    ``order_links`` (number → repair page, filled once the page's rows are known) makes the
+    work-order column a link; ``None`` (repairs disabled) leaves the numbers as text."""
     if not filters.scope.data:
         filters.scope.data = "out"
     return ListPage(filtered_loans(filters), [
@@ -442,7 +445,9 @@ def loans_page(filters: LoanFilter) -> ListPage:
         Column("borrower_kind", _l("Borrower is"), lambda r: BORROWER_LABELS.get(r.borrower_kind, r.borrower_kind)),
         Column("phone", _l("Phone"), lambda r: _phone(r.borrower_phone)),
         Column("reason", _l("Reason"), lambda r: f"{REASON_LABELS.get(r.reason_kind, r.reason_kind)}: {r.reason}"),
-        Column("order", _l("Work order"), lambda r: r.work_order_number, KeyLoan.work_order_number),
+        Column("order", _l("Work order"), lambda r: r.work_order_number, KeyLoan.work_order_number,
+               link=None if order_links is None else (
+                   lambda r: order_links.get(r.work_order_number) or url_for("keys.detail", key_id=r.key_id))),
         Column("lent_at", _l("Lent at"), lambda r: r.lent_at, KeyLoan.lent_at, fmt="datetime"),
         Column("lent_by", _l("Lent by"), lambda r: r.lent_by.full_name if r.lent_by else ""),
         Column("due", _l("Expected return"), lambda r: r.expected_return, KeyLoan.expected_return, fmt="datetime"),
@@ -458,10 +463,14 @@ def loans_page(filters: LoanFilter) -> ListPage:
 @require("keys.view")
 def loans():
     filters = LoanFilter(request.args)
-    page = loans_page(filters)
+    links = {} if services.repairs_on() else None
+    page = loans_page(filters, links)
     if fmt := page.wants_export():
         return page.export(fmt)
-    return render_template("keys/loans.html", page=page, result=page.page(), filters=filters,
+    result = page.page()
+    if links is not None:
+        links.update(services.work_order_links(current_user, [r.work_order_number for r in result.rows]))
+    return render_template("keys/loans.html", page=page, result=result, filters=filters,
                            overdue=services.overdue_count(current_estate_ids()))
 
 

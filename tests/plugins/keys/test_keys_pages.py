@@ -61,10 +61,10 @@ def test_the_keeper_lends_and_takes_back_through_the_pages(client, db, staff, ma
     resp = client.post("/keys/lend", data=loan_data(staff.e1, "E-001"))
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/keys/{key.id}")
     loan = db.session.scalar(select(KeyLoan))
-    assert (loan.borrower_name, loan.work_order_number, loan.lent_by_id) == ("李师傅", "WX-E01-2026-000007",
+    assert (loan.borrower_name, loan.work_order_number, loan.lent_by_id) == ("李师傅", "",
                                                                              staff.keeper.id)
     detail = client.get(f"/keys/{key.id}").get_data(as_text=True)
-    assert "李师傅" in detail and "WX-E01-2026-000007" in detail and "key-out" in detail
+    assert "李师傅" in detail and "key-out" in detail
     out_now = client.get("/keys/loans").get_data(as_text=True)
     assert "李师傅" in out_now and "E-001" in out_now
     # Lending it again is refused beside the tag, nothing saved.
@@ -273,9 +273,54 @@ def test_keepers_page(client, db, staff):
     assert db.session.scalar(select(KeyKeeper).where(KeyKeeper.user_id == staff.clerk.id)).active
 
 
-def test_the_work_order_link_is_plain_data_with_repairs_on_or_off(client, db, staff, make_key):
-    """keys only *uses* repairs: the work-order number is stored as text, the loan works and
-    shows it whether the repairs plugin is enabled or not."""
+def _work_order(db, estate, sup, tech) -> tuple[str, int]:
+    """A repair dispatched to ``tech`` through the repairs services: (order number, repair id)."""
+    from core.audit import acting_as
+    from plugins.repairs import services as repairs
+
+    with acting_as(sup):
+        repair = repairs.record(sup, estate_id=estate.id, unit_id=None, address="地下一层水泵房",
+                                contact_name="陈主管", contact_phone="13800000001", category="water",
+                                description="水泵异响", channel="patrol", area="common")
+        order = repairs.dispatch(sup, repair, tech.id, "需借水泵房钥匙")
+        db.session.commit()
+    return order.number, repair.id
+
+
+def test_with_repairs_enabled_a_repair_loan_names_a_real_work_order_of_the_estate(client, db, staff, make_key,
+                                                                                   make_user):
+    from core.plugins import is_enabled
+
+    assert is_enabled("repairs")
+    number, repair_id = _work_order(db, staff.e1, staff.sup, staff.tech)
+    other, _other_id = _work_order(db, staff.e2, staff.sup_e2, make_user("technician", [staff.e2], username="tech3"))
+    key = make_key("E-001")
+    login(client, staff.keeper)
+    refusals = [
+        ("", "Enter the number of the repair work order the key is lent for."),
+        ("WX-E01-2026-999999", "There is no repair work order WX-E01-2026-999999 in this estate."),
+        (other, f"There is no repair work order {other} in this estate."),  # another estate's order
+    ]
+    for typed, message in refusals:
+        resp = client.post("/keys/lend", data=loan_data(staff.e1, "E-001", reason_kind="repair",
+                                                        work_order_number=typed))
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 422 and message in page and 'data-field="work_order_number"' in page, typed
+    assert count(db, KeyLoan) == 0
+    # Another reason with an unknown number is refused too; without a number it is fine.
+    resp = client.post("/keys/lend", data=loan_data(staff.e1, "E-001", work_order_number="WX-BAD"))
+    assert resp.status_code == 422 and count(db, KeyLoan) == 0
+    resp = client.post("/keys/lend", data=loan_data(staff.e1, "E-001", reason_kind="repair",
+                                                    work_order_number=number))
+    assert resp.status_code == 302
+    assert db.session.scalar(select(KeyLoan.work_order_number)) == number
+    link = f'href="/repairs/{repair_id}"'
+    detail = client.get(f"/keys/{key.id}").get_data(as_text=True)
+    assert f'<a class="work-order-link" {link}>{number}</a>' in detail
+    assert f"<a {link}>{number}</a>" in client.get("/keys/loans").get_data(as_text=True)
+
+
+def test_with_repairs_disabled_the_work_order_number_is_plain_text(client, db, staff, make_key):
     from core.site import disable, enable, refresh
 
     key = make_key("E-001")
@@ -283,13 +328,15 @@ def test_the_work_order_link_is_plain_data_with_repairs_on_or_off(client, db, st
     disable("repairs")
     db.session.commit()
     refresh(force=True)
-    assert client.post("/keys/lend", data=loan_data(staff.e1, "E-001",
+    assert client.post("/keys/lend", data=loan_data(staff.e1, "E-001", reason_kind="repair",
                                                     work_order_number="WX-E01-2026-000042")).status_code == 302
-    assert "WX-E01-2026-000042" in client.get(f"/keys/{key.id}").get_data(as_text=True)
+    assert db.session.scalar(select(KeyLoan.work_order_number)) == "WX-E01-2026-000042"
+    detail = client.get(f"/keys/{key.id}").get_data(as_text=True)
+    loans = client.get("/keys/loans").get_data(as_text=True)
+    assert "WX-E01-2026-000042" in detail and "WX-E01-2026-000042" in loans
+    assert "/repairs/" not in detail and ">WX-E01-2026-000042</a>" not in loans
     enable("repairs")
     db.session.commit()
-    refresh(force=True)
-    assert "WX-E01-2026-000042" in client.get("/keys/loans").get_data(as_text=True)
 
 
 def test_a_disabled_keys_plugin_hides_its_pages_and_keeps_its_data(client, db, staff, make_key):
