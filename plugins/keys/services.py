@@ -12,9 +12,10 @@ requester's own); a key is out at most once at a time (database index, refusal t
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import record_sql_change
@@ -512,3 +513,46 @@ def overdue_count_query(estate_ids: list[int]):
 def overdue_count(estate_ids: list[int]) -> int:
     return db.session.scalar(overdue_count_query(estate_ids)) if estate_ids else 0
 
+
+
+# -- read models for the busy pages (plain rows, statements built once) ------------------------
+@cache
+def _unit_keys_stmt():
+    return (select(Key.id, Key.tag, Key.kind, Key.copies, Key.position, Key.state,
+                   KeyLoan.id.label("loan_id"), KeyLoan.borrower_name, KeyLoan.expected_return)
+            .outerjoin(KeyLoan, and_(KeyLoan.key_id == Key.id, KeyLoan.returned_at.is_(None)))
+            .where(Key.unit_id == bindparam("unit_id"), Key.estate_id == bindparam("estate_id"))
+            .order_by(Key.tag))
+
+
+def unit_keys(unit_id: int, estate_id: int) -> list:
+    """A unit's keys and who has each now (the unit page's panel), as plain rows: ``id, tag,
+    kind, copies, position, state`` and the open loan's ``loan_id, borrower_name,
+    expected_return`` (``None`` when the key is on the board). One statement."""
+    return db.session.execute(_unit_keys_stmt(), {"unit_id": unit_id, "estate_id": estate_id}).all()
+
+
+@cache
+def _loan_rows_stmt():
+    from sqlalchemy.orm import aliased
+
+    lender, receiver = aliased(User), aliased(User)
+    return (select(KeyLoan.id, KeyLoan.key_id, KeyLoan.borrower_kind, KeyLoan.borrower_name,
+                   KeyLoan.borrower_phone, KeyLoan.reason_kind, KeyLoan.reason, KeyLoan.work_order_number,
+                   KeyLoan.lent_at, KeyLoan.expected_return, KeyLoan.returned_at, KeyLoan.condition,
+                   Key.tag, Key.kind, Key.floor, Key.location, Unit.number.label("unit_number"),
+                   Building.name.label("building_name"), Estate.name.label("estate_name"),
+                   lender.full_name.label("lent_by_name"), receiver.full_name.label("returned_to_name"))
+            .join(Key, Key.id == KeyLoan.key_id)
+            .join(Estate, Estate.id == KeyLoan.estate_id)
+            .outerjoin(Unit, Unit.id == Key.unit_id)
+            .outerjoin(Building, Building.id == Key.building_id)
+            .outerjoin(lender, lender.id == KeyLoan.lent_by_id)
+            .outerjoin(receiver, receiver.id == KeyLoan.returned_to_id)
+            .where(KeyLoan.id.in_(bindparam("ids", expanding=True))))
+
+
+def loan_rows(ids) -> list:
+    """The loan register's display rows of these loans (ids from the scoped list statement
+    only), as plain rows with the key's tag and place, the estate and the two keepers' names."""
+    return db.session.execute(_loan_rows_stmt(), {"ids": list(ids)}).all()

@@ -71,14 +71,23 @@ def local_to_utc(value: datetime | None, estate: Estate) -> datetime | None:
     return value.replace(tzinfo=ZoneInfo(estate.timezone or "Asia/Shanghai")).astimezone(UTC)
 
 
+def place(kind: str, unit_number: str | None, building_name: str | None, floor, location: str) -> str:
+    """Where a key belongs: its unit, its building and floor, or its room or equipment."""
+    if kind in OWNER_KINDS:
+        return unit_number or ""
+    if kind in FLOOR_KINDS:
+        return _("%(building)s, floor %(floor)s", building=building_name or "", floor=floor)
+    return " · ".join(x for x in (building_name or "", location) if x)
+
+
 def where(key: Key) -> str:
-    """Where the key belongs: its unit, its building and floor, or its room or equipment."""
-    if key.kind in OWNER_KINDS:
-        return key.unit.number if key.unit else ""
-    if key.kind in FLOOR_KINDS:
-        return _("%(building)s, floor %(floor)s", building=key.building.name if key.building else "",
-                 floor=key.floor)
-    return " · ".join(x for x in (key.building.name if key.building else "", key.location) if x)
+    """Where the key belongs (see :func:`place`)."""
+    return place(key.kind, key.unit.number if key.unit else None, key.building.name if key.building else None,
+                 key.floor, key.location)
+
+
+def _row_place(r) -> str:
+    return place(r.kind, r.unit_number, r.building_name, r.floor, r.location)
 
 
 def _phone(value: str) -> str:
@@ -89,10 +98,10 @@ def _yes(value: bool) -> str:
     return _("Yes") if value else ""
 
 
-def _loan_state(loan: KeyLoan) -> str:
+def _loan_state(loan, now=None) -> str:
     if loan.returned_at is not None:
         return _("Returned")
-    return _("Overdue") if loan.is_overdue() else _("Out")
+    return _("Overdue") if loan.expected_return < (now or utcnow()) else _("Out")
 
 
 def _building_choices(estate_ids) -> list[tuple[int, str]]:
@@ -437,10 +446,11 @@ def loans_page(filters: LoanFilter, order_links: dict | None = None) -> ListPage
     work-order column a link; ``None`` (repairs disabled) leaves the numbers as text."""
     if not filters.scope.data:
         filters.scope.data = "out"
+    now = utcnow()
     return ListPage(filtered_loans(filters), [
-        Column("tag", _l("Tag number"), lambda r: r.key.tag, link=lambda r: url_for("keys.detail", key_id=r.key_id)),
-        Column("kind", _l("Kind"), lambda r: KIND_LABELS.get(r.key.kind, r.key.kind)),
-        Column("where", _l("Unit or place"), lambda r: where(r.key)),
+        Column("tag", _l("Tag number"), lambda r: r.tag, link=lambda r: url_for("keys.detail", key_id=r.key_id)),
+        Column("kind", _l("Kind"), lambda r: KIND_LABELS.get(r.kind, r.kind)),
+        Column("where", _l("Unit or place"), _row_place),
         Column("borrower", _l("Borrower"), lambda r: r.borrower_name, KeyLoan.borrower_name),
         Column("borrower_kind", _l("Borrower is"), lambda r: BORROWER_LABELS.get(r.borrower_kind, r.borrower_kind)),
         Column("phone", _l("Phone"), lambda r: _phone(r.borrower_phone)),
@@ -449,14 +459,14 @@ def loans_page(filters: LoanFilter, order_links: dict | None = None) -> ListPage
                link=None if order_links is None else (
                    lambda r: order_links.get(r.work_order_number) or url_for("keys.detail", key_id=r.key_id))),
         Column("lent_at", _l("Lent at"), lambda r: r.lent_at, KeyLoan.lent_at, fmt="datetime"),
-        Column("lent_by", _l("Lent by"), lambda r: r.lent_by.full_name if r.lent_by else ""),
+        Column("lent_by", _l("Lent by"), lambda r: r.lent_by_name or ""),
         Column("due", _l("Expected return"), lambda r: r.expected_return, KeyLoan.expected_return, fmt="datetime"),
         Column("returned_at", _l("Returned at"), lambda r: r.returned_at, KeyLoan.returned_at, fmt="datetime"),
-        Column("returned_to", _l("Taken back by"), lambda r: r.returned_to.full_name if r.returned_to else ""),
+        Column("returned_to", _l("Taken back by"), lambda r: r.returned_to_name or ""),
         Column("condition", _l("Condition"), lambda r: CONDITION_LABELS.get(r.condition, "") if r.condition else ""),
-        Column("state", _l("State"), _loan_state),
-        Column("estate", _l("Estate"), lambda r: r.estate.name, KeyLoan.estate_id),
-    ], "-lent_at", _("Key loans"), "key-loans")
+        Column("state", _l("State"), lambda r: _loan_state(r, now)),
+        Column("estate", _l("Estate"), lambda r: r.estate_name, KeyLoan.estate_id),
+    ], "-lent_at", _("Key loans"), "key-loans", rows=services.loan_rows)
 
 
 @bp.route("/loans")
