@@ -357,8 +357,6 @@ def lend(user, key: Key, *, borrower_kind: str, borrower_name: str, borrower_pho
     reason = _text(reason, 500)
     if not reason:
         raise DomainError(_("No private loans: say what the key is borrowed for."), "reason")
-    work_order_number = _text(work_order_number, 40)
-    _check_work_order(user, key.estate_id, reason_kind, work_order_number)
     now = utcnow()
     lent_at = lent_at or now
     if lent_at > now + CLOCK_SKEW:
@@ -375,6 +373,8 @@ def lend(user, key: Key, *, borrower_kind: str, borrower_name: str, borrower_pho
                                 "before it is lent.", tag=key.tag), "tag")
     if open_loan(key.id) is not None:
         raise _already_out(key)
+    work_order_number = _text(work_order_number, 40)
+    _check_work_order(user, key.estate_id, reason_kind, work_order_number)
     loan = KeyLoan(estate_id=key.estate_id, key_id=key.id, borrower_kind=borrower_kind, borrower_name=name,
                    borrower_phone=phone, borrower_id_number=id_number, reason_kind=reason_kind, reason=reason,
                    work_order_number=work_order_number, lent_at=lent_at,
@@ -518,11 +518,14 @@ def overdue_count(estate_ids: list[int]) -> int:
 # -- read models for the busy pages (plain rows, statements built once) ------------------------
 @cache
 def _unit_keys_stmt():
-    return (select(Key.id, Key.tag, Key.kind, Key.copies, Key.position, Key.state,
-                   KeyLoan.id.label("loan_id"), KeyLoan.borrower_name, KeyLoan.expected_return)
-            .outerjoin(KeyLoan, and_(KeyLoan.key_id == Key.id, KeyLoan.returned_at.is_(None)))
-            .where(Key.unit_id == bindparam("unit_id"), Key.estate_id == bindparam("estate_id"))
-            .order_by(Key.tag))
+    # Table columns, not ORM attributes: a plain Core statement skips the ORM's result set-up.
+    k, loan = Key.__table__.c, KeyLoan.__table__.c
+    return (select(k.id, k.tag, k.kind, k.copies, k.position, k.state,
+                   loan.id.label("loan_id"), loan.borrower_name, loan.expected_return)
+            .select_from(Key.__table__.outerjoin(KeyLoan.__table__, and_(loan.key_id == k.id,
+                                                                        loan.returned_at.is_(None))))
+            .where(k.unit_id == bindparam("unit_id"), k.estate_id == bindparam("estate_id"))
+            .order_by(k.tag))
 
 
 def unit_keys(unit_id: int, estate_id: int) -> list:
@@ -534,22 +537,21 @@ def unit_keys(unit_id: int, estate_id: int) -> list:
 
 @cache
 def _loan_rows_stmt():
-    from sqlalchemy.orm import aliased
-
-    lender, receiver = aliased(User), aliased(User)
-    return (select(KeyLoan.id, KeyLoan.key_id, KeyLoan.borrower_kind, KeyLoan.borrower_name,
-                   KeyLoan.borrower_phone, KeyLoan.reason_kind, KeyLoan.reason, KeyLoan.work_order_number,
-                   KeyLoan.lent_at, KeyLoan.expected_return, KeyLoan.returned_at, KeyLoan.condition,
-                   Key.tag, Key.kind, Key.floor, Key.location, Unit.number.label("unit_number"),
-                   Building.name.label("building_name"), Estate.name.label("estate_name"),
-                   lender.full_name.label("lent_by_name"), receiver.full_name.label("returned_to_name"))
-            .join(Key, Key.id == KeyLoan.key_id)
-            .join(Estate, Estate.id == KeyLoan.estate_id)
-            .outerjoin(Unit, Unit.id == Key.unit_id)
-            .outerjoin(Building, Building.id == Key.building_id)
-            .outerjoin(lender, lender.id == KeyLoan.lent_by_id)
-            .outerjoin(receiver, receiver.id == KeyLoan.returned_to_id)
-            .where(KeyLoan.id.in_(bindparam("ids", expanding=True))))
+    loans, keys = KeyLoan.__table__, Key.__table__
+    units, buildings, estates = Unit.__table__, Building.__table__, Estate.__table__
+    lender, receiver = User.__table__.alias("lender"), User.__table__.alias("receiver")
+    c, k = loans.c, keys.c
+    return (select(c.id, c.key_id, c.borrower_kind, c.borrower_name, c.borrower_phone, c.borrower_id_number, c.reason_kind, c.reason,
+                   c.work_order_number, c.lent_at, c.expected_return, c.returned_at, c.condition,
+                   k.tag, k.kind, k.floor, k.location, units.c.number.label("unit_number"),
+                   buildings.c.name.label("building_name"), estates.c.name.label("estate_name"),
+                   lender.c.full_name.label("lent_by_name"), receiver.c.full_name.label("returned_to_name"))
+            .select_from(loans.join(keys, k.id == c.key_id).join(estates, estates.c.id == c.estate_id)
+                         .outerjoin(units, units.c.id == k.unit_id)
+                         .outerjoin(buildings, buildings.c.id == k.building_id)
+                         .outerjoin(lender, lender.c.id == c.lent_by_id)
+                         .outerjoin(receiver, receiver.c.id == c.returned_to_id))
+            .where(c.id.in_(bindparam("ids", expanding=True))))
 
 
 def loan_rows(ids) -> list:
