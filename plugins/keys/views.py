@@ -448,24 +448,32 @@ def loans_page(filters: LoanFilter, order_links: dict | None = None) -> ListPage
         filters.scope.data = "out"
     now = utcnow()
     return ListPage(filtered_loans(filters), [
+        # What matters first (a phone shows only these): the key, who has it, until when, its state.
         Column("tag", _l("Tag number"), lambda r: r.tag, link=lambda r: url_for("keys.detail", key_id=r.key_id)),
-        Column("kind", _l("Kind"), lambda r: KIND_LABELS.get(r.kind, r.kind)),
-        Column("where", _l("Unit or place"), _row_place),
-        Column("borrower", _l("Borrower"), lambda r: r.borrower_name, KeyLoan.borrower_name),
-        Column("borrower_kind", _l("Borrower is"), lambda r: BORROWER_LABELS.get(r.borrower_kind, r.borrower_kind)),
-        Column("phone", _l("Phone"), lambda r: _phone(r.borrower_phone)),
-        Column("reason", _l("Reason"), lambda r: f"{REASON_LABELS.get(r.reason_kind, r.reason_kind)}: {r.reason}"),
-        Column("order", _l("Work order"), lambda r: r.work_order_number, KeyLoan.work_order_number,
-               link=None if order_links is None else (
-                   lambda r: order_links.get(r.work_order_number) or url_for("keys.detail", key_id=r.key_id))),
-        Column("lent_at", _l("Lent at"), lambda r: r.lent_at, KeyLoan.lent_at, fmt="datetime"),
-        Column("lent_by", _l("Lent by"), lambda r: r.lent_by_name or ""),
+        Column("borrower", _l("Borrower"), lambda r: r.borrower_name, KeyLoan.borrower_name, css="wrap"),
         Column("due", _l("Expected return"), lambda r: r.expected_return, KeyLoan.expected_return, fmt="datetime"),
-        Column("returned_at", _l("Returned at"), lambda r: r.returned_at, KeyLoan.returned_at, fmt="datetime"),
-        Column("returned_to", _l("Taken back by"), lambda r: r.returned_to_name or ""),
-        Column("condition", _l("Condition"), lambda r: CONDITION_LABELS.get(r.condition, "") if r.condition else ""),
         Column("state", _l("State"), lambda r: _loan_state(r, now)),
-        Column("estate", _l("Estate"), lambda r: r.estate_name, KeyLoan.estate_id),
+        # Then, as the window widens (Bootstrap md ≥ 768, lg ≥ 992, xl ≥ 1200, xxl ≥ 1400 px):
+        # at 1366 px everything up to lg fits (tests/browser/test_keys_layout.py); the export has every column.
+        Column("where", _l("Unit or place"), _row_place, css="wrap d-none d-md-table-cell"),
+        Column("lent_at", _l("Lent at"), lambda r: r.lent_at, KeyLoan.lent_at, fmt="datetime",
+               css="d-none d-md-table-cell"),
+        Column("reason", _l("Reason"), lambda r: f"{REASON_LABELS.get(r.reason_kind, r.reason_kind)}: {r.reason}",
+               css="wrap d-none d-lg-table-cell"),
+        Column("order", _l("Work order"), lambda r: r.work_order_number, KeyLoan.work_order_number,
+               css="d-none d-lg-table-cell", link=None if order_links is None else (
+                   lambda r: order_links.get(r.work_order_number) or url_for("keys.detail", key_id=r.key_id))),
+        Column("returned_at", _l("Returned at"), lambda r: r.returned_at, KeyLoan.returned_at, fmt="datetime",
+               css="d-none d-xxl-table-cell"),
+        Column("phone", _l("Phone"), lambda r: _phone(r.borrower_phone), css="d-none d-xxl-table-cell"),
+        Column("condition", _l("Condition"), lambda r: CONDITION_LABELS.get(r.condition, "") if r.condition else "",
+               css="d-none d-xxl-table-cell"),
+        Column("kind", _l("Kind"), lambda r: KIND_LABELS.get(r.kind, r.kind), css="d-none d-xxl-table-cell"),
+        Column("borrower_kind", _l("Borrower is"), lambda r: BORROWER_LABELS.get(r.borrower_kind, r.borrower_kind),
+               css="d-none d-xxl-table-cell"),
+        Column("lent_by", _l("Lent by"), lambda r: r.lent_by_name or "", css="d-none d-xxl-table-cell"),
+        Column("returned_to", _l("Taken back by"), lambda r: r.returned_to_name or "", css="d-none d-xxl-table-cell"),
+        Column("estate", _l("Estate"), lambda r: r.estate_name, KeyLoan.estate_id, css="d-none d-xxl-table-cell"),
     ], "-lent_at", _("Key loans"), "key-loans", rows=services.loan_rows)
 
 
@@ -508,10 +516,14 @@ def loans_print():
     tz = ZoneInfo(estate_timezone())
     start = datetime(y, m, 1, tzinfo=tz).astimezone(UTC)
     end = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=tz).astimezone(UTC)
-    rows = db.session.scalars(scoped(KeyLoan, estate_ids=current_estate_ids())
-                              .where(KeyLoan.lent_at >= start, KeyLoan.lent_at < end)
-                              .order_by(KeyLoan.lent_at, KeyLoan.id)).all()
-    return render_template("keys/loans_print.html", loans=rows, month=f"{y}-{m:02d}", where=where, **LABELS)
+    ids = db.session.scalars(scoped(KeyLoan, estate_ids=current_estate_ids())
+                             .where(KeyLoan.lent_at >= start, KeyLoan.lent_at < end)
+                             .order_by(KeyLoan.lent_at, KeyLoan.id).with_only_columns(KeyLoan.id)).all()
+    by_id = {}
+    for chunk in range(0, len(ids), 1000):  # plain rows (services.loan_rows), a thousand at a time
+        by_id.update((r.id, r) for r in services.loan_rows(ids[chunk:chunk + 1000]))
+    return render_template("keys/loans_print.html", loans=[by_id[i] for i in ids], month=f"{y}-{m:02d}",
+                           place=_row_place, **LABELS)
 
 
 # -- keepers -------------------------------------------------------------------------------
