@@ -64,14 +64,10 @@ def dashboard_widgets(user, estates):
 
 @hookimpl
 def unit_panels(unit, user):
-    from sqlalchemy import select
-
-    from core.extensions import db
     from plugins.keys.forms import KIND_LABELS, STATE_LABELS
-    from plugins.keys.models import Key
+    from plugins.keys.services import unit_keys
 
-    keys = db.session.scalars(select(Key).where(Key.unit_id == unit.id, Key.estate_id == unit.estate_id)
-                              .order_by(Key.tag)).all()
+    keys = unit_keys(unit.id, unit.estate_id)
     return [Panel("keys-unit", _l("Keys"), "keys/panel.html", {"keys": keys, "kinds": KIND_LABELS,
                                                                 "states": STATE_LABELS, "unit_id": unit.id}, "keys.view", sequence=60)]
 

@@ -24,8 +24,9 @@ ROOMS = [("S-001", "水泵房", "A-01"), ("S-002", "配电房", "A-02"), ("S-003
          ("S-004", "监控室", "A-04"), ("S-005", "电梯机房", "A-05"), ("S-006", "屋面水箱间", "A-06")]
 BORROWERS = [("contractor", "李建国", "13912345678"), ("staff", "张伟", "13800138001"),
              ("contractor", "王海涛", "13700001234"), ("staff", "刘洋", "13600005678")]
-REASONS = [("repair", "水泵异响，维修任务单处理"), ("inspection", "消防设施月度检查"),
-           ("repair", "配电柜跳闸检修"), ("decoration", "装修单位进场勘察公共管井"),
+# No "repair" reason: with repairs enabled a repair loan names a real work order.
+REASONS = [("emergency", "水泵异响，先行查看"), ("inspection", "消防设施月度检查"),
+           ("emergency", "配电柜跳闸检修"), ("decoration", "装修单位进场勘察公共管井"),
            ("inspection", "电梯机房例行保养")]
 
 

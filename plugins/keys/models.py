@@ -106,6 +106,9 @@ class KeyLoan(EstateScopedMixin, BusinessRecord, db.Model):
                  postgresql_where=sa.text("returned_at IS NULL"),
                  sqlite_where=sa.text("returned_at IS NULL")),
         sa.Index("ix_keys_loan_estate_open_due", "estate_id", "returned_at", "expected_return"),
+        # The register newest first, one estate or several (keys_0002).
+        sa.Index("ix_keys_loan_estate_lent", "estate_id", "lent_at", "id"),
+        sa.Index("ix_keys_loan_lent", "lent_at", "id", postgresql_include=["estate_id"]),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     key_id: Mapped[int] = mapped_column(sa.ForeignKey("keys_key.id"), index=True)

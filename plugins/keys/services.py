@@ -12,9 +12,10 @@ requester's own); a key is out at most once at a time (database index, refusal t
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import record_sql_change
@@ -286,6 +287,49 @@ def open_loan(key_id: int) -> KeyLoan | None:
     return db.session.scalar(select(KeyLoan).where(KeyLoan.key_id == key_id, KeyLoan.returned_at.is_(None)))
 
 
+def repairs_on() -> bool:
+    """Is the repairs plugin enabled? Then a loan's work-order number must be a real order."""
+    from core.plugins import is_enabled
+
+    return is_enabled("repairs")
+
+
+def find_work_order(user, estate_id: int, number: str):
+    """The repairs work order with this number in the estate (through the repairs plugin's
+    documented service ``find_order_by_number``), or ``None``; always ``None`` when repairs is
+    disabled. keys never reads the repairs tables itself."""
+    if not number or not repairs_on():
+        return None
+    from plugins.repairs.services import find_order_by_number
+
+    return find_order_by_number(user, estate_id, number)
+
+
+def work_order_links(user, numbers) -> dict[str, str]:
+    """``{number: URL of the repair page}`` for those numbers that are work orders of the user's
+    estates (empty when repairs is disabled: the numbers stay plain text)."""
+    if not repairs_on():
+        return {}
+    from flask import url_for
+
+    from plugins.repairs.services import repair_ids_for_orders
+
+    return {number: url_for("repairs.detail", repair_id=repair_id)
+            for number, repair_id in repair_ids_for_orders(user, numbers).items()}
+
+
+def _check_work_order(user, estate_id: int, reason_kind: str, number: str) -> None:
+    """With repairs enabled, a loan for a repair names its work order, and a number given must
+    be an order of the key's estate. With repairs disabled the number is kept as plain text."""
+    if not repairs_on():
+        return
+    if reason_kind == "repair" and not number:
+        raise DomainError(_("Enter the number of the repair work order the key is lent for."), "work_order_number")
+    if number and find_work_order(user, estate_id, number) is None:
+        raise DomainError(_("There is no repair work order %(number)s in this estate.", number=number),
+                          "work_order_number")
+
+
 def _already_out(key: Key) -> DomainError:
     return DomainError(_("Key %(tag)s is already out: it must be returned before it is lent again.",
                          tag=key.tag), "tag")
@@ -329,9 +373,11 @@ def lend(user, key: Key, *, borrower_kind: str, borrower_name: str, borrower_pho
                                 "before it is lent.", tag=key.tag), "tag")
     if open_loan(key.id) is not None:
         raise _already_out(key)
+    work_order_number = _text(work_order_number, 40)
+    _check_work_order(user, key.estate_id, reason_kind, work_order_number)
     loan = KeyLoan(estate_id=key.estate_id, key_id=key.id, borrower_kind=borrower_kind, borrower_name=name,
                    borrower_phone=phone, borrower_id_number=id_number, reason_kind=reason_kind, reason=reason,
-                   work_order_number=_text(work_order_number, 40), lent_at=lent_at,
+                   work_order_number=work_order_number, lent_at=lent_at,
                    expected_return=expected_return, lent_by_id=user.id,
                    approval_id=approval.id if approval else None)
     try:
@@ -467,3 +513,48 @@ def overdue_count_query(estate_ids: list[int]):
 def overdue_count(estate_ids: list[int]) -> int:
     return db.session.scalar(overdue_count_query(estate_ids)) if estate_ids else 0
 
+
+
+# -- read models for the busy pages (plain rows, statements built once) ------------------------
+@cache
+def _unit_keys_stmt():
+    # Table columns, not ORM attributes: a plain Core statement skips the ORM's result set-up.
+    k, loan = Key.__table__.c, KeyLoan.__table__.c
+    return (select(k.id, k.tag, k.kind, k.copies, k.position, k.state,
+                   loan.id.label("loan_id"), loan.borrower_name, loan.expected_return)
+            .select_from(Key.__table__.outerjoin(KeyLoan.__table__, and_(loan.key_id == k.id,
+                                                                        loan.returned_at.is_(None))))
+            .where(k.unit_id == bindparam("unit_id"), k.estate_id == bindparam("estate_id"))
+            .order_by(k.tag))
+
+
+def unit_keys(unit_id: int, estate_id: int) -> list:
+    """A unit's keys and who has each now (the unit page's panel), as plain rows: ``id, tag,
+    kind, copies, position, state`` and the open loan's ``loan_id, borrower_name,
+    expected_return`` (``None`` when the key is on the board). One statement."""
+    return db.session.execute(_unit_keys_stmt(), {"unit_id": unit_id, "estate_id": estate_id}).all()
+
+
+@cache
+def _loan_rows_stmt():
+    loans, keys = KeyLoan.__table__, Key.__table__
+    units, buildings, estates = Unit.__table__, Building.__table__, Estate.__table__
+    lender, receiver = User.__table__.alias("lender"), User.__table__.alias("receiver")
+    c, k = loans.c, keys.c
+    return (select(c.id, c.key_id, c.borrower_kind, c.borrower_name, c.borrower_phone, c.borrower_id_number, c.reason_kind, c.reason,
+                   c.work_order_number, c.lent_at, c.expected_return, c.returned_at, c.condition,
+                   k.tag, k.kind, k.floor, k.location, units.c.number.label("unit_number"),
+                   buildings.c.name.label("building_name"), estates.c.name.label("estate_name"),
+                   lender.c.full_name.label("lent_by_name"), receiver.c.full_name.label("returned_to_name"))
+            .select_from(loans.join(keys, k.id == c.key_id).join(estates, estates.c.id == c.estate_id)
+                         .outerjoin(units, units.c.id == k.unit_id)
+                         .outerjoin(buildings, buildings.c.id == k.building_id)
+                         .outerjoin(lender, lender.c.id == c.lent_by_id)
+                         .outerjoin(receiver, receiver.c.id == c.returned_to_id))
+            .where(c.id.in_(bindparam("ids", expanding=True))))
+
+
+def loan_rows(ids) -> list:
+    """The loan register's display rows of these loans (ids from the scoped list statement
+    only), as plain rows with the key's tag and place, the estate and the two keepers' names."""
+    return db.session.execute(_loan_rows_stmt(), {"ids": list(ids)}).all()

@@ -71,14 +71,23 @@ def local_to_utc(value: datetime | None, estate: Estate) -> datetime | None:
     return value.replace(tzinfo=ZoneInfo(estate.timezone or "Asia/Shanghai")).astimezone(UTC)
 
 
+def place(kind: str, unit_number: str | None, building_name: str | None, floor, location: str) -> str:
+    """Where a key belongs: its unit, its building and floor, or its room or equipment."""
+    if kind in OWNER_KINDS:
+        return unit_number or ""
+    if kind in FLOOR_KINDS:
+        return _("%(building)s, floor %(floor)s", building=building_name or "", floor=floor)
+    return " · ".join(x for x in (building_name or "", location) if x)
+
+
 def where(key: Key) -> str:
-    """Where the key belongs: its unit, its building and floor, or its room or equipment."""
-    if key.kind in OWNER_KINDS:
-        return key.unit.number if key.unit else ""
-    if key.kind in FLOOR_KINDS:
-        return _("%(building)s, floor %(floor)s", building=key.building.name if key.building else "",
-                 floor=key.floor)
-    return " · ".join(x for x in (key.building.name if key.building else "", key.location) if x)
+    """Where the key belongs (see :func:`place`)."""
+    return place(key.kind, key.unit.number if key.unit else None, key.building.name if key.building else None,
+                 key.floor, key.location)
+
+
+def _row_place(r) -> str:
+    return place(r.kind, r.unit_number, r.building_name, r.floor, r.location)
 
 
 def _phone(value: str) -> str:
@@ -89,10 +98,10 @@ def _yes(value: bool) -> str:
     return _("Yes") if value else ""
 
 
-def _loan_state(loan: KeyLoan) -> str:
+def _loan_state(loan, now=None) -> str:
     if loan.returned_at is not None:
         return _("Returned")
-    return _("Overdue") if loan.is_overdue() else _("Out")
+    return _("Overdue") if loan.expected_return < (now or utcnow()) else _("Out")
 
 
 def _building_choices(estate_ids) -> list[tuple[int, str]]:
@@ -160,10 +169,13 @@ TAG_SHEET_MAX = 600
 @require("keys.view")
 def tags_print():
     """An A4 sheet of key tags to cut out (tag number, kind, where, hook) for the keys the
-    register's filters choose. No QR code yet: the project has no QR library."""
+    register's filters choose, each with the QR code of its tag number (:mod:`plugins.keys.qr`)."""
+    from plugins.keys.qr import tag_qr_svg
+
     filters = KeyFilter(request.args)
     keys = db.session.scalars(filtered_keys(filters).order_by(Key.estate_id, Key.tag).limit(TAG_SHEET_MAX)).all()
-    return render_template("keys/tags_print.html", keys=keys, where=where, max=TAG_SHEET_MAX, **LABELS)
+    return render_template("keys/tags_print.html", keys=keys, where=where, max=TAG_SHEET_MAX, qr=tag_qr_svg,
+                           **LABELS)
 
 
 def _key_form_page(form, title, status=200, key=None):
@@ -235,6 +247,7 @@ def _detail(key, status=200, **forms):
                                    .order_by(KeyApproval.id.desc())).all()
     return render_template(
         "keys/detail.html", key=key, where=where(key), loans=loans, events=events, approvals=approvals,
+        order_links=services.work_order_links(current_user, [loan.work_order_number for loan in loans]),
         open_loan=services.open_loan(key.id), usable=services.usable_approval(key) if key.emergency_spare else None,
         may_lend=services.may_lend(current_user, key.estate_id), phone=_phone,
         event_form=forms.get("event_form") or EventForm(prefix="event"),
@@ -427,33 +440,55 @@ def filtered_loans(filters: LoanFilter):
     return stmt
 
 
+def loans_page(filters: LoanFilter, order_links: dict | None = None) -> ListPage:
+    """The loan register's list (the page and the benchmark use it): out now by default.
+    ``order_links`` (number → repair page, filled once the page's rows are known) makes the
+    work-order column a link; ``None`` (repairs disabled) leaves the numbers as text."""
+    if not filters.scope.data:
+        filters.scope.data = "out"
+    now = utcnow()
+    return ListPage(filtered_loans(filters), [
+        # What matters first (a phone shows only these): the key, who has it, until when, its state.
+        Column("tag", _l("Tag number"), lambda r: r.tag, link=lambda r: url_for("keys.detail", key_id=r.key_id)),
+        Column("borrower", _l("Borrower"), lambda r: r.borrower_name, KeyLoan.borrower_name, css="wrap"),
+        Column("due", _l("Expected return"), lambda r: r.expected_return, KeyLoan.expected_return, fmt="datetime"),
+        Column("state", _l("State"), lambda r: _loan_state(r, now)),
+        # Then, as the window widens (Bootstrap md ≥ 768, lg ≥ 992, xl ≥ 1200, xxl ≥ 1400 px):
+        # at 1366 px everything up to lg fits (tests/browser/test_keys_layout.py); the export has every column.
+        Column("where", _l("Unit or place"), _row_place, css="wrap d-none d-md-table-cell"),
+        Column("lent_at", _l("Lent at"), lambda r: r.lent_at, KeyLoan.lent_at, fmt="datetime",
+               css="d-none d-md-table-cell"),
+        Column("reason", _l("Reason"), lambda r: f"{REASON_LABELS.get(r.reason_kind, r.reason_kind)}: {r.reason}",
+               css="wrap d-none d-lg-table-cell"),
+        Column("order", _l("Work order"), lambda r: r.work_order_number, KeyLoan.work_order_number,
+               css="d-none d-lg-table-cell", link=None if order_links is None else (
+                   lambda r: order_links.get(r.work_order_number) or url_for("keys.detail", key_id=r.key_id))),
+        Column("returned_at", _l("Returned at"), lambda r: r.returned_at, KeyLoan.returned_at, fmt="datetime",
+               css="d-none d-xxl-table-cell"),
+        Column("phone", _l("Phone"), lambda r: _phone(r.borrower_phone), css="d-none d-xxl-table-cell"),
+        Column("condition", _l("Condition"), lambda r: CONDITION_LABELS.get(r.condition, "") if r.condition else "",
+               css="d-none d-xxl-table-cell"),
+        Column("kind", _l("Kind"), lambda r: KIND_LABELS.get(r.kind, r.kind), css="d-none d-xxl-table-cell"),
+        Column("borrower_kind", _l("Borrower is"), lambda r: BORROWER_LABELS.get(r.borrower_kind, r.borrower_kind),
+               css="d-none d-xxl-table-cell"),
+        Column("lent_by", _l("Lent by"), lambda r: r.lent_by_name or "", css="d-none d-xxl-table-cell"),
+        Column("returned_to", _l("Taken back by"), lambda r: r.returned_to_name or "", css="d-none d-xxl-table-cell"),
+        Column("estate", _l("Estate"), lambda r: r.estate_name, KeyLoan.estate_id, css="d-none d-xxl-table-cell"),
+    ], "-lent_at", _("Key loans"), "key-loans", rows=services.loan_rows)
+
+
 @bp.route("/loans")
 @require("keys.view")
 def loans():
     filters = LoanFilter(request.args)
-    if not filters.scope.data:
-        filters.scope.data = "out"
-    page = ListPage(filtered_loans(filters), [
-        Column("tag", _l("Tag number"), lambda r: r.key.tag, link=lambda r: url_for("keys.detail", key_id=r.key_id)),
-        Column("kind", _l("Kind"), lambda r: KIND_LABELS.get(r.key.kind, r.key.kind)),
-        Column("where", _l("Unit or place"), lambda r: where(r.key)),
-        Column("borrower", _l("Borrower"), lambda r: r.borrower_name, KeyLoan.borrower_name),
-        Column("borrower_kind", _l("Borrower is"), lambda r: BORROWER_LABELS.get(r.borrower_kind, r.borrower_kind)),
-        Column("phone", _l("Phone"), lambda r: _phone(r.borrower_phone)),
-        Column("reason", _l("Reason"), lambda r: f"{REASON_LABELS.get(r.reason_kind, r.reason_kind)}: {r.reason}"),
-        Column("order", _l("Work order"), lambda r: r.work_order_number, KeyLoan.work_order_number),
-        Column("lent_at", _l("Lent at"), lambda r: r.lent_at, KeyLoan.lent_at, fmt="datetime"),
-        Column("lent_by", _l("Lent by"), lambda r: r.lent_by.full_name if r.lent_by else ""),
-        Column("due", _l("Expected return"), lambda r: r.expected_return, KeyLoan.expected_return, fmt="datetime"),
-        Column("returned_at", _l("Returned at"), lambda r: r.returned_at, KeyLoan.returned_at, fmt="datetime"),
-        Column("returned_to", _l("Taken back by"), lambda r: r.returned_to.full_name if r.returned_to else ""),
-        Column("condition", _l("Condition"), lambda r: CONDITION_LABELS.get(r.condition, "") if r.condition else ""),
-        Column("state", _l("State"), _loan_state),
-        Column("estate", _l("Estate"), lambda r: r.estate.name, KeyLoan.estate_id),
-    ], "-lent_at", _("Key loans"), "key-loans")
+    links = {} if services.repairs_on() else None
+    page = loans_page(filters, links)
     if fmt := page.wants_export():
         return page.export(fmt)
-    return render_template("keys/loans.html", page=page, result=page.page(), filters=filters,
+    result = page.page()
+    if links is not None:
+        links.update(services.work_order_links(current_user, [r.work_order_number for r in result.rows]))
+    return render_template("keys/loans.html", page=page, result=result, filters=filters,
                            overdue=services.overdue_count(current_estate_ids()))
 
 
@@ -481,10 +516,14 @@ def loans_print():
     tz = ZoneInfo(estate_timezone())
     start = datetime(y, m, 1, tzinfo=tz).astimezone(UTC)
     end = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=tz).astimezone(UTC)
-    rows = db.session.scalars(scoped(KeyLoan, estate_ids=current_estate_ids())
-                              .where(KeyLoan.lent_at >= start, KeyLoan.lent_at < end)
-                              .order_by(KeyLoan.lent_at, KeyLoan.id)).all()
-    return render_template("keys/loans_print.html", loans=rows, month=f"{y}-{m:02d}", where=where, **LABELS)
+    ids = db.session.scalars(scoped(KeyLoan, estate_ids=current_estate_ids())
+                             .where(KeyLoan.lent_at >= start, KeyLoan.lent_at < end)
+                             .order_by(KeyLoan.lent_at, KeyLoan.id).with_only_columns(KeyLoan.id)).all()
+    by_id = {}
+    for chunk in range(0, len(ids), 1000):  # plain rows (services.loan_rows), a thousand at a time
+        by_id.update((r.id, r) for r in services.loan_rows(ids[chunk:chunk + 1000]))
+    return render_template("keys/loans_print.html", loans=[by_id[i] for i in ids], month=f"{y}-{m:02d}",
+                           place=_row_place, **LABELS)
 
 
 # -- keepers -------------------------------------------------------------------------------

@@ -362,3 +362,26 @@ def on_visit(visit) -> Repair | None:
         reason = (getattr(visit, "remarks", "") or "").strip() or _("Not satisfied on the return visit.")
         reopen(visitor, repair, reason if len(reason) >= 2 else _("Not satisfied on the return visit."))
     return repair
+
+
+# -- for other plugins (documented in README.md, "Services for other plugins") ------------
+def find_order_by_number(user, estate_id: int, number: str) -> WorkOrder | None:
+    """The work order numbered ``number`` in estate ``estate_id``, if that estate is one of
+    ``user``'s; otherwise (unknown number, another estate's order, not the user's estate)
+    ``None``. Read-only. ``WorkOrder.repair_id`` leads to the repair page
+    (``url_for("repairs.detail", repair_id=…)``)."""
+    number = (number or "").strip()
+    if not number or estate_id not in user_estate_ids(user):
+        return None
+    return db.session.scalar(select(WorkOrder).where(WorkOrder.estate_id == estate_id, WorkOrder.number == number))
+
+
+def repair_ids_for_orders(user, numbers) -> dict[str, int]:
+    """``{work order number: repair id}`` for those of ``numbers`` that are orders of the
+    user's estates (one query; for a list showing many numbers at once)."""
+    wanted = {n for n in numbers if n}
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(WorkOrder.number, WorkOrder.repair_id).where(
+        WorkOrder.number.in_(wanted), WorkOrder.estate_id.in_(user_estate_ids(user) or [0])))
+    return {number: repair_id for number, repair_id in rows}

@@ -56,7 +56,7 @@ def login(client, user):
 def loan_data(estate, tag, **kw) -> dict:
     data = {"once_key": new_once_key(), "estate_id": str(estate.id), "tag": tag, "borrower_kind": "contractor",
             "borrower_name": "李师傅", "borrower_phone": "13900001111", "borrower_id_number": "",
-            "reason_kind": "repair", "work_order_number": "WX-E01-2026-000007", "reason": "水泵房检修",
+            "reason_kind": "inspection", "work_order_number": "", "reason": "水泵房检修",
             "expected_return": local(utcnow() + timedelta(hours=3))}
     data.update(kw)
     return data
@@ -121,7 +121,7 @@ def lend_key(db, staff):
     def lend(key, user=None, **kw):
         user = user or staff.keeper
         args = dict(borrower_kind="contractor", borrower_name="李师傅", borrower_phone="13900001111",
-                    reason_kind="repair", reason="水泵房检修", work_order_number="WX-E01-2026-000007",
+                    reason_kind="inspection", reason="水泵房检修", work_order_number="",
                     expected_return=utcnow() + timedelta(hours=3))
         args.update(kw)
         with acting_as(user):

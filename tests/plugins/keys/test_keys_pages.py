@@ -61,10 +61,10 @@ def test_the_keeper_lends_and_takes_back_through_the_pages(client, db, staff, ma
     resp = client.post("/keys/lend", data=loan_data(staff.e1, "E-001"))
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/keys/{key.id}")
     loan = db.session.scalar(select(KeyLoan))
-    assert (loan.borrower_name, loan.work_order_number, loan.lent_by_id) == ("李师傅", "WX-E01-2026-000007",
+    assert (loan.borrower_name, loan.work_order_number, loan.lent_by_id) == ("李师傅", "",
                                                                              staff.keeper.id)
     detail = client.get(f"/keys/{key.id}").get_data(as_text=True)
-    assert "李师傅" in detail and "WX-E01-2026-000007" in detail and "key-out" in detail
+    assert "李师傅" in detail and "key-out" in detail
     out_now = client.get("/keys/loans").get_data(as_text=True)
     assert "李师傅" in out_now and "E-001" in out_now
     # Lending it again is refused beside the tag, nothing saved.
@@ -150,8 +150,11 @@ def test_register_filters_and_export(client, db, staff, make_key, lend_key, cloc
     sheet = load_workbook(io.BytesIO(resp.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Tag number" and sorted(r[0] for r in rows[1:]) == ["E-001", "P-1-1"]
-    loans = load_workbook(io.BytesIO(client.get("/keys/loans?scope=all&export=xlsx").data)).active
-    assert sorted(r[3] for r in list(loans.iter_rows(values_only=True))[1:]) == ["李师傅", "赵工"]
+    loans = list(load_workbook(io.BytesIO(client.get("/keys/loans?scope=all&export=xlsx").data)).active
+                 .iter_rows(values_only=True))
+    assert len(loans[0]) == 16  # every column, also those a narrow window hides
+    borrower = loans[0].index("Borrower")
+    assert sorted(r[borrower] for r in loans[1:]) == ["李师傅", "赵工"]
 
 
 def test_the_menu_badge_counts_overdue_loans(client, db, staff, make_key, lend_key, clock):
@@ -273,9 +276,54 @@ def test_keepers_page(client, db, staff):
     assert db.session.scalar(select(KeyKeeper).where(KeyKeeper.user_id == staff.clerk.id)).active
 
 
-def test_the_work_order_link_is_plain_data_with_repairs_on_or_off(client, db, staff, make_key):
-    """keys only *uses* repairs: the work-order number is stored as text, the loan works and
-    shows it whether the repairs plugin is enabled or not."""
+def _work_order(db, estate, sup, tech) -> tuple[str, int]:
+    """A repair dispatched to ``tech`` through the repairs services: (order number, repair id)."""
+    from core.audit import acting_as
+    from plugins.repairs import services as repairs
+
+    with acting_as(sup):
+        repair = repairs.record(sup, estate_id=estate.id, unit_id=None, address="地下一层水泵房",
+                                contact_name="陈主管", contact_phone="13800000001", category="water",
+                                description="水泵异响", channel="patrol", area="common")
+        order = repairs.dispatch(sup, repair, tech.id, "需借水泵房钥匙")
+        db.session.commit()
+    return order.number, repair.id
+
+
+def test_with_repairs_enabled_a_repair_loan_names_a_real_work_order_of_the_estate(client, db, staff, make_key,
+                                                                                   make_user):
+    from core.plugins import is_enabled
+
+    assert is_enabled("repairs")
+    number, repair_id = _work_order(db, staff.e1, staff.sup, staff.tech)
+    other, _other_id = _work_order(db, staff.e2, staff.sup_e2, make_user("technician", [staff.e2], username="tech3"))
+    key = make_key("E-001")
+    login(client, staff.keeper)
+    refusals = [
+        ("", "Enter the number of the repair work order the key is lent for."),
+        ("WX-E01-2026-999999", "There is no repair work order WX-E01-2026-999999 in this estate."),
+        (other, f"There is no repair work order {other} in this estate."),  # another estate's order
+    ]
+    for typed, message in refusals:
+        resp = client.post("/keys/lend", data=loan_data(staff.e1, "E-001", reason_kind="repair",
+                                                        work_order_number=typed))
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 422 and message in page and 'data-field="work_order_number"' in page, typed
+    assert count(db, KeyLoan) == 0
+    # Another reason with an unknown number is refused too; without a number it is fine.
+    resp = client.post("/keys/lend", data=loan_data(staff.e1, "E-001", work_order_number="WX-BAD"))
+    assert resp.status_code == 422 and count(db, KeyLoan) == 0
+    resp = client.post("/keys/lend", data=loan_data(staff.e1, "E-001", reason_kind="repair",
+                                                    work_order_number=number))
+    assert resp.status_code == 302
+    assert db.session.scalar(select(KeyLoan.work_order_number)) == number
+    link = f'href="/repairs/{repair_id}"'
+    detail = client.get(f"/keys/{key.id}").get_data(as_text=True)
+    assert f'<a class="work-order-link" {link}>{number}</a>' in detail
+    assert f"<a {link}>{number}</a>" in client.get("/keys/loans").get_data(as_text=True)
+
+
+def test_with_repairs_disabled_the_work_order_number_is_plain_text(client, db, staff, make_key):
     from core.site import disable, enable, refresh
 
     key = make_key("E-001")
@@ -283,13 +331,15 @@ def test_the_work_order_link_is_plain_data_with_repairs_on_or_off(client, db, st
     disable("repairs")
     db.session.commit()
     refresh(force=True)
-    assert client.post("/keys/lend", data=loan_data(staff.e1, "E-001",
+    assert client.post("/keys/lend", data=loan_data(staff.e1, "E-001", reason_kind="repair",
                                                     work_order_number="WX-E01-2026-000042")).status_code == 302
-    assert "WX-E01-2026-000042" in client.get(f"/keys/{key.id}").get_data(as_text=True)
+    assert db.session.scalar(select(KeyLoan.work_order_number)) == "WX-E01-2026-000042"
+    detail = client.get(f"/keys/{key.id}").get_data(as_text=True)
+    loans = client.get("/keys/loans").get_data(as_text=True)
+    assert "WX-E01-2026-000042" in detail and "WX-E01-2026-000042" in loans
+    assert "/repairs/" not in detail and ">WX-E01-2026-000042</a>" not in loans
     enable("repairs")
     db.session.commit()
-    refresh(force=True)
-    assert "WX-E01-2026-000042" in client.get("/keys/loans").get_data(as_text=True)
 
 
 def test_a_disabled_keys_plugin_hides_its_pages_and_keeps_its_data(client, db, staff, make_key):
@@ -366,3 +416,47 @@ def test_the_tag_sheet_prints_the_filtered_keys_of_own_estates(client, db, staff
     assert "F-001" not in sheet and "B-03" in sheet and "1-1-101" in sheet
     only_rooms = client.get("/keys/tags/print?kind=equipment_room").get_data(as_text=True)
     assert only_rooms.count('class="key-tag-label"') == 1 and "水泵房" in only_rooms
+
+
+def _modules(svg: str) -> list[list[int]]:
+    """The dark modules an inline segno SVG draws, read back from its path (``M x y`` then
+    ``h n`` runs and ``m dx dy`` moves, all in modules; y is the middle of the row)."""
+    import re
+
+    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
+    grid = [[0] * size for _ in range(size)]
+    x = y = 0.0
+    for op, a, b in re.findall(r"([Mmh])(-?[\d.]+)(?: (-?[\d.]+))?", re.search(r' d="([^"]+)"', svg).group(1)):
+        if op == "M":
+            x, y = float(a), float(b)
+        elif op == "m":
+            x, y = x + float(a), y + float(b)
+        else:
+            for i in range(int(a)):
+                grid[int(y)][int(x) + i] = 1
+            x += int(a)
+    return grid
+
+
+def test_each_tag_label_carries_the_qr_code_of_its_tag_number(client, db, staff, make_key):
+    import re
+
+    import segno
+
+    make_key("E-001")
+    make_key("H-101-FD", kind="security_door")
+    login(client, staff.clerk)
+    sheet = client.get("/keys/tags/print").get_data(as_text=True)
+    labels = re.findall(r'<div class="key-tag-label" data-tag="([^"]+)">\s*(<svg.*?</svg>)', sheet, re.S)
+    assert [tag for tag, _svg in labels] == ["E-001", "H-101-FD"]
+    drawn = {}
+    for tag, svg in labels:
+        qr = segno.make_qr(tag, error="m", boost_error=False)
+        assert not qr.is_micro  # a phone reads a regular QR code, not a Micro QR
+        expected = [[int(bool(v)) for v in row] for row in qr.matrix]
+        border = 2
+        grid = _modules(svg)
+        assert len(grid) == len(expected) + 2 * border
+        assert [row[border:-border] for row in grid[border:-border]] == expected, tag
+        drawn[tag] = grid
+    assert drawn["E-001"] != drawn["H-101-FD"]

@@ -120,7 +120,7 @@ def test_a_keeper_lends_and_takes_back(db, staff, make_key, lend_key, clock):
     loan = db.session.get(KeyLoan, loan.id)
     assert (loan.borrower_kind, loan.borrower_name, loan.borrower_phone, loan.reason_kind, loan.reason,
             loan.work_order_number, loan.lent_by_id, loan.returned_at) == (
-        "contractor", "李师傅", "13900001111", "repair", "水泵房检修", "WX-E01-2026-000007", staff.keeper.id, None)
+        "contractor", "李师傅", "13900001111", "inspection", "水泵房检修", "", staff.keeper.id, None)
     assert services.open_loan(key.id).id == loan.id
     clock.shift(timedelta(hours=1))
     with acting_as(staff.keeper2):
@@ -141,7 +141,7 @@ def test_lending_refusals_save_nothing(db, staff, make_key, lend_key):
 
     def lend(user=staff.keeper, **kw):
         args = dict(borrower_kind="staff", borrower_name="张师傅", borrower_phone="13900002222",
-                    reason_kind="repair", reason="检修", expected_return=now + timedelta(hours=2))
+                    reason_kind="inspection", reason="检修", expected_return=now + timedelta(hours=2))
         args.update(kw)
         with acting_as(user):
             return services.lend(user, db.session.get(Key, key.id), **args)
