@@ -29,7 +29,7 @@ ITEM_LABELS = {
 }
 ROOM_LABELS = {"living": _l("Living room"), "bedroom": _l("Bedroom"), "kitchen": _l("Kitchen"),
                "bathroom": _l("Bathroom"), "balcony": _l("Balcony"), "whole": _l("Whole unit")}
-ELEMENT_LABELS = {"walls": _l("Walls"), "floors": _l("Floors"), "doors": _l("Doors"), "windows": _l("Windows"),
+ELEMENT_LABELS = {"walls": _l("Walls"), "floors": _l("Floor surfaces"), "doors": _l("Doors"), "windows": _l("Windows"),
                   "plumbing": _l("Plumbing"), "electrical": _l("Electrical"), "water_meter": _l("Water meter"),
                   "electricity_meter": _l("Electricity meter"), "gas_meter": _l("Gas meter")}
 REPAIR_STATE_LABELS = {"recorded": _l("Recorded"), "dispatched": _l("Dispatched"), "in_progress": _l("In progress"),
@@ -39,7 +39,7 @@ REPAIR_STATE_LABELS = {"recorded": _l("Recorded"), "dispatched": _l("Dispatched"
 class CaseForm(Form):
     once_key = OnceKeyField()
     estate_id = SelectField(_l("Estate"), coerce=int, validators=[InputRequired()])
-    kind = SelectField(_l("Case"), choices=options(KIND_LABELS), default="in")
+    kind = SelectField(_l("Move-in or move-out"), choices=options(KIND_LABELS), default="in")
     unit_number = StringField(_l("Unit"), validators=[InputRequired(), Length(max=30)])
     owner_name = StringField(_l("Owner"), validators=[InputRequired(), Length(max=100)])
     owner_phone = StringField(_l("Owner's phone"), validators=[InputRequired(), Length(max=30)])
@@ -74,7 +74,7 @@ class EmptyForm(Form):
 
 class CaseFilter(FilterForm):
     q = StringField(_l("Number, unit or owner"))
-    kind = SelectField(_l("Case"), choices=options([("", _l("All cases"))] + list(KIND_LABELS.items())),
+    kind = SelectField(_l("Move-in or move-out"), choices=options([("", _l("All cases"))] + list(KIND_LABELS.items())),
                        validate_choice=False)
     state = SelectField(_l("State"), choices=options([("", _l("All states"))] + list(STATE_LABELS.items())),
                         validate_choice=False)

@@ -83,7 +83,7 @@ def index():
     page = ListPage(filtered_cases(filters), [
         Column("number", _l("Number"), lambda c: c.number, MoveinCase.number,
                link=lambda c: url_for("movein.detail", case_id=c.id)),
-        Column("kind", _l("Case"), lambda c: KIND_LABELS.get(c.kind, c.kind), MoveinCase.kind),
+        Column("kind", _l("Move-in or move-out"), lambda c: KIND_LABELS.get(c.kind, c.kind), MoveinCase.kind),
         Column("unit", _l("Unit"), lambda c: c.unit.number, MoveinCase.unit_id),
         Column("owner", _l("Owner"), lambda c: c.owner_name, MoveinCase.owner_name),
         Column("opened", _l("Opened at"), lambda c: c.opened_at, MoveinCase.opened_at, fmt="datetime"),
