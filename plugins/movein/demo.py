@@ -43,6 +43,19 @@ def _tick_all(user, case) -> None:
             continue  # e.g. fees still owed, or no key on the board: the case stays open
 
 
+def _ready(unit) -> bool:
+    if is_enabled("fees"):
+        from plugins.fees import ledger
+
+        if ledger.balance(unit.id) > 0:
+            return False
+    if is_enabled("keys"):
+        from plugins.keys import services as keys
+
+        return bool(keys.keys_on_board(unit.id))
+    return True
+
+
 def load(estate, users) -> None:
     if db.session.scalar(select(MoveinCase.id).where(MoveinCase.estate_id == estate.id).limit(1)):
         return
@@ -50,10 +63,17 @@ def load(estate, users) -> None:
     if handler is None:
         return
     occupied = select(Occupancy.unit_id).where(Occupancy.estate_id == estate.id)
+    lived_in = db.session.scalars(select(Unit).where(Unit.estate_id == estate.id, Unit.id.in_(occupied))
+                                  .order_by(Unit.sort_key.desc()).limit(1)).all()
+    # Units nobody has moved into first (the developer's handover); a small estate uses its others.
     empty = db.session.scalars(select(Unit).where(Unit.estate_id == estate.id, Unit.id.not_in(occupied))
                                .order_by(Unit.sort_key).limit(len(OWNERS))).all()
-    lived_in = db.session.scalars(select(Unit).where(Unit.estate_id == estate.id, Unit.id.in_(occupied))
-                                  .order_by(Unit.sort_key).limit(1)).all()
+    if len(empty) < len(OWNERS):
+        empty += db.session.scalars(select(Unit).where(
+            Unit.estate_id == estate.id, Unit.id.in_(occupied), Unit.id.not_in([u.id for u in lived_in] or [0]))
+            .order_by(Unit.sort_key).limit(len(OWNERS) - len(empty))).all()
+    # Handed over first: the units that owe nothing (fees) and whose keys are on the board (keys).
+    empty.sort(key=lambda u: not _ready(u))
     now = utcnow()
     with acting_as(handler):
         cases = []
