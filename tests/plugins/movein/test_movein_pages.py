@@ -125,3 +125,20 @@ def test_permissions_and_estate_scope(client, db, staff, open_case):
     assert other.number not in client.get("/movein/").get_data(as_text=True)
     db.session.expire_all()
     assert item(db.session.get(MoveinCase, other.id), "documents").done_at is None
+
+
+def test_move_out_slip_and_a_form_sent_twice(client, db, staff, open_case):
+    login(client, staff.clerk)
+    data = case_data(staff.e1, kind="out", unit_number="1-1-102", owner_name="Owner of E01 1-1-102")
+    first = client.post("/movein/new", data=data)
+    again = client.post("/movein/new", data=data)
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"]
+    assert db.session.scalar(select(func.count()).select_from(MoveinCase)) == 1
+    case = db.session.scalar(select(MoveinCase))
+    for code in ("fees", "keys_returned", "deposits", "occupancy"):
+        assert client.post(f"/movein/{case.id}/items/{item(case, code).id}/tick", data={"note": ""}).status_code == 302
+    assert client.post(f"/movein/{case.id}/complete", data={}).status_code == 302
+    page = client.get(f"/movein/{case.id}/print").get_data(as_text=True)
+    assert "Move-out slip" in page and "Occupancy ended" in page and "Owner of E01 1-1-102" in page
+    assert "House acceptance inspection" not in page and "Owner (signature)" in page
