@@ -198,3 +198,10 @@ def test_roles_without_movein_handle_are_refused(db, staff, open_case):
     # Another estate's clerk may not touch E01's case.
     with acting_as(staff.clerk_e2):
         refused("Choose one of your estates", services.tick, staff.clerk_e2, case, item(case, "documents"))
+
+
+def test_keys_handover_needs_the_keys_plugin(db, staff, open_case):
+    case = open_case()
+    with acting_as(staff.clerk):
+        refused("The keys plugin is not in use", services.hand_over_keys, staff.clerk, case)
+    assert item(db.session.get(MoveinCase, case.id), "keys").done_at is None
