@@ -183,7 +183,8 @@ def tick(user, case: MoveinCase, item: MoveinItem, note: str = "") -> MoveinItem
     """Tick one item of the checklist (who, when). Some items do their work in the core or ask
     a partner first: ``resident`` registers the owner, ``occupancy`` ends the unit's occupancies,
     ``fees`` is refused while the fees plugin says the unit owes money, ``keys`` goes through
-    the keys plugin's handover when it is enabled."""
+    the keys plugin's handover when it is enabled and holds the unit's owner keys (otherwise a
+    note says which keys were handed over)."""
     _check_open(user, case)
     if item.case_id != case.id:
         raise DomainError(_("This item is not on the case's checklist."), "item_id")
@@ -197,9 +198,13 @@ def tick(user, case: MoveinCase, item: MoveinItem, note: str = "") -> MoveinItem
                                 number=case.unit.number, amount=f"{owed:.2f}"), "item_id")
     elif item.code == "keys":
         if is_enabled("keys"):
-            raise DomainError(_("Hand the keys over with the keys register: the item is ticked then."), "item_id")
+            from plugins.keys import services as keys
+
+            if keys.keys_on_board(case.unit_id):
+                raise DomainError(_("Hand the keys over with the keys register: the item is ticked then."),
+                                  "item_id")
         if not note:
-            raise DomainError(_("Say which keys were handed over (the keys plugin is not in use)."), "note")
+            raise DomainError(_("Say which keys were handed over (none of them is in the keys register)."), "note")
         case.keys_note = note
     elif item.code == "resident":
         note = note or _register_resident(user, case)

@@ -108,7 +108,8 @@ def new():
     form = CaseForm() if request.method == "POST" else CaseForm(formdata=None)
     form.estate_id.choices = estate_choices()
     if request.method == "GET":
-        unit = get_scoped_or_404(Unit, request.args["unit_id"]) if request.args.get("unit_id", type=int) else None
+        unit_id = request.args.get("unit_id", type=int)
+        unit = get_scoped_or_404(Unit, unit_id) if unit_id else None
         form.estate_id.data = unit.estate_id if unit else (current_estate_ids() or [0])[0]
         form.unit_number.data = unit.number if unit else ""
         form.kind.data = request.args.get("kind") if request.args.get("kind") in KINDS else "in"

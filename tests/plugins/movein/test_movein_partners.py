@@ -56,12 +56,19 @@ def test_keys_handed_over_through_the_keys_plugin(db, staff, open_case, keeper):
     assert {k.state for k in db.session.scalars(select(Key))} == {"handed_over"}
 
 
-def test_a_handover_refused_by_keys_ticks_nothing(db, staff, open_case, keeper):
+def test_a_unit_whose_keys_are_not_in_the_register(db, staff, open_case, keeper):
     case = open_case(unit="1-1-102")  # no owner key of 1-1-102 on the board
     with acting_as(keeper):
         refused("No owner key of unit 1-1-102 is on the board", services.hand_over_keys, keeper, case)
     case = db.session.get(MoveinCase, case.id)
     assert item(case, "keys").done_at is None and case.key_handover_id is None
+    # Then the keys are ticked by hand, saying which.
+    with acting_as(keeper):
+        refused("Say which keys were handed over", services.tick, keeper, case, item(case, "keys"), "")
+        services.tick(keeper, case, item(case, "keys"), "开发商直接交付：防盗门钥匙3把")
+        db.session.commit()
+    case = db.session.get(MoveinCase, case.id)
+    assert item(case, "keys").done_at is not None and case.keys_note == "开发商直接交付：防盗门钥匙3把"
 
 
 def test_only_a_keeper_hands_keys_over(db, staff, open_case, keeper):

@@ -108,7 +108,7 @@ def test_whole_move_in_without_partners(db, staff, open_case):
         for code in ("documents", "contract", "fees", "cards"):
             services.tick(staff.clerk, case, item(case, code))
         # Without the keys plugin the keys are recorded on the form — a note is required.
-        err = refused("Say which keys were handed over", services.tick, staff.clerk, case, item(case, "keys"))
+        err = refused("Say which keys were handed over (none of them", services.tick, staff.clerk, case, item(case, "keys"))
         assert err.field == "note"
         case = db.session.get(MoveinCase, case.id)
         for code in ("documents", "contract", "fees", "cards"):
