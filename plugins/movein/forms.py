@@ -52,6 +52,7 @@ class TickForm(Form):
 
 
 class CheckForm(Form):
+    once_key = OnceKeyField()
     room = SelectField(_l("Room"), choices=options(ROOM_LABELS))
     element = SelectField(_l("Item checked"), choices=options(ELEMENT_LABELS))
     result = RadioField(_l("Result"), choices=options({"ok": _l("OK"), "defect": _l("Defect")}), default="ok")

@@ -178,17 +178,20 @@ def tick(case_id, item_id):
 def add_check(case_id):
     case = get_scoped_or_404(MoveinCase, case_id)
     form = CheckForm()
+    made = {}
 
     def act():
-        check = services.add_check(current_user, case, room=form.room.data, element=form.element.data,
+        made["c"] = check = services.add_check(current_user, case, room=form.room.data, element=form.element.data,
                                    ok=form.result.data == "ok", defect=form.defect.data or "",
                                    reading=form.reading.data or "", photos=request.files.getlist("photos"))
         if check.repair_number:
             return _("Defect recorded: repair %(number)s.", number=check.repair_number)
         return _("Defect recorded: follow it up by hand.") if not check.ok else _("Checked: OK.")
 
+    # A line sent twice (a double click) is recorded once: a defect must not become two repairs.
     return record_action(form, act, redirect_to=_back(case_id), flash_unplaced=True,
-                         rerender=lambda f: _detail(case_id, 422, check_form=f))
+                         rerender=lambda f: _detail(case_id, 422, check_form=f),
+                         once=Once("movein_check", lambda: made["c"].id, lambda _id: _back(case_id), case.estate_id))
 
 
 @bp.route("/checks/<int:check_id>/fixed", methods=["POST"])

@@ -65,17 +65,21 @@ def test_inspection_form_with_a_photo_and_a_bad_reading(client, db, staff, open_
     case = open_case()
     login(client, staff.clerk)
     resp = client.post(f"/movein/{case.id}/checks", data={"room": "whole", "element": "water_meter",
-                                                           "result": "ok", "reading": "-1"})
+                                                           "result": "ok", "reading": "-1",
+                                                           "once_key": new_once_key()})
     assert resp.status_code == 422 and "is not a meter figure" in resp.get_data(as_text=True)
     resp = client.post(f"/movein/{case.id}/checks", content_type="multipart/form-data", data={
         "room": "bathroom", "element": "plumbing", "result": "defect", "defect": "地漏返水",
-        "photos": (io.BytesIO(b"not a photo"), "x.png")})
+        "photos": (io.BytesIO(b"not a photo"), "x.png"), "once_key": new_once_key()})
     assert resp.status_code == 422 and "is not a photo" in resp.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(MoveinCheck)) == 0
-    resp = client.post(f"/movein/{case.id}/checks", content_type="multipart/form-data", data={
-        "room": "bathroom", "element": "plumbing", "result": "defect", "defect": "地漏返水",
-        "photos": (io.BytesIO(PNG), "drain.png")})
-    assert resp.status_code == 302
+    key = new_once_key()
+    for _twice in range(2):
+        resp = client.post(f"/movein/{case.id}/checks", content_type="multipart/form-data", data={
+            "room": "bathroom", "element": "plumbing", "result": "defect", "defect": "地漏返水",
+            "photos": (io.BytesIO(PNG), "drain.png"), "once_key": key})
+        assert resp.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(MoveinCheck)) == 1  # sent twice, one line
     check = db.session.scalar(select(MoveinCheck))
     from core.attachments import attachments_of
 
