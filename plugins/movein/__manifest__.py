@@ -1,0 +1,15 @@
+{
+    "code": "movein",
+    "name": "Move-in and move-out",
+    "version": "0.1.0",
+    "summary": "Move-in formalities, house acceptance inspection, key handover, move-out (入住/迁出)",
+    "category": "operations",
+    "sequence": 85,
+    "author": "PropDesk",
+    "license": "AGPL-3.0-or-later",
+    "depends": [],
+    "uses": ["keys", "repairs", "fees"],
+    "core_api": ">=1.2,<2",
+    "default_enabled": True,
+    "purgeable": True,
+}
