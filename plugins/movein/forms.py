@@ -79,7 +79,7 @@ class CaseFilter(FilterForm):
                        validate_choice=False)
     state = SelectField(_l("State"), choices=options([("", _l("All states"))] + list(STATE_LABELS.items())),
                         validate_choice=False)
-    defects = SelectField(_l("Defects"), choices=options([("", _l("Any")), ("1", _l("With open defects"))]),
+    defects = SelectField(_l("Open defects"), choices=options([("", _l("Any")), ("1", _l("With open defects"))]),
                           validate_choice=False)
 
 
