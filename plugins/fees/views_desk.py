@@ -77,10 +77,14 @@ def render_unit(unit, status=200, pay_form=None, deposit_form=None, refund_form=
     if ticked is None:
         ticked = {b.id for b in acct.bills}
     closed = ledger.day_is_closed(unit.estate_id, current_user.id, _today(unit))
+    # Once the day is closed the desk says so (who closed it, when, what to do) instead of
+    # offering payment and deposit forms that would be refused.
+    closed_by = db.session.get(User, closed.cashier_id).full_name if closed else ""
+    closed_next = closed.business_date + timedelta(days=1) if closed else None
     ticked_sum = sum((b.amount - b.paid for b in acct.bills if b.id in ticked), ledger.ZERO)
     return render_template("fees/desk/unit.html", acct=acct, unit=unit, pay_form=pay_form,
                            deposit_form=deposit_form, refund_form=refund_form, credit_form=credit_form, ticked=ticked, closed=closed,
-                           ticked_sum=ticked_sum, labels=desk), status
+                           closed_by=closed_by, closed_next=closed_next, ticked_sum=ticked_sum, labels=desk), status
 
 
 @bp.route("/desk/units/<int:unit_id>")
