@@ -124,6 +124,18 @@ def index():
                            overdue=services.overdue_count(current_estate_ids()))
 
 
+def source_hit(visit):
+    """The search hit of the visit's source case (its page's link), found through the core
+    search by its number: ``None`` when its plugin is off or the reader may not see it."""
+    if visit.source_type not in ("repair", "complaint") or not visit.source_number:
+        return None
+    from core.views.main import run_search
+
+    number = visit.source_number
+    hits, _failed = run_search(number, limit=5)
+    return next((h for h in hits if h.title == number or h.title.startswith(number + " ")), None)
+
+
 def _detail(visit, status=200, **forms):
     record_form = forms.get("record_form") or RecordForm()
     if not record_form.visited_at.data and request.method == "GET":
@@ -139,7 +151,7 @@ def _detail(visit, status=200, **forms):
         methods=METHOD_LABELS, satisfied_labels=SATISFIED_LABELS,
         # The visitor is meant to call this number: whoever may record the visit sees it whole.
         phone=visit.contact_phone if services.may_record(current_user, visit) else _phone(visit.contact_phone),
-        overdue=visit.is_overdue()), status
+        overdue=visit.is_overdue(), case=source_hit(visit)), status
 
 
 @bp.route("/<int:visit_id>")
