@@ -63,3 +63,28 @@ def test_with_repairs_and_complaints_off_the_visit_still_says_what_the_case_was(
     assert '<span class="visit-case-number">TS-E01-2026-000007</span> · 3-2-1201' in html
     assert "visit-case-link" not in html
     assert services.summary_of(complaint) in html
+
+
+def test_the_list_shows_planned_visits_first_overdue_at_the_top_then_the_closed_ones(client, login_as, estates,
+                                                                                     db, clock):
+    from datetime import UTC, datetime
+
+    from visits_helpers import plan
+
+    clock.move_to(datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
+    e1 = estates[0]
+    login_as("supervisor", estates=[e1])
+    done_long_ago = plan(e1, due_in_hours=-24 * 30, state="done", method="phone", satisfied=True)
+    missed = plan(e1, due_in_hours=-24 * 10, state="missed", closed_reason="nobody home")
+    later = plan(e1, due_in_hours=48)
+    overdue = plan(e1, due_in_hours=-5)
+    very_overdue = plan(e1, due_in_hours=-50)
+    cancelled = plan(e1, due_in_hours=24, state="cancelled", closed_reason="reopened")
+    html = client.get("/visits/").get_data(as_text=True)
+    shown = sorted((v for v in (done_long_ago, missed, later, overdue, very_overdue, cancelled)),
+                   key=lambda v: html.index(f">{v.number}<"))
+    assert [v.number for v in shown] == [v.number for v in (very_overdue, overdue, later, cancelled, missed,
+                                                            done_long_ago)]
+    # the other sorts still work
+    html = client.get("/visits/?sort=due").get_data(as_text=True)
+    assert html.index(f">{done_long_ago.number}<") < html.index(f">{very_overdue.number}<")
