@@ -38,6 +38,7 @@ from sqlalchemy import and_, func, insert, select, text, update
 from core.audit import record_sql_change
 from core.errors import DomainError
 from core.extensions import db
+from core.i18n import fmt_money
 from core.models import Building, Estate, Unit, utcnow
 from core.models.estates import UNIT_USES
 from plugins.fees import ledger
@@ -379,7 +380,7 @@ def void_bill(bill: Bill, reason: str, user_id: int) -> Bill:
         raise DomainError(_("This bill is void already."), "reason")
     if bill.paid != 0:
         raise DomainError(_("%(paid)s has been paid on this bill: void the receipts (or take back the credit) "
-                            "first.", paid=bill.paid), "reason")
+                            "first.", paid=fmt_money(bill.paid)), "reason")
     # One conditional UPDATE: a payment taken meanwhile (paid > 0) makes it match nothing.
     now = utcnow()
     done = db.session.execute(
