@@ -47,6 +47,24 @@ def test_the_visit_of_a_completed_repair_says_what_it_was_about_and_links_to_it(
     assert f'<a class="visit-case-link" href="/repairs/{r.id}">{r.number}</a> · 3-2-1201' in html
     assert "厨房水龙头漏水，水流到楼下" in html
 
+    # The resident's opinion on the printed work order offers the visit form's scale, in both languages.
+    import re
+
+    from core.models import User
+    from plugins.repairs.models import WorkOrder
+
+    order = db.session.scalar(select(WorkOrder).where(WorkOrder.repair_id == r.id))
+    for locale, expected in (("en", ["Satisfied", "Not satisfied"]), ("zh_CN", ["满意", "不满意"])):
+        db.session.get(User, clerk.id).locale = locale
+        db.session.commit()
+        form = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+        choices = re.findall(r'<input class="form-check-input" id="satisfied-\d+" name="satisfied" required '
+                             r'type="radio" value="(?:yes|no)"> <label class="form-check-label" for="satisfied-\d+">([^<]+)</label>',
+                             form)
+        printed = client.get(f"/repairs/orders/{order.id}/print").get_data(as_text=True)
+        assert choices == expected and re.findall(r'<span class="satisfaction-choice">□ ([^<]+)</span>',
+                                                  printed) == expected
+
 
 @pytest.mark.plugins("visits")
 def test_with_repairs_and_complaints_off_the_visit_still_says_what_the_case_was(client, login_as, estates, db):
