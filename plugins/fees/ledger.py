@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from core.audit import record_sql_change
 from core.errors import DomainError
 from core.extensions import db
-from core.i18n import fmt_money
+from core.i18n import fmt_date, fmt_money
 from core.models import Estate, utcnow
 from core.numbering import next_number
 from core.plugins import hook
@@ -372,7 +372,7 @@ def void_payment(payment: Payment, reason: str, user_id: int, now: datetime | No
     close = day_is_closed(payment.estate_id, payment.cashier_id, payment.business_date)
     if close is not None:
         raise DomainError(_("The daily close of %(day)s (%(number)s) locks this receipt. A manager must "
-                            "reopen that close first.", day=payment.business_date.isoformat(),
+                            "reopen that close first.", day=fmt_date(payment.business_date),
                             number=close.number), "reason")
     now = now or utcnow()
     prepaid = sum((ln.amount for ln in payment.lines if ln.kind == "prepayment"), ZERO)

@@ -133,7 +133,7 @@ def test_after_the_close_the_desk_says_the_day_is_closed_instead_of_a_payment_fo
     html = client.get(f"/fees/desk/units/{make_bill(db, shop.unit, shop.fee, 2, '10').unit_id}").get_data(as_text=True)
     assert 'id="pay-button"' not in html and 'id="deposit-form"' not in html
     assert "Today’s takings are closed" in html
-    assert (f"刘出纳 closed the takings of Mar 5, 2026 at 3/5/26, 5:30\u202fPM (handover form {close.number})"
+    assert (f"刘出纳 closed the takings of Mar 5, 2026 at 2026-03-05 17:30 (handover form {close.number})"
             in html)
     assert f'href="/fees/closes/{close.id}"' in html
     assert "Take them on Mar 6, 2026, as that day’s takings" in html
