@@ -6,7 +6,7 @@ the tables inside the paper's right edge, and people's names (never usernames) o
 PDFs and screenshots of the print-emulated pages go to ``$PROPDESK_SCREENSHOTS``."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -100,6 +100,19 @@ def paper(site, estates, make_user, db):
                             unit_price=D("12345.67"), amount=D("12345.67"), dedupe_key=f"o:{n}"))
         billing.add_price(item, price=D("12345.6789"), valid_from=date(2025, 1, 1), basis="按建筑面积每平方米每月计收")
     db.session.commit()
+    # a printed reminder notice for the unit in arrears (12 overdue bills: the longest notice
+    # before the lines are grouped per fee item)
+    from plugins.fees import arrears
+
+    for n, item in enumerate(items):
+        db.session.add(Bill(estate_id=e1.id, unit_id=other.id, item_id=item.id, period_start=date(2024, 1 + n, 1),
+                            period_end=date(2024, 12, 31), due_date=date(2024, 1 + n, 1), quantity=D("1"),
+                            unit_price=D("12345.67"), amount=D("12345.67"), dedupe_key=f"q:{n}"))
+    db.session.commit()
+    with acting_as(manager):
+        [reminder] = arrears.print_notices(manager, [other], payment.business_date,
+                                           payment.business_date + timedelta(days=10), payment.business_date)
+        db.session.commit()
     # a repair dispatched to a technician: its work order
     from plugins.repairs import services as repairs
 
@@ -118,7 +131,7 @@ def paper(site, estates, make_user, db):
     db.session.execute(update(User).where(User.username.in_(["cashier", "finance", "boss"])).values(locale="zh_CN"))
     db.session.commit()
     return dict(payment=payment.id, number=payment.number, refund=refund.id, close=close.id, unit=unit.id,
-                estate=e1.id, day=payment.business_date, order=order.id)
+                estate=e1.id, day=payment.business_date, order=order.id, batch=reminder.batch)
 
 
 def printed(page, url, size, shot_dir, name):
@@ -175,6 +188,7 @@ def test_every_other_fees_printout_and_the_work_order_fit_a4(page, paper, login,
         "prices": (f"/prices/print?estate={paper['estate']}", [ITEMS[1]]),
         "income": (f"/reports/income/print?estate={paper['estate']}&month={month}", []),
         "collection": (f"/reports/collection/print?estate={paper['estate']}&last={month}", []),
+        "notice": (f"/arrears/batches/{paper['batch']}", ["1-1-101", ESTATE]),
     }
     for name, (url, names) in forms.items():
         pdf = printed(page, base + url, "a4", folder, f"paper-{name}")
