@@ -402,4 +402,5 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(can=has_permission, section_title=ui.section_title,
                                  languages=i18n.LANGUAGE_NAMES, get_locale=get_locale,
-                                 current_locale=i18n.select_locale, export_url=export_url)
+                                 current_locale=i18n.select_locale, export_url=export_url,
+                                 satisfaction_scale=ui.satisfaction_scale)

@@ -75,16 +75,42 @@ def search(query, user, estates, limit):
         rows = db.session.execute(
             select(Resident.id, Resident.name, Resident.phone, Resident.estate_id)
             .where(Resident.estate_id.in_(estates), or_(*conds))
+            .order_by(Resident.name, Resident.id)
             .limit(limit - len(hits))
         ).all()
         from core.i18n import mask_phone
 
+        units = resident_units([r.id for r in rows])
         hits += [
             SearchHit(_l("Resident"), r.name, url_for("residents.detail", resident_id=r.id),
-                      mask_phone(r.phone), r.estate_id)
+                      " · ".join(filter(None, [", ".join(units.get(r.id, [])), mask_phone(r.phone)])),
+                      r.estate_id)
             for r in rows
         ]
     return hits
+
+
+def resident_units(resident_ids: list[int]) -> dict[int, list[str]]:
+    """The numbers of the units each resident lives in or owns now (occupancies not ended),
+    in one query: a search hit names them, so two people of the same name are told apart."""
+    from core.i18n import today_local
+    from core.models import Occupancy, Unit
+
+    if not resident_ids:
+        return {}
+    today = today_local()
+    rows = db.session.execute(
+        select(Occupancy.resident_id, Unit.number).join(Unit, Unit.id == Occupancy.unit_id)
+        .where(Occupancy.resident_id.in_(resident_ids),
+               or_(Occupancy.start_date.is_(None), Occupancy.start_date <= today),
+               or_(Occupancy.end_date.is_(None), Occupancy.end_date >= today))
+        .order_by(Occupancy.resident_id, func.length(Unit.number), Unit.number)
+    ).all()
+    out: dict[int, list[str]] = {}
+    for rid, number in rows:
+        if number not in out.setdefault(rid, []):
+            out[rid].append(number)
+    return out
 
 
 @hookimpl

@@ -147,15 +147,29 @@ def to_local(value: datetime, tz: str | None = None) -> datetime:
     return value.astimezone(ZoneInfo(tz or estate_timezone()))
 
 
-def fmt_datetime(value, fmt: str = "short") -> str:
+#: The one date-time format of pages, printouts, flashes and notifications: unambiguous,
+#: 24-hour and the same in every language ("2026-03-05 17:30"). The ``datetime`` filter and
+#: :func:`fmt_datetime` use it unless given another (a Babel name or pattern).
+DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
+
+
+def fmt_datetime(value, fmt: str | None = None, tz: str | None = None) -> str:
+    """``value`` in the site's date-time format (:data:`DATETIME_FORMAT`), in the request's
+    locale and zone — or in zone ``tz`` (an estate's, e.g. in a job's notification, which has
+    no request). Every page, flash and message shows a time through this (or the filter)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return datetime_formatter(fmt)(value)
-    return format_date(value, fmt)
+        if tz is not None:
+            from babel.dates import format_datetime as babel_format_datetime
+
+            return babel_format_datetime(value if value.tzinfo else value.replace(tzinfo=UTC),
+                                         fmt or DATETIME_FORMAT, tzinfo=ZoneInfo(tz), locale=get_locale())
+        return datetime_formatter(fmt or DATETIME_FORMAT)(value)
+    return format_date(value, fmt or "short")
 
 
-def datetime_formatter(fmt: str = "short"):
+def datetime_formatter(fmt: str = DATETIME_FORMAT):
     """A function formatting datetimes exactly as ``flask_babel.format_datetime(value, fmt)``
     (in the request's locale and time zone; naive values are UTC).
 

@@ -62,6 +62,17 @@ class Panel:
     sequence: int = 100
 
 
+#: The satisfaction scale wherever a resident says whether they are satisfied (a return visit's
+#: result, the resident's opinion on a printed work order): one source of its labels, so the
+#: paper and the screen offer the same choices. The ``satisfaction_scale`` template global.
+SATISFACTION = {True: _l("Satisfied"), False: _l("Not satisfied")}
+
+
+def satisfaction_scale() -> list[tuple[bool, Any]]:
+    """The scale's (value, label) pairs, satisfied first."""
+    return list(SATISFACTION.items())
+
+
 @dataclass
 class SearchHit:
     kind: Any

@@ -76,3 +76,21 @@ def test_outside_a_request_it_falls_back_to_flask_babel(app):
     with app.app_context(), flask_babel.force_locale("en"):
         assert i18n.fmt_datetime(value, "short") == flask_babel.format_datetime(value, "short")
     assert i18n.fmt_datetime(None) == ""
+
+
+def test_one_date_time_format_for_pages_flashes_and_messages(app, zone):
+    """The ``datetime`` filter, ``fmt_datetime`` and a job's message in an estate's zone all give
+    DATETIME_FORMAT, in every language."""
+    from flask import render_template_string
+
+    value = datetime(2026, 11, 24, 2, 5, tzinfo=UTC)
+    with app.test_request_context("/"):
+        zone("Asia/Shanghai")
+        for locale in ("en", "zh_CN"):
+            with flask_babel.force_locale(locale):
+                assert i18n.fmt_datetime(value) == "2026-11-24 10:05"
+                assert render_template_string("{{ v|datetime }}", v=value) == "2026-11-24 10:05"
+                assert i18n.fmt_datetime(value, "short") == flask_babel.format_datetime(value, "short")
+    with app.app_context(), flask_babel.force_locale("zh_CN"):  # a job: no request, the estate's zone
+        assert i18n.fmt_datetime(value, tz="Asia/Shanghai") == "2026-11-24 10:05"
+        assert i18n.fmt_datetime(value.replace(tzinfo=None), tz="Europe/London") == "2026-11-24 02:05"

@@ -60,7 +60,7 @@ def test_the_estates_time_zone_is_used_when_one_estate_is_in_view(client, login_
     db.session.add(Notification(user_id=user.id, title="tz", at=datetime(2026, 6, 1, 12, 0, tzinfo=UTC)))
     db.session.commit()
     page = client.get("/notifications").get_data(as_text=True)
-    assert "6:00" in page and "8:00" not in page
+    assert "2026-06-01 18:00" in page and "20:00" not in page  # Urumqi, not Shanghai
 
 
 def test_private_numbers_are_masked():

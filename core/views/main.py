@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select, text, update
@@ -23,7 +25,7 @@ def index():
     return render_template("main/dashboard.html", widgets=widgets)
 
 
-def run_search(query: str, limit: int = SEARCH_LIMIT):
+def run_search(query: str, limit: int = SEARCH_LIMIT, cap: bool = True):
     from core.plugins import plugins
     from core.ui import SearchHit, hook_items
 
@@ -37,17 +39,55 @@ def run_search(query: str, limit: int = SEARCH_LIMIT):
             failed.append(code)
             continue
         hits.extend(h for h in items if h.estate_id is None or h.estate_id in estates)
-    return hits[: limit * 3], failed
+    return (hits[: limit * 3] if cap else hits), failed
+
+
+#: The full results page asks each plugin for this many hits and shows the first
+#: ``SEARCH_GROUP_SHOWN`` of each kind, with a link that shows the rest of that kind.
+SEARCH_PAGE_LIMIT = 100
+SEARCH_GROUP_SHOWN = 10
+
+
+@dataclass
+class HitGroup:
+    kind: str
+    hits: list
+    expanded: bool
+
+    @property
+    def shown(self) -> list:
+        return self.hits if self.expanded else self.hits[:SEARCH_GROUP_SHOWN]
+
+    @property
+    def capped(self) -> bool:
+        """As many hits as one plugin may give: there may be more than are listed."""
+        return len(self.hits) >= SEARCH_PAGE_LIMIT
+
+
+def group_hits(hits, expand: str = "") -> list[HitGroup]:
+    """The hits by kind, in the order the kinds first appear."""
+    groups: dict[str, HitGroup] = {}
+    for h in hits:
+        kind = str(h.kind)
+        if kind not in groups:
+            groups[kind] = HitGroup(kind, [], kind == expand)
+        groups[kind].hits.append(h)
+    return list(groups.values())
 
 
 @bp.route("/search")
 @login_required
 def search():
+    """The search box: as you type, a short list of hits (htmx); on Enter, this page with every
+    hit grouped by kind (the first ten of each, and a link to the rest)."""
     query = (request.args.get("q") or "").strip()[:100]
-    hits, failed = run_search(query) if query else ([], [])
     if request.headers.get("HX-Request"):
+        hits, failed = run_search(query) if query else ([], [])
         return render_template("main/_search_results.html", hits=hits, query=query, failed=failed)
-    return render_template("main/search.html", hits=hits, query=query, failed=failed)
+    hits, failed = run_search(query, SEARCH_PAGE_LIMIT, cap=False) if query else ([], [])
+    groups = group_hits(hits, (request.args.get("more") or "")[:100])
+    return render_template("main/search.html", groups=groups, total=len(hits), query=query, failed=failed,
+                           page_limit=SEARCH_PAGE_LIMIT)
 
 
 @bp.route("/estate", methods=["POST"])

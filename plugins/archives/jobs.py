@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.extensions import db
-from core.i18n import to_local
+from core.i18n import fmt_datetime
 from core.models import User, utcnow
 from core.notify import notify_each
 from core.security import users_with_permission
@@ -30,7 +30,7 @@ def notify_overdue(now=None) -> str:
             return (_("File %(number)s is overdue", number=loan.file.number),
                     _("%(name)s was to return file %(number)s by %(due)s.", name=loan.borrower_name,
                       number=loan.file.number,
-                      due=to_local(loan.due_at, loan.estate.timezone).strftime("%Y-%m-%d %H:%M")))
+                      due=fmt_datetime(loan.due_at, tz=loan.estate.timezone)))
 
         notify_each(recipients.values(), message, f"/archives/{loan.file_id}", loan.estate_id)
         loan.overdue_notified_at = now

@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from core import callers
 from core.errors import DomainError
 from core.extensions import db
-from core.i18n import estate_timezone, to_local
+from core.i18n import estate_timezone, fmt_datetime, to_local
 from core.listing import Column, ListPage
 from core.models import Department, Estate, Unit, utcnow
 from core.permissions import require
@@ -152,7 +152,7 @@ def new():
                 received_at=to_utc(form.received_at.data, tz_of(form.estate_id.data)))
             db.session.commit()
             flash(_("Complaint %(n)s recorded. Forward it by %(t)s.", n=complaint.number,
-                    t=to_local(complaint.forward_due_at, tz_of(complaint.estate_id)).strftime("%Y-%m-%d %H:%M")),
+                    t=fmt_datetime(complaint.forward_due_at, tz=tz_of(complaint.estate_id))),
                   "success")
             return redirect(url_for("complaints.detail", complaint_id=complaint.id))
         except DomainError as exc:

@@ -38,6 +38,7 @@ from sqlalchemy import and_, func, insert, select, text, update
 from core.audit import record_sql_change
 from core.errors import DomainError
 from core.extensions import db
+from core.i18n import fmt_date, fmt_money
 from core.models import Building, Estate, Unit, utcnow
 from core.models.estates import UNIT_USES
 from plugins.fees import ledger
@@ -244,7 +245,7 @@ def add_price(item: FeeItem, *, price: Decimal, valid_from: date, unit_use: str 
     later = [p for p in same if p.valid_from >= valid_from]
     if later:
         raise DomainError(_("A price from %(day)s exists already: prices must not overlap.",
-                            day=later[0].valid_from.isoformat()), "valid_from")
+                            day=fmt_date(later[0].valid_from)), "valid_from")
     previous = max(same, key=lambda p: p.valid_from) if same else None
     if previous is not None and (previous.valid_to is None or previous.valid_to >= valid_from):
         stmt = select(Bill.id).where(Bill.item_id == item.id, Bill.period_start >= valid_from,
@@ -253,7 +254,7 @@ def add_price(item: FeeItem, *, price: Decimal, valid_from: date, unit_use: str 
             stmt = stmt.join(Unit, Unit.id == Bill.unit_id).where(Unit.use == unit_use)
         if db.session.scalar(stmt.limit(1)) is not None:
             raise DomainError(_("Bills from %(day)s on were already made with the current price. Start the new "
-                                "price after them, or void those bills first.", day=valid_from.isoformat()),
+                                "price after them, or void those bills first.", day=fmt_date(valid_from)),
                               "valid_from")
         previous.valid_to = valid_from - timedelta(days=1)
     new = FeePrice(estate_id=item.estate_id, item_id=item.id, unit_use=unit_use, price=price,
@@ -277,7 +278,7 @@ def update_price(fee_price: FeePrice, *, price: Decimal, valid_from: date, valid
         if p.id == fee_price.id or p.unit_use != fee_price.unit_use:
             continue
         if p.valid_from <= (valid_to or date.max) and valid_from <= (p.valid_to or date.max):
-            raise DomainError(_("The dates overlap the price from %(day)s.", day=p.valid_from.isoformat()),
+            raise DomainError(_("The dates overlap the price from %(day)s.", day=fmt_date(p.valid_from)),
                               "valid_from")
     fee_price.price, fee_price.valid_from, fee_price.valid_to = price, valid_from, valid_to
     fee_price.basis = (basis or "").strip()[:200]
@@ -379,7 +380,7 @@ def void_bill(bill: Bill, reason: str, user_id: int) -> Bill:
         raise DomainError(_("This bill is void already."), "reason")
     if bill.paid != 0:
         raise DomainError(_("%(paid)s has been paid on this bill: void the receipts (or take back the credit) "
-                            "first.", paid=bill.paid), "reason")
+                            "first.", paid=fmt_money(bill.paid)), "reason")
     # One conditional UPDATE: a payment taken meanwhile (paid > 0) makes it match nothing.
     now = utcnow()
     done = db.session.execute(

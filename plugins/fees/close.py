@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 
 from core.errors import DomainError
 from core.extensions import db
+from core.i18n import fmt_date
 from core.models import Estate, User, utcnow
 from core.numbering import next_number
 from plugins.fees import ledger
@@ -104,7 +105,7 @@ def close_day(user, estate: Estate, day: date, handed_to_id: int | None, note: s
     if day > today:
         raise DomainError(_("A day can be closed once it has begun, not in advance."), "day")
     if ledger.day_is_closed(estate.id, user.id, day):
-        raise DomainError(_("You have closed %(day)s already.", day=day.isoformat()), "day")
+        raise DomainError(_("You have closed %(day)s already.", day=fmt_date(day)), "day")
     receiver = next((u for u in receivers(estate.id, user.id) if u.id == handed_to_id), None)
     if receiver is None:
         raise DomainError(_("Choose the finance cashier who receives the takings."), "handed_to")

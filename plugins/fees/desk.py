@@ -30,6 +30,7 @@ from sqlalchemy import func, or_, select
 from core.errors import DomainError
 from core.extensions import db
 from core.hooks import _like
+from core.i18n import fmt_money
 from core.models import Estate, Occupancy, Resident, Unit, utcnow
 from core.notify import notify_each
 from core.numbering import next_number
@@ -225,7 +226,8 @@ def flag_large(payment: Payment, limit: Decimal | None = None) -> None:
         return
     users = users_with_permission(payment.estate_id, "fees.reports")
     notify_each(users, lambda: _("Large amount received: %(amount)s on receipt %(number)s (unit %(unit)s).",
-                                 amount=payment.amount, number=payment.number, unit=payment.unit.number),
+                                 amount=fmt_money(payment.amount), number=payment.number,
+                                 unit=payment.unit.number),
                 link=url_for("fees.receipt", payment_id=payment.id), estate_id=payment.estate_id)
 
 
@@ -295,7 +297,7 @@ def request_refund(user, unit: Unit, *, kind: str, reason: str, payee: str = "",
         available = ledger.credit_balance(unit.id) - _pending_credit_refunds(unit.id)
         if amount > available:
             raise DomainError(_("The unit has only %(credit)s of prepaid credit that is not being refunded "
-                                "already.", credit=max(available, ZERO)), "amount")
+                                "already.", credit=fmt_money(max(available, ZERO))), "amount")
     else:
         raise DomainError(_("Choose what is refunded."), "kind")
     estate = db.session.get(Estate, unit.estate_id)

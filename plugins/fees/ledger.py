@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 from core.audit import record_sql_change
 from core.errors import DomainError
 from core.extensions import db
+from core.i18n import fmt_date, fmt_money
 from core.models import Estate, utcnow
 from core.numbering import next_number
 from core.plugins import hook
@@ -268,13 +269,13 @@ def take_payment(*, estate: Estate, unit_id: int, cashier_id: int, method: str, 
             if bill.paid != base:
                 raise DomainError(_("Another cashier has just taken a payment for this bill. "
                                     "Nothing was saved: reload the unit and check what it still owes."), "bills")
-            raise DomainError(_("%(amount)s is more than bill %(ref)s still owes (%(owed)s).", amount=part,
-                                ref=bill.id, owed=bill.amount - bill.paid), "bills")
+            raise DomainError(_("%(amount)s is more than bill %(ref)s still owes (%(owed)s).", amount=fmt_money(part),
+                                ref=bill.id, owed=fmt_money(bill.amount - bill.paid)), "bills")
         lines.append(("bill", bill_id, part, seen_paid))
     to_bills = sum((p for _k, _b, p, _s in lines), ZERO)
     if to_bills > amount:
         raise DomainError(_("The bills chosen come to %(sum)s, more than the %(amount)s received.",
-                            sum=to_bills, amount=amount), "amount")
+                            sum=fmt_money(to_bills), amount=fmt_money(amount)), "amount")
     rest = amount - to_bills
     if deposit_item_id:
         item = db.session.get(FeeItem, deposit_item_id)
@@ -289,7 +290,8 @@ def take_payment(*, estate: Estate, unit_id: int, cashier_id: int, method: str, 
             lines.append(("prepayment", None, rest, None))
         else:
             raise DomainError(_("%(amount)s is more than the %(owed)s chosen. Tick “keep the rest as "
-                                "prepaid credit” or lower the amount.", amount=amount, owed=to_bills), "amount")
+                                "prepaid credit” or lower the amount.", amount=fmt_money(amount), owed=fmt_money(to_bills)),
+                              "amount")
 
     # The bills first: each conditional UPDATE locks only its own bill row. The receipt
     # counter (one row per estate and year, held until commit) is taken afterwards, so the
@@ -370,7 +372,7 @@ def void_payment(payment: Payment, reason: str, user_id: int, now: datetime | No
     close = day_is_closed(payment.estate_id, payment.cashier_id, payment.business_date)
     if close is not None:
         raise DomainError(_("The daily close of %(day)s (%(number)s) locks this receipt. A manager must "
-                            "reopen that close first.", day=payment.business_date.isoformat(),
+                            "reopen that close first.", day=fmt_date(payment.business_date),
                             number=close.number), "reason")
     now = now or utcnow()
     prepaid = sum((ln.amount for ln in payment.lines if ln.kind == "prepayment"), ZERO)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from core.actions import Once, record_action
 from core.extensions import db
+from core.i18n import fmt_date
 from core.listing import Column, ListPage
 from core.models import Estate, User
 from core.permissions import has_permission, require
@@ -82,7 +83,7 @@ def close_day_page():
 
     def act():
         made["close"] = close = closing.close_day(current_user, estate, day, form.handed_to.data, form.note.data)
-        return _("Handover form %(number)s submitted: %(day)s is closed.", number=close.number, day=day.isoformat())
+        return _("Handover form %(number)s submitted: %(day)s is closed.", number=close.number, day=fmt_date(day))
 
     # flash_unplaced: "closed already" comes back on a page that no longer shows the form.
     return record_action(form, act, redirect_to=lambda: _close_url(made["close"].id),

@@ -15,7 +15,7 @@ from core.actions import Once, record_action
 from core.errors import DomainError
 from core.extensions import db
 from core.hooks import _like
-from core.i18n import locale_code
+from core.i18n import fmt_money, locale_code
 from core.listing import Column, ListPage
 from core.models import Estate, Unit, User
 from core.permissions import require
@@ -72,15 +72,19 @@ def render_unit(unit, status=200, pay_form=None, deposit_form=None, refund_form=
     deposit_form.deposit_item.choices = [(i.id, i.name) for i in desk.deposit_items(unit.estate_id)]
     refund_form = refund_form or RefundRequestForm(formdata=None)
     credit_form = credit_form or CreditForm(formdata=None)
-    refund_form.deposit_id.choices = [(d.id, f"{d.item.name} {d.amount}") for d in acct.deposits
+    refund_form.deposit_id.choices = [(d.id, f"{d.item.name} {fmt_money(d.amount)}") for d in acct.deposits
                                       if d.state == "held"]
     if ticked is None:
         ticked = {b.id for b in acct.bills}
     closed = ledger.day_is_closed(unit.estate_id, current_user.id, _today(unit))
+    # Once the day is closed the desk says so (who closed it, when, what to do) instead of
+    # offering payment and deposit forms that would be refused.
+    closed_by = db.session.get(User, closed.cashier_id).full_name if closed else ""
+    closed_next = closed.business_date + timedelta(days=1) if closed else None
     ticked_sum = sum((b.amount - b.paid for b in acct.bills if b.id in ticked), ledger.ZERO)
     return render_template("fees/desk/unit.html", acct=acct, unit=unit, pay_form=pay_form,
                            deposit_form=deposit_form, refund_form=refund_form, credit_form=credit_form, ticked=ticked, closed=closed,
-                           ticked_sum=ticked_sum, labels=desk), status
+                           closed_by=closed_by, closed_next=closed_next, ticked_sum=ticked_sum, labels=desk), status
 
 
 @bp.route("/desk/units/<int:unit_id>")
@@ -125,7 +129,7 @@ def _refund_url(refund_id: int) -> str:
 
 
 def _receipt_message(payment) -> str:
-    return _("Receipt %(number)s issued for %(amount)s.", number=payment.number, amount=payment.amount)
+    return _("Receipt %(number)s issued for %(amount)s.", number=payment.number, amount=fmt_money(payment.amount))
 
 
 @bp.route("/desk/units/<int:unit_id>/pay", methods=["POST"])
@@ -175,7 +179,8 @@ def desk_credit(unit_id):
     form = CreditForm()  # the button and its one-time key
 
     def act():
-        return _("%(amount)s of prepaid credit used on the unit's bills.", amount=desk.use_credit(current_user, unit))
+        return _("%(amount)s of prepaid credit used on the unit's bills.",
+                 amount=fmt_money(desk.use_credit(current_user, unit)))
 
     # The result is the unit's page; a refusal ("no credit") is flashed: the button may be gone.
     return _at_desk(unit_id, form, "credit_form", act, redirect_to=url_for("fees.desk_unit", unit_id=unit_id),

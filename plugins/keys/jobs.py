@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.extensions import db
-from core.i18n import to_local
+from core.i18n import fmt_datetime
 from core.models import User, utcnow
 from core.notify import notify_each
 from core.security import users_with_permission
@@ -30,7 +30,7 @@ def notify_overdue(now=None) -> str:
         def message(loan=loan):
             return (_("Key %(tag)s is overdue", tag=loan.key.tag),
                     _("%(name)s was to return key %(tag)s by %(due)s.", name=loan.borrower_name, tag=loan.key.tag,
-                      due=to_local(loan.expected_return, loan.estate.timezone).strftime("%Y-%m-%d %H:%M")))
+                      due=fmt_datetime(loan.expected_return, tz=loan.estate.timezone)))
 
         notify_each(recipients.values(), message, f"/keys/{loan.key_id}", loan.estate_id)
         loan.overdue_notified_at = now

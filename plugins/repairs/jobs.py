@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.extensions import db
-from core.i18n import to_local
+from core.i18n import fmt_datetime
 from core.models import User, utcnow
 from core.notify import notify_each
 from core.security import users_with_permission
@@ -26,7 +26,7 @@ def _message(repair: Repair) -> tuple[str, str]:
     title = _("Repair %(n)s is overdue", n=repair.number)
     body = _("%(place)s · %(what)s · reported by %(who)s. It was due %(due)s.",
              place=repair.place, what=str(CATEGORY_LABELS.get(repair.category, repair.category)),
-             who=repair.contact_name, due=to_local(repair.due_at, repair.estate.timezone).strftime("%Y-%m-%d %H:%M"))
+             who=repair.contact_name, due=fmt_datetime(repair.due_at, tz=repair.estate.timezone))
     return title, body
 
 

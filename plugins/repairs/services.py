@@ -58,10 +58,10 @@ def _local_text(repair: Repair, at: datetime | None) -> str:
     """``at`` in the estate's local time, as a form shows it (for a refusal's message)."""
     if at is None:
         return ""
-    from core.i18n import to_local
+    from core.i18n import estate_timezone, fmt_datetime
 
     estate = db.session.get(Estate, repair.estate_id)
-    return to_local(at, estate.timezone if estate else None).strftime("%Y-%m-%d %H:%M")
+    return fmt_datetime(at, tz=estate.timezone if estate else estate_timezone())
 
 
 def _reason(text: str | None, field: str, message: str) -> str:

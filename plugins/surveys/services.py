@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from core.errors import DomainError
 from core.extensions import db
+from core.i18n import fmt_date
 from core.models import Unit, utcnow
 from core.plugins import hook
 from core.security import user_estate_ids
@@ -152,7 +153,7 @@ def enter_response(user, survey: Survey, *, scores: dict, method: str, answered_
         raise DomainError(_("The answer date cannot be in the future."), "answered_on")
     if not survey.start_date <= answered_on <= survey.end_date:
         raise DomainError(_("The answer date must fall within the survey (%(a)s – %(b)s).",
-                            a=survey.start_date.isoformat(), b=survey.end_date.isoformat()), "answered_on")
+                            a=fmt_date(survey.start_date), b=fmt_date(survey.end_date)), "answered_on")
     parsed = {}
     for q in survey.questions:
         score = parse_score(scores.get(q.id, scores.get(str(q.id))))

@@ -11,12 +11,13 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from core.forms import Form, Phone, options
 from core.listing import FilterForm
+from core.ui import SATISFACTION
 from plugins.visits.models import KINDS, METHODS, STATES
 from plugins.visits.rules import KIND_LABELS
 
 STATE_LABELS = {"planned": _l("Planned"), "done": _l("Done"), "missed": _l("Missed"), "cancelled": _l("Cancelled")}
 METHOD_LABELS = {"phone": _l("By phone"), "door": _l("At the door")}
-SATISFIED_LABELS = {True: _l("Satisfied"), False: _l("Not satisfied")}
+SATISFIED_LABELS = SATISFACTION  # the core's scale: the printed work order offers the same
 
 
 class RecordForm(Form):
@@ -24,7 +25,7 @@ class RecordForm(Form):
 
     method = RadioField(_l("How"), choices=options([(m, METHOD_LABELS[m]) for m in METHODS]),
                         validators=[InputRequired(message=_l("Choose how the visit was made."))])
-    satisfied = RadioField(_l("Result"), choices=options([("yes", _l("Satisfied")), ("no", _l("Not satisfied"))]),
+    satisfied = RadioField(_l("Result"), choices=options([("yes", SATISFACTION[True]), ("no", SATISFACTION[False])]),
                            validators=[InputRequired(message=_l("Say whether the resident was satisfied."))])
     visited_at = DateTimeLocalField(_l("Visited at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
                                     validators=[InputRequired(message=_l("Enter when the visit was made."))])

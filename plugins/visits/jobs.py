@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.extensions import db
-from core.i18n import to_local
+from core.i18n import fmt_datetime
 from core.models import User, utcnow
 from core.notify import notify_each
 from core.security import users_with_permission
@@ -35,7 +35,7 @@ def notify_overdue(now=None) -> str:
             return (_("Return visit %(n)s is overdue", n=visit.number),
                     _("%(contact)s %(unit)s was due to be visited by %(due)s.", contact=visit.contact_name,
                       unit=visit.unit.number if visit.unit else "",
-                      due=to_local(visit.due_at, visit.estate.timezone).strftime("%Y-%m-%d %H:%M")))
+                      due=fmt_datetime(visit.due_at, tz=visit.estate.timezone)))
 
         notify_each(recipients.values(), message, f"/visits/{visit.id}", visit.estate_id)
         visit.overdue_notified_at = now

@@ -64,6 +64,9 @@ class ReturnVisit(EstateScopedMixin, BusinessRecord, db.Model):
     source_id: Mapped[int | None] = mapped_column(nullable=True)
     source_number: Mapped[str] = mapped_column(sa.String(40), default="")
     source_category: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: What the source case was about (a repair's description, a complaint's content), cut
+    #: to 200 characters when the visit is planned: shown even with the source plugin off.
+    source_summary: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits_batch.id"), nullable=True, index=True)
     contact_name: Mapped[str] = mapped_column(sa.String(100), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(30), default="", index=True)

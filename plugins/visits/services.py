@@ -122,10 +122,23 @@ def _new_visit(estate_id: int, **fields) -> ReturnVisit:
     return visit
 
 
+SUMMARY_MAX = 200
+
+
+def summary_of(source) -> str:
+    """What ``source`` was about, on one line and at most :data:`SUMMARY_MAX` characters
+    (an ellipsis says it was cut)."""
+    text = getattr(source, "description", None) or getattr(source, "content", None) or ""
+    text = " ".join(str(text).split())
+    return text if len(text) <= SUMMARY_MAX else text[:SUMMARY_MAX - 1] + "…"
+
+
 def plan_for_source(source_type: str, source, event_at: datetime | None) -> ReturnVisit:
     """Plan the return visit a completed repair or closed complaint needs (idempotent).
 
-    ``source`` has ``id, number, estate_id, unit_id, contact_name, contact_phone, category``.
+    ``source`` has ``id, number, estate_id, unit_id, contact_name, contact_phone, category``,
+    and what it was about as ``description`` (a repair) or ``content`` (a complaint), of which
+    the visit keeps the first 200 characters (:func:`summary_of`).
     When a visit for the same source is still open, that one is returned and nothing is added.
     """
     existing = open_visit_for(source_type, source.id)
@@ -136,6 +149,7 @@ def plan_for_source(source_type: str, source, event_at: datetime | None) -> Retu
         source.estate_id, unit_id=getattr(source, "unit_id", None), source_type=source_type,
         source_id=source.id, source_number=str(getattr(source, "number", "") or "")[:40],
         source_category=str(getattr(source, "category", "") or "")[:40],
+        source_summary=summary_of(source),
         contact_name=str(getattr(source, "contact_name", "") or "")[:100],
         contact_phone=str(getattr(source, "contact_phone", "") or "")[:30],
         event_at=event_at, due_at=due_after(source_type, source.estate_id, event_at),

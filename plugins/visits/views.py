@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 
 from core.actions import record_action
 from core.errors import DomainError
@@ -95,13 +95,29 @@ def filtered_visits(filters: VisitFilter):
     return stmt
 
 
+class VisitList(ListPage):
+    """The visits list: by default (and when sorted by state) the planned visits come first,
+    the overdue ones at the top (earliest due first), then the closed ones, latest due first."""
+
+    def sorted_stmt(self):
+        if self.sort_key != "state":
+            return super().sorted_stmt()
+        open_first = case((ReturnVisit.state == "planned", 0), else_=1)
+        closed_due = case((ReturnVisit.state == "planned", None), else_=ReturnVisit.due_at)
+        planned_due = case((ReturnVisit.state == "planned", ReturnVisit.due_at), else_=None)
+        order = [open_first, planned_due.asc(), closed_due.desc(), ReturnVisit.id.desc()]
+        if self.sort_desc:  # closed first, then planned
+            order[0] = open_first.desc()
+        return self.stmt.order_by(*order)
+
+
 @bp.route("/")
 @require("visits.view")
 def index():
     filters = VisitFilter(request.args)
     filters.visitor.choices = [("", _("All visitors"))] + [
         (str(i), n) for i, n in visitor_choices(current_estate_ids())]
-    page = ListPage(filtered_visits(filters), [
+    page = VisitList(filtered_visits(filters), [
         Column("number", _l("Number"), lambda v: v.number, ReturnVisit.number,
                link=lambda v: url_for("visits.detail", visit_id=v.id)),
         Column("kind", _l("Kind"), lambda v: KIND_LABELS.get(v.source_type, v.source_type),
@@ -117,11 +133,23 @@ def index():
         Column("result", _l("Result"), lambda v: SATISFIED_LABELS.get(v.satisfied, "")),
         Column("visited", _l("Visited at"), lambda v: v.visited_at, ReturnVisit.visited_at, fmt="datetime"),
         Column("estate", _l("Estate"), lambda v: v.estate.name, ReturnVisit.estate_id),
-    ], "due", _("Return visits"), "return-visits")
+    ], "state", _("Return visits"), "return-visits")
     if fmt := page.wants_export():
         return page.export(fmt)
     return render_template("visits/index.html", page=page, result=page.page(), filters=filters,
                            overdue=services.overdue_count(current_estate_ids()))
+
+
+def source_hit(visit):
+    """The search hit of the visit's source case (its page's link), found through the core
+    search by its number: ``None`` when its plugin is off or the reader may not see it."""
+    if visit.source_type not in ("repair", "complaint") or not visit.source_number:
+        return None
+    from core.views.main import run_search
+
+    number = visit.source_number
+    hits, _failed = run_search(number, limit=5)
+    return next((h for h in hits if h.title == number or h.title.startswith(number + " ")), None)
 
 
 def _detail(visit, status=200, **forms):
@@ -139,7 +167,7 @@ def _detail(visit, status=200, **forms):
         methods=METHOD_LABELS, satisfied_labels=SATISFIED_LABELS,
         # The visitor is meant to call this number: whoever may record the visit sees it whole.
         phone=visit.contact_phone if services.may_record(current_user, visit) else _phone(visit.contact_phone),
-        overdue=visit.is_overdue()), status
+        overdue=visit.is_overdue(), case=source_hit(visit)), status
 
 
 @bp.route("/<int:visit_id>")

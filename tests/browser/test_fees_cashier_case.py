@@ -70,6 +70,7 @@ def test_the_cashier_pays_two_months_prints_and_closes_the_day(page, desk_day, l
     page.uncheck(f"#bill-{desk_day[2]}")  # the owner pays August and September
     expect(page.locator("#amount")).to_have_value("512.20")  # the desk adds up the ticked bills
     expect(page.locator("#ticked-total .count")).to_have_text("2")
+    expect(page.locator("#ticked-total .sum")).to_have_text("¥512.20")  # as the server writes money
     page.uncheck("#tick-all")
     expect(page.locator("#amount")).to_have_value("")
     page.check("#tick-all")

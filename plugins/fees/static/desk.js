@@ -6,6 +6,28 @@
     var s = String(cents).padStart(3, "0");
     return s.slice(0, -2) + "." + s.slice(-2);
   }
+  // The ticked sum as the server writes money (Babel's format_currency): the currency sign and
+  // grouping of the page's language from Intl, the cents from the integer (never a float).
+  function money(cents, currency) {
+    var lang = document.documentElement.lang || "en";
+    var sign = cents < 0 ? "-" : "";
+    cents = Math.abs(cents);
+    var whole = new Intl.NumberFormat(lang).format(Math.floor(cents / 100));
+    var frac = String(cents % 100).padStart(2, "0");
+    var before = "", after = "", seenNumber = false;
+    new Intl.NumberFormat(lang, {style: "currency", currency: currency}).formatToParts(0).forEach(function (p) {
+      if (p.type === "integer" || p.type === "decimal" || p.type === "fraction" || p.type === "group") {
+        seenNumber = true;
+      } else if (seenNumber) {
+        after += p.value;
+      } else {
+        before += p.value;
+      }
+    });
+    var decimal = new Intl.NumberFormat(lang, {minimumFractionDigits: 1}).formatToParts(0.5)
+      .filter(function (p) { return p.type === "decimal"; })[0].value;
+    return sign + before + whole + decimal + frac + after;
+  }
   function update(form) {
     var total = 0, count = 0;
     form.querySelectorAll("input[name=bill]").forEach(function (box) {
@@ -19,7 +41,8 @@
     var shown = form.querySelector("#ticked-total");
     if (shown) {
       shown.querySelector(".count").textContent = String(count);
-      shown.querySelector(".sum").textContent = format(total);
+      var sum = shown.querySelector(".sum");
+      sum.textContent = sum.dataset.currency ? money(total, sum.dataset.currency) : format(total);
     }
   }
   document.addEventListener("change", function (event) {

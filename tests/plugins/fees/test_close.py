@@ -116,3 +116,28 @@ def test_close_pages_permissions_and_print(db, client, shop):
     assert client.post(f"/fees/closes/{close.id}/reopen", data=once({"reason": "作废收据"})).status_code == 302
     assert db.session.get(DailyClose, close.id).state == "reopened"
     assert close.number in client.get("/fees/closes").get_data(as_text=True)
+
+
+def test_after_the_close_the_desk_says_the_day_is_closed_instead_of_a_payment_form(db, client, shop, clock):
+    from datetime import UTC, datetime
+
+    clock.move_to(datetime(2026, 3, 5, 9, 30, tzinfo=UTC))  # 17:30 in Shanghai
+    b = make_bill(db, shop.unit, shop.fee, 1, "256.10")
+    login(client, shop.cashier)
+    html = client.get(f"/fees/desk/units/{shop.unit.id}").get_data(as_text=True)
+    assert 'id="pay-form"' in html and 'id="pay-button"' in html and "day-closed" not in html
+    p = pay(shop, [b])
+    db.session.commit()
+    close = closing.close_day(shop.cashier, shop.e1, p.business_date, shop.finance.id)
+    db.session.commit()
+    html = client.get(f"/fees/desk/units/{make_bill(db, shop.unit, shop.fee, 2, '10').unit_id}").get_data(as_text=True)
+    assert 'id="pay-button"' not in html and 'id="deposit-form"' not in html
+    assert "Today’s takings are closed" in html
+    assert (f"刘出纳 closed the takings of Mar 5, 2026 at 2026-03-05 17:30 (handover form {close.number})"
+            in html)
+    assert f'href="/fees/closes/{close.id}"' in html
+    assert "Take them on Mar 6, 2026, as that day’s takings" in html
+    # another cashier's desk is open
+    login(client, shop.cashier2)
+    html = client.get(f"/fees/desk/units/{shop.unit.id}").get_data(as_text=True)
+    assert 'id="pay-button"' in html and "day-closed" not in html

@@ -59,7 +59,7 @@ def test_the_unit_page_lists_bills_overdue_first_and_pays_them(db, client, shop)
     html = client.get(f"/fees/desk/units/{shop.unit.id}").get_data(as_text=True)
     assert html.index(f'data-bill="{b1.id}"') < html.index(f'data-bill="{b2.id}"')
     assert "table-danger" in html and 'value="512.20"' in html
-    assert '<span class="count">2</span> · they owe <span class="sum">512.20</span>' in html
+    assert '<span class="count">2</span> · they owe <span class="sum" data-currency="CNY">CN¥512.20</span>' in html
     resp = client.post(f"/fees/desk/units/{shop.unit.id}/pay", data=pay_form([b1, b2], "512.20"))
     assert resp.status_code == 302
     p = db.session.scalar(select(Payment))
@@ -242,3 +242,23 @@ def test_global_search_finds_receipts(db, client, shop):
     login(client, shop.manager)
     html = client.get(f"/search?q={p.number[-8:]}").get_data(as_text=True)
     assert p.number in html
+
+
+def test_amounts_in_the_desk_s_messages_carry_the_currency_sign(db, client, shop):
+    b1, b2 = two_months(db, shop)
+    login(client, shop.cashier)
+    resp = client.post(f"/fees/desk/units/{shop.unit.id}/pay", data=pay_form([b1], "300.00"))
+    assert resp.status_code == 422
+    assert "The bills chosen come to" not in resp.get_data(as_text=True)
+    assert "CN¥300.00 is more than the CN¥256.10 chosen." in resp.get_data(as_text=True)
+    html = client.post(f"/fees/desk/units/{shop.unit.id}/pay", data=pay_form([b1, b2], "512.20"),
+                       follow_redirects=True).get_data(as_text=True)
+    p = db.session.scalar(select(Payment))
+    assert f"Receipt {p.number} issued for CN¥512.20." in html
+    assert 'Paid at</dt><dd class="col-sm-8 receipt-paid-at">' in html and "Received at" not in html
+    db.session.execute(update(User).where(User.id == shop.cashier.id).values(locale="zh_CN"))
+    db.session.commit()
+    html = client.get(f"/fees/receipts/{p.id}").get_data(as_text=True)
+    assert "收款时间" in html and "受理时间" not in html
+    html = client.get(f"/fees/receipts/{p.id}/print?size=half").get_data(as_text=True)
+    assert "收款时间" in html and "受理时间" not in html

@@ -60,13 +60,13 @@ def test_requester_cannot_approve_and_rejection_needs_a_reason(db, shop):
 def test_credit_refund_is_at_most_the_credit_and_reduces_it(db, shop):
     pay(shop, [], amount=D("500"), prepay=True)
     db.session.commit()
-    refused("only 500.00 of prepaid credit", desk.request_refund, shop.cashier, shop.unit, kind="credit",
+    refused("only CN¥500.00 of prepaid credit", desk.request_refund, shop.cashier, shop.unit, kind="credit",
             amount=D("600"), reason="业主搬走")
     refused("Use at most 2 decimal places.", desk.request_refund, shop.cashier, shop.unit, kind="credit",
             amount=D("1.001"), reason="业主搬走")
     r1 = desk.request_refund(shop.cashier, shop.unit, kind="credit", amount=D("300"), reason="业主搬走")
     db.session.commit()
-    refused("only 200.00 of prepaid credit", desk.request_refund, shop.cashier, shop.unit, kind="credit",
+    refused("only CN¥200.00 of prepaid credit", desk.request_refund, shop.cashier, shop.unit, kind="credit",
             amount=D("300"), reason="业主搬走")
     desk.decide_refund(shop.manager, r1, True)
     desk.pay_refund(shop.cashier, r1, "transfer")

@@ -102,9 +102,10 @@ def test_the_unit_panel_search_and_blank_questionnaire(known, client, login_as, 
     assert "2026 Q2 Second quarter" in panel and "mean score 4.0" in panel
     assert "No survey response from this unit." in client.get(
         f"/estates/units/{unit_of(e1, '1-1-102').id}").get_data(as_text=True)
-    page = client.get("/search?q=Second quarter").get_data(as_text=True)
+    popup = {"HX-Request": "true"}  # the list shown as you type (Enter opens the page grouped by kind)
+    page = client.get("/search?q=Second quarter", headers=popup).get_data(as_text=True)
     assert ">Satisfaction survey</span>2026 Q2 Second quarter" in page
-    page = client.get("/search?q=3-2-1201").get_data(as_text=True)
+    page = client.get("/search?q=3-2-1201", headers=popup).get_data(as_text=True)
     assert ">Survey response</span>2026 Q2 · 3-2-1201" in page
     blank = client.get(f"/surveys/{survey.id}/print").get_data(as_text=True)
     assert "Owner Satisfaction Questionnaire" in blank and "Do you feel safe in the estate?" in blank

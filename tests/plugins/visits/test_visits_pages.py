@@ -199,7 +199,10 @@ def test_the_printed_record_unit_panel_and_search(client, login_as, estates, db)
         assert text in page, text
     assert visit.number in client.get(f"/estates/units/{unit.id}").get_data(as_text=True)
     for q in (visit.number, "13588889999", "3-2-1201", "BX-E01-2026-000042"):
-        assert f">Return visit</span>{visit.number} Repair" in client.get(f"/search?q={q}").get_data(as_text=True), q
+        popup = client.get(f"/search?q={q}", headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert f">Return visit</span>{visit.number} Repair" in popup, q
+        page = client.get(f"/search?q={q}").get_data(as_text=True)  # Enter: the page, grouped by kind
+        assert 'data-kind="Return visit"' in page and f"{visit.number} Repair" in page, q
 
 
 def test_designating_visitors(client, login_as, estates, db, make_user):

@@ -1,0 +1,71 @@
+"""The global search: Enter opens a full results page grouped by kind (the first ten of each,
+"show all" for the rest); resident hits name their units, so two people of one name differ."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from core.models import Building, Occupancy, Resident, Unit
+
+pytestmark = pytest.mark.plugins()  # the core's own hits only: units and residents
+
+
+def _unit(db, estate, number):
+    found = db.session.scalar(select(Unit).where(Unit.estate_id == estate.id, Unit.number == number))
+    if found:
+        return found
+    building = db.session.scalar(select(Building).where(Building.estate_id == estate.id))
+    unit = Unit(estate_id=estate.id, building_id=building.id, number=number, floor=1, use="residence")
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+def _resident(db, estate, name, phone, *numbers, ended=()):
+    r = Resident(estate_id=estate.id, name=name, phone=phone)
+    db.session.add(r)
+    db.session.flush()
+    for n in numbers:
+        db.session.add(Occupancy(estate_id=estate.id, unit_id=_unit(db, estate, n).id, resident_id=r.id))
+    for n in ended:
+        db.session.add(Occupancy(estate_id=estate.id, unit_id=_unit(db, estate, n).id, resident_id=r.id,
+                                 role="tenant", start_date=date(2020, 1, 1), end_date=date(2021, 1, 1)))
+    db.session.commit()
+    return r
+
+
+def test_two_residents_of_one_name_are_told_apart_by_their_units(client, login_as, estates, db):
+    e1 = estates[0]
+    login_as("clerk", estates=[e1])
+    a = _resident(db, e1, "王芳", "13800001111", "1-1-101", "3-2-1201")
+    b = _resident(db, e1, "王芳", "13900002222", "1-1-102", ended=("3-2-1201",))
+    for html in (client.get("/search?q=王芳").get_data(as_text=True),
+                 client.get("/search?q=王芳", headers={"HX-Request": "true"}).get_data(as_text=True)):
+        assert f'href="/residents/{a.id}"' in html and f'href="/residents/{b.id}"' in html
+        assert "1-1-101, 3-2-1201 · 138****1111" in html
+        assert "1-1-102 · 139****2222" in html  # the tenancy that ended is not named
+
+
+def test_enter_opens_a_page_grouped_by_kind_with_the_rest_behind_show_all(client, login_as, estates, db):
+    e1, e2 = estates
+    login_as("clerk", estates=[e1])
+    for i in range(12):
+        _unit(db, e1, f"9-1-{i + 1:02d}01")
+    _resident(db, e1, "Li (shop 9-1-A)", "13700000000", "9-1-0101")
+    db.session.commit()
+    html = client.get("/search?q=9-1-").get_data(as_text=True)
+    assert "<html" in html and "13 results" in html
+    units = html[html.index('data-kind="Unit"'):html.index('data-kind="Resident"')]
+    assert units.count('search-hit"') == 10 and "9-1-0101" in units and "9-1-1101" not in units
+    assert ">12<" in units and 'href="/search?q=9-1-&amp;more=Unit">Show all 12</a>' in units
+    residents = html[html.index('data-kind="Resident"'):]
+    assert residents.count('search-hit"') == 1 and "9-1-0101 · 137****0000" in residents
+    html = client.get("/search?q=9-1-&more=Unit").get_data(as_text=True)
+    units = html[html.index('data-kind="Unit"'):html.index('data-kind="Resident"')]
+    assert units.count('search-hit"') == 12 and "9-1-1201" in units and "Show all" not in units
+    # the popup stays short and offers the page
+    popup = client.get("/search?q=9-1-", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in popup and 'href="/search?q=9-1-">All results for “9-1-” (Enter)</a>' in popup
+    nothing = client.get("/search?q=zzz-none").get_data(as_text=True)
+    assert "Nothing found for “zzz-none”." in nothing and "search-group" not in nothing
