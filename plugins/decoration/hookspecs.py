@@ -8,7 +8,8 @@ def decoration_accepted(application):
     """Called inside the transaction when a renovation is accepted (验收).
 
     ``application`` has ``id, number, estate_id, unit_id, permit_number, contractor,
-    accepted_at, accepted_by_id`` (and ``estate``, ``unit``). The fees plugin marks the deposits
-    held for ``application.number`` releasable and requests their refund; a return-visit
-    plugin may schedule its visit. An exception rolls the acceptance back.
+    applicant_name, applicant_phone, owner_name, description, accepted_at, accepted_by_id``
+    (and ``estate``, ``unit``). The fees plugin marks the deposits held for
+    ``application.number`` releasable and requests their refund; the visits plugin plans the
+    owner's decoration return visit. An exception rolls the acceptance back.
     """

@@ -157,6 +157,22 @@ def complaints_closed(complaint):
     plan_for_source("complaint", complaint, getattr(complaint, "closed_at", None))
 
 
+@hookimpl(optionalhook=True)
+def decoration_accepted(application):
+    """A renovation accepted (验收): the owner's decoration return visit, due the estate's
+    "decoration" days after acceptance, read from the attributes decoration documents."""
+    from types import SimpleNamespace
+
+    from plugins.visits.services import plan_for_source
+
+    contact = application.owner_name or application.applicant_name
+    source = SimpleNamespace(
+        id=application.id, number=application.number, estate_id=application.estate_id,
+        unit_id=application.unit_id, contact_name=contact, contact_phone=application.applicant_phone,
+        category="", description=application.description or application.contractor)
+    plan_for_source("decoration", source, application.accepted_at)
+
+
 @hookimpl
 def demo_data(estate, users):
     from plugins.visits.demo import load

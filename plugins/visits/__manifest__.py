@@ -8,6 +8,7 @@
     "author": "PropDesk",
     "license": "AGPL-3.0-or-later",
     "depends": [],
+    "uses": ["repairs", "complaints", "decoration"],
     "core_api": ">=1,<2",
     "default_enabled": True,
     "purgeable": True,

@@ -207,3 +207,27 @@ def test_with_archives_the_papers_are_filed_on_acceptance(db, staff, works):
         "JOIN archives_file f ON f.id = e.file_id WHERE e.source = 'decoration' AND e.action = 'added'")).all()
     assert [tuple(r[1:]) for r in rows] == [("decoration", app.unit_id, app.estate_id)]
     assert [r[0] for r in rows] == [app.permit_number]
+
+
+@pytest.mark.plugins("decoration", "visits")
+def test_with_visits_acceptance_plans_the_owners_decoration_return_visit(db, staff, works):
+    from sqlalchemy import text
+
+    app = step(db, staff.desk, services.complete, permit(db, staff, works))
+    step(db, staff.tech, services.check, app, defects=[], accept=True)
+    rows = db.session.execute(text(
+        "SELECT source_type, source_id, source_number, unit_id, contact_name, state, due_at "
+        "FROM visits_visit")).all()
+    assert len(rows) == 1
+    kind, source_id, number, unit_id, contact, state, due_at = rows[0]
+    assert (kind, source_id, number, unit_id, state) == ("decoration", app.id, app.number, app.unit_id, "planned")
+    assert contact == (app.owner_name or app.applicant_name)
+
+
+def test_without_visits_acceptance_plans_no_visit(db, staff, works):
+    from sqlalchemy import text
+
+    app = step(db, staff.desk, services.complete, permit(db, staff, works))
+    step(db, staff.tech, services.check, app, defects=[], accept=True)
+    assert app.state == "accepted"
+    assert db.session.execute(text("SELECT count(*) FROM visits_visit")).scalar() == 0
