@@ -307,7 +307,7 @@ def add_check(user, case: MoveinCase, *, room: str, element: str, ok: bool, defe
 
         repair = repairs.record(user, estate_id=case.estate_id, unit_id=case.unit_id,
                                 contact_name=case.owner_name, contact_phone=case.owner_phone,
-                                category=REPAIR_CATEGORY[element], channel="walk_in",
+                                category=REPAIR_CATEGORY[element], channel="handover",
                                 description=_("House acceptance %(number)s, %(room)s, %(element)s: %(defect)s",
                                               number=case.number, room=ROOM_LABELS[room],
                                               element=ELEMENT_LABELS[element], defect=defect))

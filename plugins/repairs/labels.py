@@ -10,6 +10,7 @@ CATEGORY_LABELS = {
 CHANNEL_LABELS = {
     "phone": _l("Phone call"), "walk_in": _l("Walk-in"), "hotline": _l("Service hotline"),
     "patrol": _l("Found on patrol"), "web": _l("Online"),
+    "handover": _l("Found at the house handover"),
 }
 AREA_LABELS = {"private": _l("Inside the home (private)"), "common": _l("Common area")}
 PRIORITY_LABELS = {"normal": _l("Normal"), "urgent": _l("Urgent")}

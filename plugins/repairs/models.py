@@ -12,7 +12,7 @@ from core.extensions import db
 from core.models import BusinessRecord, EstateScopedMixin, Money, UTCDateTime, utcnow
 
 CATEGORIES = ("water", "electricity", "gas", "doors_windows", "lift", "public_area", "drainage", "other")
-CHANNELS = ("phone", "walk_in", "hotline", "patrol", "web")
+CHANNELS = ("phone", "walk_in", "hotline", "patrol", "web", "handover")
 AREAS = ("private", "common")
 #: The fewest characters a description may have ("漏水" is two; "x" says nothing).
 MIN_DESCRIPTION = 2

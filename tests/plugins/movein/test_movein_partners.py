@@ -89,6 +89,7 @@ def test_a_defect_becomes_a_repair_whose_state_the_form_shows(db, staff, open_ca
     repair = db.session.get(Repair, check.repair_id)
     assert repair.number == check.repair_number and repair.state == "recorded" == check.repair_state
     assert repair.unit_id == case.unit_id and repair.category == "water" and repair.contact_name == "陈业主"
+    assert repair.channel == "handover"
     assert "地漏返水" in repair.description and case.number in repair.description
     assert check.is_open_defect
     with acting_as(staff.sup):
