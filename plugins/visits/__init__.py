@@ -165,11 +165,14 @@ def decoration_accepted(application):
 
     from plugins.visits.services import plan_for_source
 
-    contact = application.owner_name or application.applicant_name
+    def attr(name):
+        return getattr(application, name, None) or ""
+
     source = SimpleNamespace(
         id=application.id, number=application.number, estate_id=application.estate_id,
-        unit_id=application.unit_id, contact_name=contact, contact_phone=application.applicant_phone,
-        category="", description=application.description or application.contractor)
+        unit_id=application.unit_id, contact_name=attr("owner_name") or attr("applicant_name"),
+        contact_phone=attr("applicant_phone"), category="",
+        description=attr("description") or attr("contractor"))
     plan_for_source("decoration", source, application.accepted_at)
 
 

@@ -197,8 +197,7 @@ def test_a_phone_repair_from_the_call_to_the_satisfied_return_visit_in_chinese(p
     expect(page.locator(".visit-remarks")).to_have_text("业主表示水龙头已修好，很满意。")
     shot("case-4-visited")
 
-    page.locator(".visit-facts").get_by_role("link", name=bx).click()
-    page.locator(".search-hit").filter(has=page.locator(".badge", has_text=re.compile(r"^报修$"))).click()
+    page.locator(".visit-facts").get_by_role("link", name=bx).click()  # straight to the repair
     expect(page.locator(".repair-number")).to_have_text(bx)
     expect(page.locator(".repair-state")).to_have_text("已关闭")
     expect(page.locator(".repair-facts")).to_contain_text("回访满意")

@@ -92,8 +92,11 @@ def test_decoration_accepted_asks_for_the_deposit_refund(db, shop):
     other = held_deposit(db, shop, ref="ZX-2026-043", amount="500")
     from core.plugins import hook
 
-    hook("decoration_accepted")(application=SimpleNamespace(estate_id=shop.e1.id, unit_id=shop.unit.id,
-                                                            number="ZX-2026-042"))
+    # An application as decoration documents it (the visits plugin, enabled here too, reads it).
+    hook("decoration_accepted")(application=SimpleNamespace(
+        id=42, estate_id=shop.e1.id, unit_id=shop.unit.id, number="ZX-2026-042", permit_number="XK-042",
+        contractor="装修公司", applicant_name="业主", applicant_phone="13800000042", owner_name="业主",
+        description="厨房翻新", accepted_at=None, accepted_by_id=None))
     db.session.commit()
     refunds = list(db.session.scalars(select(Refund)))
     assert [(r.deposit_id, r.state, r.amount) for r in refunds] == [(dep.id, "requested", D("3000.00"))]
