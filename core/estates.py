@@ -122,3 +122,12 @@ def end_occupancy(user, occ: Occupancy, end: date) -> None:
 
 def current_residents(unit: Unit, day: date) -> list[Occupancy]:
     return [o for o in unit.occupancies if o.current_on(day)]
+
+
+def building_choices(estate_ids) -> list[tuple[int, str]]:
+    """``(id, name)`` of the buildings of ``estate_ids`` for a select, by estate and code; the
+    name carries the estate's code when more than one estate is listed."""
+    rows = db.session.scalars(select(Building).where(Building.estate_id.in_(estate_ids or [0]))
+                              .order_by(Building.estate_id, Building.code)).all()
+    many = len(set(estate_ids or [])) > 1
+    return [(b.id, f"{b.estate.code} {b.name}" if many else b.name) for b in rows]

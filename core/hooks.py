@@ -43,8 +43,9 @@ def _has_settings() -> bool:
 
 
 def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    from core.listing import like_pattern
+
+    return like_pattern(text)
 
 
 @hookimpl

@@ -314,3 +314,10 @@ def xlsx_bytes(title: str, headers: list[str], rows) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` for ``column.like(pattern, escape="\\")``, with ``\\``, ``%`` and ``_`` in
+    the user's text escaped (so "50%" finds "50%", not everything starting with 50)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -28,11 +28,12 @@ from sqlalchemy import or_, select
 
 from core.actions import record_action
 from core.attachments import Attachment
+from core.estates import building_choices as _building_choices
 from core.extensions import db
-from core.hooks import _like
 from core.i18n import to_local, today_local
 from core.listing import Column, ListPage
-from core.models import Building, Estate, Unit, utcnow
+from core.listing import like_pattern as _like
+from core.models import Estate, Unit, utcnow
 from core.permissions import has_permission, require
 from core.security import current_estate_ids, get_scoped_or_404, scoped
 from core.views.estates import estate_choices
@@ -93,12 +94,6 @@ def owner_of(row: ArchiveFile) -> str:
 def _loan_state(loan: ArchiveLoan) -> str:
     return _("Overdue") if loan.is_overdue() else str(LOAN_STATE_LABELS.get(loan.state, loan.state))
 
-
-def _building_choices(estate_ids) -> list[tuple[int, str]]:
-    rows = db.session.scalars(select(Building).where(Building.estate_id.in_(estate_ids or [0]))
-                              .order_by(Building.estate_id, Building.code)).all()
-    many = len(set(estate_ids or [])) > 1
-    return [(b.id, f"{b.estate.code} {b.name}" if many else b.name) for b in rows]
 
 
 # -- the register ------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from core.actions import Once, record_action
 from core.attachments import attachments_of
 from core.errors import DomainError
 from core.extensions import db
-from core.hooks import _like
 from core.i18n import mask_phone
 from core.listing import Column, ListPage
+from core.listing import like_pattern as _like
 from core.models import Estate, Unit
 from core.permissions import has_permission, require
 from core.security import current_estate_ids, get_scoped_or_404, scoped, user_estate_ids

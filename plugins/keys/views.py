@@ -17,11 +17,12 @@ from sqlalchemy import or_, select
 
 from core.actions import Once, record_action
 from core.errors import DomainError
+from core.estates import building_choices as _building_choices
 from core.extensions import db
-from core.hooks import _like
 from core.i18n import mask_phone, to_local
 from core.listing import Column, ListPage
-from core.models import Building, Estate, Unit, User, utcnow
+from core.listing import like_pattern as _like
+from core.models import Estate, Unit, User, utcnow
 from core.permissions import has_permission, require
 from core.security import current_estate_ids, get_scoped_or_404, scoped, user_estate_ids
 from core.views.estates import estate_choices
@@ -103,12 +104,6 @@ def _loan_state(loan, now=None) -> str:
         return _("Returned")
     return _("Overdue") if loan.expected_return < (now or utcnow()) else _("Out")
 
-
-def _building_choices(estate_ids) -> list[tuple[int, str]]:
-    rows = db.session.scalars(select(Building).where(Building.estate_id.in_(estate_ids or [0]))
-                              .order_by(Building.estate_id, Building.code)).all()
-    many = len(set(estate_ids or [])) > 1
-    return [(b.id, f"{b.estate.code} {b.name}" if many else b.name) for b in rows]
 
 
 # -- the register ------------------------------------------------------------------------

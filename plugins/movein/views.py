@@ -17,8 +17,8 @@ from sqlalchemy import exists, func, or_, select
 
 from core.actions import Once, record_action
 from core.extensions import db
-from core.hooks import _like
 from core.listing import Column, ListPage
+from core.listing import like_pattern as _like
 from core.models import Estate, Unit
 from core.permissions import require
 from core.plugins import is_enabled
