@@ -47,6 +47,19 @@ def ensure_roles() -> dict[str, Role]:
     return roles
 
 
+def demo_text(en: str, zh: str) -> str:
+    """The demo data's wording in the site's default language (``PROPDESK_DEFAULT_LOCALE``).
+
+    Demo records are data, not interface text, so they are not translated by
+    Babel: a plugin's ``demo_data`` passes both wordings and gets the one the
+    site speaks (Chinese when the default locale is ``zh_CN``, English otherwise).
+    """
+    from flask import current_app
+
+    locale = str(current_app.config.get("BABEL_DEFAULT_LOCALE") or "en")
+    return zh if locale.lower().startswith("zh") else en
+
+
 def _phone(rng: random.Random) -> str:
     return "1" + rng.choice("3589") + "".join(rng.choice("0123456789") for _ in range(9))
 
