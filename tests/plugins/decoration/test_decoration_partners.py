@@ -14,7 +14,13 @@ from core.audit import acting_as
 from core.settings import save_settings
 from core.testing import refused
 from plugins.decoration import services
-from plugins.decoration.models import AcceptanceCheck, Application, Extension, Inspection, WorkerPass
+from plugins.decoration.models import (
+    AcceptanceCheck,
+    Application,
+    Extension,
+    Inspection,
+    WorkerPass,
+)
 from tests.plugins.decoration.conftest import login, step, today_of
 
 ALL = ("decoration", "fees", "repairs", "visits", "archives")
