@@ -72,24 +72,19 @@ def nav_items(user, estates):
 
 @hookimpl
 def dashboard_widgets(user, estates):
-    from datetime import timedelta
-
     from sqlalchemy import func, select
 
     from core.extensions import db
     from core.i18n import today_local
-    from core.models import utcnow
     from core.ui import Widget
     from plugins.decoration.models import Application, Inspection
-    from plugins.decoration.services import overdue_filter
+    from plugins.decoration.services import inspections_due, overdue_filter
 
     ids = estates or [0]
     counts = dict(db.session.execute(select(Application.state, func.count()).where(
         Application.estate_id.in_(ids), Application.state.in_(("submitted", "permitted")))
         .group_by(Application.state)).all())
-    recent = select(Inspection.application_id).where(Inspection.inspected_at >= utcnow() - timedelta(days=7))
-    due = db.session.scalar(select(func.count()).select_from(Application).where(
-        Application.estate_id.in_(ids), Application.state == "permitted", Application.id.not_in(recent)))
+    due = inspections_due(estates or [])
     late = db.session.scalar(select(func.count()).select_from(Inspection).where(
         Inspection.estate_id.in_(ids), overdue_filter(today_local())))
     overdue = db.session.scalars(select(Inspection).where(Inspection.estate_id.in_(ids), overdue_filter(today_local()))

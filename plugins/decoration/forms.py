@@ -132,3 +132,5 @@ class SettingsForm(Form):
                                 validators=[InputRequired(), NumberRange(min=0, max=9999999)])
     violations_to_suspend = IntegerField(_l("Violations after which the permit may be suspended"),
                                          validators=[InputRequired(), NumberRange(min=1, max=20)])
+    inspect_every_days = IntegerField(_l("Days a renovation in progress may go without an inspection"),
+                                      validators=[InputRequired(), NumberRange(min=1, max=90)])

@@ -7,6 +7,8 @@ services are called (never their models), so decoration works without any of the
   deposits as the cashier desk shows them (``desk.account``); a deposit is taken at the desk
   against the deposit item with the application's number as what it secures.
 * archives — ``services.file_document`` files the papers on acceptance.
+* repairs — ``services.record`` makes a repair order of acceptance defects (in ``services``);
+  ``services.repair_states`` says whether those orders are done before the works are accepted.
 """
 
 from __future__ import annotations
@@ -116,3 +118,19 @@ def file_papers(user, application, attachment_ids=()) -> None:
                 unit=application.unit.number),
         unit_id=application.unit_id, source="decoration", source_ref=application.permit_number or application.number,
         attachment_ids=tuple(attachment_ids), note=note)
+
+
+def repairs_on() -> bool:
+    return is_enabled("repairs")
+
+
+def repair_states(user, application, numbers) -> dict[str, dict]:
+    """The state of the repair orders ``numbers`` made for ``application``'s acceptance
+    defects (``{number: {"id", "state", "label", "open"}}``), through the repairs plugin's
+    documented ``services.repair_states``; ``{}`` when repairs is not enabled (they cannot be
+    read then)."""
+    if not numbers or not repairs_on():
+        return {}
+    from plugins.repairs import services as repairs
+
+    return repairs.repair_states(user, application.estate_id, numbers)

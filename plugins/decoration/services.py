@@ -45,7 +45,8 @@ from plugins.decoration.models import (
 
 NAMESPACE = "decoration"
 DEFAULTS = {"rules": "", "notices": "", "fee_item": "DECO-FEE", "deposit_item": "DECO-DEP",
-            "fee_amount": "500.00", "deposit_amount": "2000.00", "violations_to_suspend": 3}
+            "fee_amount": "500.00", "deposit_amount": "2000.00", "violations_to_suspend": 3,
+            "inspect_every_days": 7}
 #: A worker's pass lasts at most this long past its start (the permit's end is the other limit).
 MAX_NAME = 100
 
@@ -490,6 +491,35 @@ def resume(user, app: Application) -> Application:
     return app
 
 
+def inspect_every_days(estate_id: int) -> int:
+    """How many days a renovation in progress may go without an inspection (estate setting,
+    default 7)."""
+    try:
+        days = int(settings(estate_id).get("inspect_every_days") or DEFAULTS["inspect_every_days"])
+    except (TypeError, ValueError):
+        days = DEFAULTS["inspect_every_days"]
+    return max(days, 1)
+
+
+def inspections_due(estate_ids) -> int:
+    """Renovations in progress (permitted) of these estates neither inspected nor permitted
+    within their estate's inspection interval (``inspect_every_days``)."""
+    from datetime import timedelta
+
+    by_days: dict[int, list[int]] = {}
+    for estate_id in estate_ids or ():
+        by_days.setdefault(inspect_every_days(estate_id), []).append(estate_id)
+    now, total = utcnow(), 0
+    for days, ids in by_days.items():
+        since = now - timedelta(days=days)
+        recent = select(Inspection.application_id).where(Inspection.estate_id.in_(ids),
+                                                         Inspection.inspected_at >= since)
+        total += db.session.scalar(select(func.count()).select_from(Application).where(
+            Application.estate_id.in_(ids), Application.state == "permitted", Application.permit_at < since,
+            Application.id.not_in(recent))) or 0
+    return total
+
+
 def overdue_filter(today: date):
     return sa.and_(Inspection.violation.is_(True), Inspection.rectified_at.is_(None), Inspection.deadline < today)
 
@@ -531,9 +561,20 @@ def decide_extension(user, ext: Extension, approve: bool, note: str = "") -> Ext
     ext.state, ext.decided_by_id, ext.decided_at, ext.decision_note = (
         "approved" if approve else "refused"), user.id, utcnow(), note
     if approve:
-        app.end_date = max(app.end_date, ext.new_end)
+        old_end, app.end_date = app.end_date, max(app.end_date, ext.new_end)
+        _lengthen_passes(app, old_end)
     db.session.flush()
     return ext
+
+
+def _lengthen_passes(app: Application, old_end: date) -> None:
+    """The live passes that ran to the permit's old end now run to its new end (never past
+    it); a pass given for fewer days keeps its own end."""
+    if app.end_date <= old_end:
+        return
+    for p in db.session.scalars(select(WorkerPass).where(
+            WorkerPass.application_id == app.id, WorkerPass.voided_at.is_(None), WorkerPass.valid_to >= old_end)):
+        p.valid_to = app.end_date
 
 
 # -- completion and acceptance ---------------------------------------------------------------------
@@ -567,6 +608,11 @@ def check(user, app: Application, *, defects: list[str], defect_note: str = "", 
                             "first."), "defects")
     if not accept and not bad:
         raise DomainError(_("Tick the defective items, or accept the works."), "defects")
+    if accept:
+        still_open = [n for n, s in sorted(repair_orders(user, app).items()) if s["open"]]
+        if still_open:
+            raise DomainError(_("The repair orders of the defects are not done yet (%(numbers)s): the works are "
+                                "accepted once they are completed.", numbers="、".join(still_open)), "defects")
     row = AcceptanceCheck(estate_id=app.estate_id, application_id=app.id, checked_at=utcnow(), checked_by_id=user.id,
                           passed=accept, defects=",".join(bad), note=_text(note, 1000))
     if bad:
@@ -593,6 +639,19 @@ def check(user, app: Application, *, defects: list[str], defect_note: str = "", 
         partners.file_papers(user, app, [a.id for a in attachments_of(app)])
     db.session.flush()
     return row
+
+
+def repair_numbers(app: Application) -> list[str]:
+    """The numbers of the repair orders made for this application's acceptance defects."""
+    rows = db.session.scalars(select(AcceptanceCheck.repair_numbers).where(
+        AcceptanceCheck.application_id == app.id, AcceptanceCheck.remedy == "repair")).all()
+    return [n.strip() for r in rows for n in (r or "").split(",") if n.strip()]
+
+
+def repair_orders(user, app: Application) -> dict[str, dict]:
+    """The states of those repair orders, read through the repairs plugin's documented
+    ``repair_states`` (``{}`` without repairs: then the technician's own check decides)."""
+    return partners.repair_states(user, app, repair_numbers(app))
 
 
 def _repair_orders(user, app: Application, items: list[str], note: str) -> str:

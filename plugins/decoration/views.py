@@ -151,6 +151,7 @@ def _detail(app, status=200, **forms):
     return render_template(
         "decoration/detail.html", app=app, passes=passes, paid=paid, today=today, phone=_phone,
         inspections=inspections, extensions=extensions, checks=checks, remedies=REMEDY_LABELS,
+        repair_states=services.repair_orders(current_user, app) if any(c.repair_numbers for c in checks) else {},
         violations=sum(1 for i in inspections if i.violation),
         recheck_form=forms.get("recheck_form") or RecheckForm(prefix="recheck"),
         suspend_form=forms.get("suspend_form") or ReasonForm(prefix="suspend"),

@@ -385,3 +385,20 @@ def repair_ids_for_orders(user, numbers) -> dict[str, int]:
     rows = db.session.execute(select(WorkOrder.number, WorkOrder.repair_id).where(
         WorkOrder.number.in_(wanted), WorkOrder.estate_id.in_(user_estate_ids(user) or [0])))
     return {number: repair_id for number, repair_id in rows}
+
+
+def repair_states(user, estate_id: int, numbers) -> dict[str, dict]:
+    """``{repair number: {"id", "state", "label", "open"}}`` for those of ``numbers`` that are
+    repairs of estate ``estate_id``, when it is one of ``user``'s (else ``{}``). ``open`` is
+    true while the repair is recorded, dispatched or in progress (not yet completed, closed or
+    cancelled); ``label`` is the translated state. Read-only, one query (decoration checks the
+    repair orders of its acceptance defects are done before accepting the works)."""
+    from plugins.repairs.models import OPEN_STATES
+
+    wanted = {n.strip() for n in numbers or () if n and n.strip()}
+    if not wanted or estate_id not in user_estate_ids(user):
+        return {}
+    rows = db.session.execute(select(Repair.number, Repair.id, Repair.state).where(
+        Repair.estate_id == estate_id, Repair.number.in_(wanted)))
+    return {number: {"id": rid, "state": state, "label": str(STATE_LABELS.get(state, state)),
+                     "open": state in OPEN_STATES} for number, rid, state in rows}

@@ -193,7 +193,8 @@ def test_the_rules_page_shows_the_estates_rules_edited_in_settings(client, db, s
     assert 'name="rules"' in page
     resp = client.post(f"/admin/settings/decoration?estate={staff.e1.id}", data={
         "rules": "一、装修须申请。\n二、严禁拆改承重墙。", "notices": "施工时间 8:00-18:00", "fee_item": "DECO-FEE",
-        "deposit_item": "DECO-DEP", "fee_amount": "500.00", "deposit_amount": "2000.00", "violations_to_suspend": "3"})
+        "deposit_item": "DECO-DEP", "fee_amount": "500.00", "deposit_amount": "2000.00", "violations_to_suspend": "3",
+        "inspect_every_days": "7"})
     assert resp.status_code == 302
     page = client.get(f"/decoration/rules?estate={staff.e1.id}").get_data(as_text=True)
     assert "严禁拆改承重墙" in page and "施工时间 8:00-18:00" in page
