@@ -62,6 +62,20 @@ class AttachmentForm(Form):
     pass
 
 
+class ScoreField(DecimalField):
+    """Points given to an item: a plain number (no exponent, no "NaN"), as a Decimal."""
+
+    def process_formdata(self, valuelist):
+        from core.i18n import plain_amount
+
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        self.data = plain_amount(valuelist[0])
+        if self.data is None:
+            raise ValueError(_l("Enter a number such as 8.5."))
+
+
 def inspection_form(items, data=None):
     """The inspection form of a sheet: points and a remark per item, then the day, a note and
     the deadline for the failing items."""
@@ -70,7 +84,7 @@ def inspection_form(items, data=None):
         once_key = OnceKeyField()
 
     for item in items:
-        setattr(InspectionForm, f"p_{item.id}", DecimalField(
+        setattr(InspectionForm, f"p_{item.id}", ScoreField(
             item.title, places=2, validators=[InputRequired(message=_l("Score this item.")),
                                               NumberRange(min=0, max=float(item.weight))],
             render_kw={"inputmode": "decimal", "step": "0.5"}))

@@ -182,3 +182,34 @@ def test_evaluation_pages_open_confirm_and_refuse_an_overlapping_month(client, d
     assert "100.00" in printed and "2026-02" in printed
     page = client.get(f"/vendors/contracts/{staff.c1.id}").get_data(as_text=True)
     assert 'data-chart="line"' in page and "2026-02" in page
+
+
+def test_odd_numbers_in_the_inspection_form_are_refused_beside_the_field(client, db, staff):
+    login(client, staff.clerk)
+    items = services.sheet("cleaning")
+    for bad in ("NaN", "1e2", "abc", "-1", "41"):
+        data = {"once_key": new_once_key(), "inspected_on": "2026-03-17", f"p_{items[0].id}": bad,
+                **{f"p_{i.id}": str(i.weight) for i in items[1:]}}
+        resp = client.post(f"/vendors/contracts/{staff.c1.id}/inspect", data=data)
+        assert resp.status_code == 422, bad
+        assert f'data-field="p_{items[0].id}"' in resp.get_data(as_text=True), bad
+    assert count(db, Inspection) == 0
+
+
+def test_contract_scans_are_attached_and_served_within_the_estate(client, db, staff, make_user):
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    login(client, staff.sup)
+    resp = client.post(f"/vendors/contracts/{staff.c1.id}/attachments",
+                       data={"files": (io.BytesIO(png), "contract-p1.png")}, content_type="multipart/form-data")
+    assert resp.status_code == 302
+    page = client.get(f"/vendors/contracts/{staff.c1.id}").get_data(as_text=True)
+    assert "contract-p1.png" in page
+    resp = client.post(f"/vendors/contracts/{staff.c1.id}/attachments",
+                       data={"files": (io.BytesIO(b"MZ not a scan"), "virus.exe")}, content_type="multipart/form-data")
+    assert "is not a photo" in client.get(resp.headers["Location"]).get_data(as_text=True) \
+        if resp.status_code == 302 else "is not a photo" in resp.get_data(as_text=True)
+    from core.attachments import Attachment
+    assert db.session.scalars(select(Attachment.filename)).all() == ["contract-p1.png"]
+    login(client, staff.sup_e2)
+    assert client.post(f"/vendors/contracts/{staff.c1.id}/attachments",
+                       data={"files": (io.BytesIO(png), "x.png")}, content_type="multipart/form-data").status_code == 404
