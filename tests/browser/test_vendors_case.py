@@ -61,6 +61,7 @@ def test_inspection_notice_response_recheck_and_evaluation_in_chinese(page, site
 
     # -- 1. the inspection: the lobby fails --
     page.locator("a[href$='/inspect']").click()
+    expect(page.locator("main")).to_contain_text("得分低于权重 60% 的项目为不合格")
     lobby = contract["items"][0]
     page.fill(f"#p_{lobby}", "5")
     page.fill(f"#r_{lobby}", "3栋大堂地面有明显污渍")
