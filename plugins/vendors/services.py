@@ -48,7 +48,6 @@ PASS_RATIO = Decimal("0.6")
 FULL_MARKS = Decimal("100")
 NAMESPACE = "vendors"
 DEFAULTS = {"expiry_days": 30}
-NUMBER_PREFIX = "WZ"
 CENT = Decimal("0.01")
 
 
@@ -369,7 +368,7 @@ def _issue(user, contract: Contract, *, title: str, detail: str, deadline: date 
     if deadline <= issued_on:
         raise DomainError(_("The rectification deadline must be after the day the notice is issued."), "deadline")
     when = datetime(issued_on.year, issued_on.month, issued_on.day, 12, tzinfo=ZoneInfo("UTC"))
-    rect = Rectification(estate_id=contract.estate_id, number=next_number(NUMBER_PREFIX, estate, when),
+    rect = Rectification(estate_id=contract.estate_id, number=next_number("WZ", estate, when),
                          contract_id=contract.id, inspection_id=inspection_id, title=title, detail=detail,
                          issued_on=issued_on, deadline=deadline, state="open", issued_by_id=user.id,
                          source=_text(source, 40), source_ref=_text(source_ref, 40))
