@@ -1,0 +1,15 @@
+{
+    "code": "vendors",
+    "name": "Vendors",
+    "version": "0.1.0",
+    "summary": "Outsourced service providers: contracts, inspections, rectification notices, monthly evaluations (外包方管理)",
+    "category": "operations",
+    "sequence": 90,
+    "author": "PropDesk",
+    "license": "AGPL-3.0-or-later",
+    "depends": [],
+    "uses": [],
+    "core_api": ">=1.2,<2",
+    "default_enabled": True,
+    "purgeable": False,
+}
