@@ -129,6 +129,8 @@ def select_locale() -> str:
             return current_user.locale
         if session.get("locale") in supported:
             return session["locale"]
+        if not current_app.config.get("PROPDESK_LOCALE_FROM_BROWSER", True):
+            return current_app.config["BABEL_DEFAULT_LOCALE"]
         best = request.accept_languages.best_match(["en", "zh-CN", "zh"])
         if best in ("zh-CN", "zh"):
             return "zh_CN"
