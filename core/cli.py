@@ -209,11 +209,17 @@ def jobs_list():
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no estate yet.")
 def demo_load(if_empty):
-    """Load demo estates, people and one account per role (password demo1234)."""
-    from core.demo import load_demo
+    """Load demo estates, people and one account per role (password demo1234), in the site's
+    language (PROPDESK_DEFAULT_LOCALE: zh_CN gives Chinese demo data, else English)."""
+    from core.demo import demo_locale, load_demo
+    from core.i18n import LANGUAGE_NAMES
 
     created = load_demo(only_if_empty=if_empty)
-    click.echo("demo data loaded" if created else "demo data already present")
+    if created:
+        click.echo(f"demo data loaded ({LANGUAGE_NAMES[demo_locale()]})")
+    else:
+        click.echo("demo data already present, kept in the language it was loaded in "
+                   "(for the other language, start from an empty database)")
 
 
 @users_cli.command("create")

@@ -56,6 +56,9 @@ def default_config() -> dict:
         "REMEMBER_COOKIE_SECURE": secure,
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, which expires anyway
         "BABEL_DEFAULT_LOCALE": os.environ.get("PROPDESK_DEFAULT_LOCALE", "en"),
+        # A site that sets its language speaks it to everyone until they choose another; a site
+        # that does not follows each browser's Accept-Language (English when it names neither).
+        "PROPDESK_LOCALE_FROM_BROWSER": not os.environ.get("PROPDESK_DEFAULT_LOCALE"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "PROPDESK_LOCALES": ["en", "zh_CN"],
         "PROPDESK_DEFAULT_TIMEZONE": os.environ.get("PROPDESK_TIMEZONE", "Asia/Shanghai"),

@@ -70,6 +70,29 @@ def catalog_owners() -> dict[str, str]:
     return owners
 
 
+def catalog_text(directory, text: str) -> str:
+    """``text`` as the one catalog in ``directory`` translates it into the current language
+    (``text`` itself when it has no entry there).
+
+    For a plugin's manifest name and summary (``PluginInfo.title``): they are the plugin's own
+    texts, extracted into its own catalog by ``core.i18n_tools``, so they are looked up there —
+    not in the merged catalogs, where another plugin's entry could answer — and this works for
+    a plugin that is not loaded too (the Modules page lists it)."""
+    from babel import support
+    from flask import has_app_context
+
+    if not text or not has_app_context():
+        return text
+    code = locale_code()
+    cache = current_app.extensions.setdefault("propdesk_own_catalogs", {})
+    key = (str(directory), code)
+    if key not in cache:
+        catalog = support.Translations.load(str(directory), [code], "messages")
+        cache[key] = catalog if isinstance(catalog, support.Translations) else None
+    catalog = cache[key]
+    return catalog.gettext(text) if catalog is not None else text
+
+
 def merge_catalogs(dirs: list[str], code: str):
     """One catalog of ``dirs``' catalogs for ``code`` (later ones win: plugins first, the
     core last, so a plugin cannot change the core's own terms), and the *clashes*: the
@@ -106,6 +129,8 @@ def select_locale() -> str:
             return current_user.locale
         if session.get("locale") in supported:
             return session["locale"]
+        if not current_app.config.get("PROPDESK_LOCALE_FROM_BROWSER", True):
+            return current_app.config["BABEL_DEFAULT_LOCALE"]
         best = request.accept_languages.best_match(["en", "zh-CN", "zh"])
         if best in ("zh-CN", "zh"):
             return "zh_CN"

@@ -40,6 +40,21 @@ class PluginInfo:
     blueprint_names: list[str] = field(default_factory=list)
 
     @property
+    def title(self) -> str:
+        """The manifest's name in the current language (from the plugin's own catalog)."""
+        return self._own_text(self.manifest.name if self.manifest else self.code)
+
+    @property
+    def summary(self) -> str:
+        """The manifest's summary in the current language (from the plugin's own catalog)."""
+        return self._own_text(self.manifest.summary if self.manifest else "")
+
+    def _own_text(self, text: str) -> str:
+        from core.i18n import catalog_text
+
+        return catalog_text(self.path / "translations", text) if self.path is not None else text
+
+    @property
     def migrations_path(self) -> Path | None:
         if self.path is None:
             return None

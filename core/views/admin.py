@@ -170,7 +170,7 @@ def role_form(role_id):
         groups.setdefault(p.code.split(".", 1)[0], []).append(p)
     pm = plugins()
     group_names = {"core": _("Core")}
-    group_names.update({code: _(info.manifest.name) for code, info in pm.infos.items() if info.manifest})
+    group_names.update({code: info.title for code, info in pm.infos.items() if info.manifest})
     return render_template("admin/role_form.html", role=role, groups=groups, role_names=ROLES,
                            group_names=group_names)
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from core.audit import acting_as
+from core.demo import demo_text
 from core.extensions import db
 from core.models import Building, Unit, utcnow
 from plugins.fees import arrears, billing, ledger
@@ -36,35 +37,35 @@ def _items(estate, first: date) -> dict:
     since = first - timedelta(days=31)
     uses = sorted({u for (u,) in db.session.execute(select(Unit.use).where(Unit.estate_id == estate.id)).all()})
     items = {}
-    items["psf"] = billing.create_item(estate, {"code": "PSF", "name": "物业服务费 Property service fee",
+    items["psf"] = billing.create_item(estate, {"code": "PSF", "name": demo_text("Property service fee", "物业服务费"),
                                                 "kind": "area", "cycle": "monthly", "due_days": 30, "sequence": 1})
     for use in uses:
         billing.add_price(items["psf"], price=Decimal(AREA_PRICES.get(use, "3.00")), valid_from=since,
-                          unit_use=use, basis="市发改委物业服务收费标准 Price bureau notice 2019-12")
-    items["water"] = billing.create_item(estate, {"code": "WATER", "name": "水费 Water",
+                          unit_use=use, basis=demo_text("Price bureau notice 2019-12", "市发改委物业服务收费标准（2019年12月）"))
+    items["water"] = billing.create_item(estate, {"code": "WATER", "name": demo_text("Water", "水费"),
                                                   "kind": "meter", "meter_kind": "water", "on_behalf": True,
                                                   "due_days": 30, "sequence": 2})
-    billing.add_price(items["water"], price=Decimal("4.10"), valid_from=since, basis="自来水公司水价 Water tariff")
-    items["elec"] = billing.create_item(estate, {"code": "SHARED-E", "name": "公摊电费 Shared electricity",
+    billing.add_price(items["water"], price=Decimal("4.10"), valid_from=since, basis=demo_text("Water company tariff", "自来水公司水价"))
+    items["elec"] = billing.create_item(estate, {"code": "SHARED-E", "name": demo_text("Shared electricity", "公摊电费"),
                                                  "kind": "shared", "meter_kind": "electricity",
                                                  "allocation": "area", "due_days": 30, "sequence": 3})
-    billing.add_price(items["elec"], price=Decimal("0.9800"), valid_from=since, basis="供电局电价 Power tariff")
+    billing.add_price(items["elec"], price=Decimal("0.9800"), valid_from=since, basis=demo_text("Power company tariff", "供电局电价"))
     parking_uses = [u for u in uses if u in ("shop", "plant")]
     if parking_uses:
-        items["parking"] = billing.create_item(estate, {"code": "PARK", "name": "车位管理费 Parking",
+        items["parking"] = billing.create_item(estate, {"code": "PARK", "name": demo_text("Parking", "车位管理费"),
                                                         "kind": "fixed", "unit_uses": parking_uses,
                                                         "due_days": 30, "sequence": 4})
-        billing.add_price(items["parking"], price=Decimal("150.00"), valid_from=since, basis="停车收费公示 Notice")
-    items["deposit"] = billing.create_item(estate, {"code": "DECO-DEP", "name": "装修押金 Decoration deposit",
+        billing.add_price(items["parking"], price=Decimal("150.00"), valid_from=since, basis=demo_text("Parking charges notice", "停车收费公示"))
+    items["deposit"] = billing.create_item(estate, {"code": "DECO-DEP", "name": demo_text("Decoration deposit", "装修押金"),
                                                     "kind": "deposit", "sequence": 9})
     return items
 
 
 def _meters(estate, items, units) -> tuple[list, list]:
     own = [billing.save_meter(estate, {"code": f"W-{u.number}", "kind": "water", "unit_id": u.id,
-                                       "location": "水表井 meter box"}) for u in units]
+                                       "location": demo_text("Meter box", "水表井")}) for u in units]
     common = [billing.save_meter(estate, {"code": f"E-{b.code}", "kind": "electricity", "item_id": items["elec"].id,
-                                          "building_id": b.id, "location": f"{b.name} 配电房"})
+                                          "building_id": b.id, "location": demo_text(f"{b.name} switch room", f"{b.name}配电房")})
               for b in db.session.scalars(select(Building).where(Building.estate_id == estate.id)
                                           .order_by(Building.code))]
     return own, common
@@ -169,7 +170,7 @@ def load(estate, users) -> None:
                 if what == "prepay":
                     p = ledger.take_payment(
                         estate=estate, unit_id=unit_id, cashier_id=cashier.id, method="transfer",
-                        amount=Decimal("6000.00"), bills=[], prepay=True, note="预存物业费 Paid in advance", now=when)
+                        amount=Decimal("6000.00"), bills=[], prepay=True, note=demo_text("Paid in advance", "预存物业费"), now=when)
                 else:
                     p = _pay(rng, estate, unit_id, cashier, when, period)
                 if p is not None:  # keep ids, not objects: a small session stays fast
@@ -184,12 +185,12 @@ def _deposits_voids_reminders(rng, estate, units, profiles, users, items, paymen
         for u in units[5:8]:
             ledger.take_payment(estate=estate, unit_id=u.id, cashier_id=cashier.id, method="card",
                                 amount=Decimal("2000.00"), bills=[], deposit_item_id=items["deposit"].id,
-                                deposit_ref="ZX-demo", note="装修押金 Decoration deposit",
+                                deposit_ref="ZX-demo", note=demo_text("Decoration deposit", "装修押金"),
                                 now=_when(rng, today - timedelta(days=rng.randint(10, 40)), tz))
     recent = [pid for pid, day, method in payments if day < today - timedelta(days=2) and method == "cash"]
     if recent:
         with acting_as(manager):
-            ledger.void_payment(db.session.get(Payment, recent[-1]), "收款金额录入错误 Amount keyed in wrongly",
+            ledger.void_payment(db.session.get(Payment, recent[-1]), demo_text("Amount keyed in wrongly", "收款金额录入错误"),
                                 manager.id, now=utcnow() - timedelta(days=2))
     with acting_as(manager):
         late = arrears.arrears_rows([estate.id], today, min_age=3, limit=6)
@@ -198,8 +199,9 @@ def _deposits_voids_reminders(rng, estate, units, profiles, users, items, paymen
             arrears.print_notices(manager, chosen, today, today + timedelta(days=15), today,
                                   now=utcnow() - timedelta(days=40))
             arrears.log_reminder(manager, chosen[0], method="phone", sent_at=utcnow() - timedelta(days=20),
-                                 note="电话提醒缴费 Called about the arrears",
-                                 response="业主称月底前缴清 Owner promised to pay by the end of the month",
+                                 note=demo_text("Called about the arrears", "电话提醒缴费"),
+                                 response=demo_text("The owner promised to pay by the end of the month",
+                                                    "业主称月底前缴清"),
                                  as_of=today)
     _daily_close(rng, estate, units, profiles, users, today, tz)
 
@@ -221,6 +223,6 @@ def _daily_close(rng, estate, units, profiles, users, today, tz) -> None:
     with acting_as(cashier):
         for u in payers:
             _pay(rng, estate, u.id, cashier, _when(rng, yesterday, tz), today)
-        form = close.close_day(cashier, estate, yesterday, receivers[0].id, note="现金已存入银行 Cash banked")
+        form = close.close_day(cashier, estate, yesterday, receivers[0].id, note=demo_text("Cash banked", "现金已存入银行"))
     with acting_as(receivers[0]):
-        close.confirm(receivers[0], form, note="已核对 Checked")
+        close.confirm(receivers[0], form, note=demo_text("Checked", "已核对"))

@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.audit import acting_as
+from core.demo import demo_text
 from core.errors import DomainError
 from core.extensions import db
 from core.models import Occupancy, Unit, utcnow
@@ -20,8 +21,9 @@ from core.security import user_estate_ids
 from plugins.movein import services
 from plugins.movein.models import MoveinCase
 
-OWNERS = [("陈建华", "13811110001"), ("刘芳", "13811110002"), ("张明", "13811110003"), ("王丽", "13811110004"),
-          ("赵强", "13811110005"), ("孙燕", "13811110006")]
+OWNERS = [(("Chen Jianhua", "陈建华"), "13811110001"), (("Liu Fang", "刘芳"), "13811110002"),
+          (("Zhang Ming", "张明"), "13811110003"), (("Wang Li", "王丽"), "13811110004"),
+          (("Zhao Qiang", "赵强"), "13811110005"), (("Sun Yan", "孙燕"), "13811110006")]
 
 
 def _member(user, estate) -> bool:
@@ -35,9 +37,11 @@ def _tick_all(user, case) -> None:
         try:
             with db.session.begin_nested():
                 if item.code == "keys" and is_enabled("keys"):
-                    services.hand_over_keys(user, case, note="验房后当场交付")
+                    services.hand_over_keys(user, case, note=demo_text("Handed over after the inspection",
+                                                                                "验房后当场交付"))
                 else:
-                    note = "按规定办理" if item.code != "keys" else "防盗门钥匙3把、信箱钥匙2把"
+                    note = demo_text("Done as required", "按规定办理") if item.code != "keys" else demo_text(
+                        "3 front door keys, 2 mailbox keys", "防盗门钥匙3把、信箱钥匙2把")
                     services.tick(user, case, item, note)
         except DomainError:
             continue  # e.g. fees still owed, or no key on the board: the case stays open
@@ -80,13 +84,14 @@ def load(estate, users) -> None:
         for n, unit in enumerate(empty):
             name, phone = OWNERS[n]
             case = services.open_case(handler, estate_id=estate.id, unit_number=unit.number, kind="in",
-                                      owner_name=name, owner_phone=phone, owner_id_number="")
+                                      owner_name=demo_text(*name), owner_phone=phone, owner_id_number="")
             services.add_check(handler, case, room="living", element="walls", ok=True)
             services.add_check(handler, case, room="whole", element="water_meter", ok=True, reading="0.00")
             services.add_check(handler, case, room="whole", element="electricity_meter", ok=True, reading="12.50")
             if n % 3 == 1:
                 services.add_check(handler, case, room="bathroom", element="plumbing", ok=False,
-                                   defect="卫生间地漏返水，需疏通")
+                                   defect=demo_text("Bathroom floor drain backs up: to be cleared",
+                                                  "卫生间地漏返水，需疏通"))
             cases.append(case)
         # The first half handed over in the past weeks; the rest under way, part of the list ticked.
         for n, case in enumerate(cases):
@@ -99,7 +104,8 @@ def load(estate, users) -> None:
                     pass
             else:
                 first = case.items[0]
-                services.tick(handler, case, first, "身份证、购房合同原件已核对")
+                services.tick(handler, case, first, demo_text("ID card and purchase contract originals checked",
+                                                             "身份证、购房合同原件已核对"))
             case.opened_at = now - timedelta(days=7 * (len(cases) - n) + 2)
             if case.completed_at is not None:
                 case.completed_at = now - timedelta(days=7 * (len(cases) - n))
@@ -107,7 +113,7 @@ def load(estate, users) -> None:
             occ = unit.occupancies[0] if unit.occupancies else None
             owner = occ.resident if occ else None
             services.open_case(handler, estate_id=estate.id, unit_number=unit.number, kind="out",
-                               owner_name=owner.name if owner else "周业主",
+                               owner_name=owner.name if owner else demo_text("Mr Zhou", "周业主"),
                                owner_phone=(owner.phone if owner and owner.phone else "13811110009"),
-                               note="出售房屋，办理迁出")
+                               note=demo_text("Flat sold: moving out", "出售房屋，办理迁出"))
     db.session.flush()

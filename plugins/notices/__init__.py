@@ -133,14 +133,17 @@ def demo_data(estate, users):
     from datetime import date
 
     from core.audit import acting_as
+    from core.demo import demo_text
     from core.extensions import db
     from plugins.notices import services
 
     with acting_as(users["manager"]):
         n = services.save_draft(
-            users["manager"], None, estate_id=estate.id, title="停水通知 Water supply interruption",
-            body="因二次供水水箱清洗，本周六 9:00–15:00 停水，请提前储水。\n"
-                 "The tanks are cleaned on Saturday 9:00–15:00; please store water beforehand.",
+            users["manager"], None, estate_id=estate.id,
+            title=demo_text("Water supply interruption", "停水通知"),
+            body=demo_text("The water tanks are cleaned on Saturday 9:00–15:00: there is no water then. "
+                           "Please store water beforehand.",
+                           "因二次供水水箱清洗，本周六 9:00–15:00 停水，请提前储水。"),
             category="outage", buildings="", posted_from=date.today(),
             posted_until=date.today() + timedelta(days=7))
         db.session.flush()

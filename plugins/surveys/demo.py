@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from core.audit import acting_as
+from core.demo import demo_locale, demo_text
 from core.extensions import db
 from core.models import Occupancy, Unit
 from core.security import user_estate_ids
@@ -18,8 +19,13 @@ from plugins.surveys.models import Survey
 #: Mean score per area in the oldest quarter; each quarter gets a little better (or worse).
 BASE = {"customer_service": (4.1, .08), "repairs": (3.5, .15), "security": (4.0, .05), "cleaning": (3.8, .1),
         "greening": (3.9, -.05), "parking": (3.2, .12), "facilities": (3.6, .07)}
-COMMENTS = ["", "", "", "希望加强地下车库的照明。", "保安很负责，点赞。", "电梯经常停运检修，希望提前通知。",
-            "绿化很好，但落叶清扫不及时。", "报修响应比以前快了。", "", "建议增设快递柜。"]
+#: (English, Chinese): see ``core.demo.demo_text``.
+COMMENTS = [("", ""), ("", ""), ("", ""), ("Please light the underground car park better.", "希望加强地下车库的照明。"),
+            ("The guards are very conscientious, well done.", "保安很负责，点赞。"),
+            ("The lifts are often stopped for servicing: please tell us beforehand.", "电梯经常停运检修，希望提前通知。"),
+            ("Lovely greenery, but fallen leaves are not swept soon enough.", "绿化很好，但落叶清扫不及时。"),
+            ("Repairs answer faster than before.", "报修响应比以前快了。"), ("", ""),
+            ("Please put up parcel lockers.", "建议增设快递柜。")]
 
 
 def _quarter(day: date, back: int) -> tuple[int, int]:
@@ -60,8 +66,11 @@ def load(estate, users) -> None:
     for n, back in enumerate((3, 2, 1, 0)):
         year, q = _quarter(today, back)
         start, end = _bounds(year, q)
-        with acting_as(staff), force_locale("zh_CN"):
-            survey = services.create_survey(staff, estate_id=estate.id, title=f"{year}年第{q}季度业主满意度调查",
+        # The standard questions are stored in the language of the moment: the demo's.
+        with acting_as(staff), force_locale(demo_locale()):
+            survey = services.create_survey(staff, estate_id=estate.id,
+                                            title=demo_text(f"Owner satisfaction survey, {year} Q{q}",
+                                                            f"{year}年第{q}季度业主满意度调查"),
                                             period=f"{year} Q{q}", start_date=start, end_date=end)
             services.open_survey(staff, survey)
         db.session.flush()
@@ -77,7 +86,7 @@ def load(estate, users) -> None:
                     entering, survey, scores=scores, method=rng.choice(["paper", "paper", "phone", "door"]),
                     answered_on=start + timedelta(days=rng.randint(0, span)), today=today, unit_id=unit_id,
                     respondent=names.get(resident_id, "") if rng.random() < .7 else "",
-                    comment=rng.choice(COMMENTS))
+                    comment=demo_text(*rng.choice(COMMENTS)))
         if back:
             with acting_as(staff):
                 services.close_survey(staff, survey)

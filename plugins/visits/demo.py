@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from core.audit import acting_as
+from core.demo import demo_text
 from core.extensions import db
 from core.models import Occupancy, Unit, utcnow
 from core.security import user_estate_ids
@@ -17,12 +18,19 @@ from plugins.visits import services
 from plugins.visits.batches import _contact
 from plugins.visits.models import ReturnVisit, VisitBatch, Visitor
 
+#: (English, Chinese): see ``core.demo.demo_text``.
 UNHAPPY = [
-    "楼道灯还是不亮，希望尽快处理。", "维修后地面没有清理干净。", "上门时间比约定晚了两个小时。",
-    "电梯异响问题依旧存在。", "绿化带杂草较多，希望加强养护。", "夜间小区门口停车混乱。",
+    ("The stairwell light is still out; please fix it soon.", "楼道灯还是不亮，希望尽快处理。"),
+    ("The floor was not cleaned after the repair.", "维修后地面没有清理干净。"),
+    ("They came two hours later than agreed.", "上门时间比约定晚了两个小时。"),
+    ("The lift still makes the noise.", "电梯异响问题依旧存在。"),
+    ("Lots of weeds in the planting strips; please look after them better.", "绿化带杂草较多，希望加强养护。"),
+    ("Parking at the gate is chaotic at night.", "夜间小区门口停车混乱。"),
 ]
-HAPPY = ["服务态度很好，满意。", "问题已解决，谢谢。", "", "维修及时，满意。", "", "希望继续保持。"]
-MISSED = ["电话无人接听，三次未联系上。", "业主外出，家中无人。", "号码已停机。"]
+HAPPY = [("Very friendly service, satisfied.", "服务态度很好，满意。"), ("Solved, thank you.", "问题已解决，谢谢。"),
+         ("", ""), ("Repaired promptly, satisfied.", "维修及时，满意。"), ("", ""), ("Keep it up.", "希望继续保持。")]
+MISSED = [("No answer on the phone, three tries.", "电话无人接听，三次未联系上。"),
+          ("The owner is away, nobody at home.", "业主外出，家中无人。"), ("Number out of service.", "号码已停机。")]
 
 
 def _visitors(estate, users) -> list[int]:
@@ -33,7 +41,7 @@ def _visitors(estate, users) -> list[int]:
             continue
         row = db.session.scalar(select(Visitor).where(Visitor.estate_id == estate.id, Visitor.user_id == user.id))
         if row is None:
-            db.session.add(Visitor(estate_id=estate.id, user_id=user.id, active=True, note="客服回访专员"))
+            db.session.add(Visitor(estate_id=estate.id, user_id=user.id, active=True, note=demo_text("Return visits", "客服回访专员")))
         ids.append(user.id)
     db.session.flush()
     return ids
@@ -49,7 +57,7 @@ def _month_start(today: date, back: int) -> date:
 def _record(visit, user, rng, visited_at, satisfied, now):
     with db.session.begin_nested():
         services.record_result(user, visit, method=rng.choice(["phone", "phone", "door"]), satisfied=satisfied,
-                               remarks=rng.choice(HAPPY if satisfied else UNHAPPY), visited_at=visited_at, now=now)
+                               remarks=demo_text(*rng.choice(HAPPY if satisfied else UNHAPPY)), visited_at=visited_at, now=now)
 
 
 def _routine(estate, users, visitors, rng, now, tz):
@@ -65,7 +73,8 @@ def _routine(estate, users, visitors, rng, now, tz):
         due_day = first + timedelta(days=19)
         if back == 0:
             due_day = today + timedelta(days=10)
-        batch = VisitBatch(estate_id=estate.id, title=f"{first.year}年{first.month}月 定期回访业主", due_date=due_day)
+        batch = VisitBatch(estate_id=estate.id, title=demo_text(f"Routine owner visits {first.year}-{first.month:02d}",
+                                                                     f"{first.year}年{first.month}月 定期回访业主"), due_date=due_day)
         db.session.add(batch)
         db.session.flush()
         due_at = datetime.combine(due_day, time(23, 59, 59), tz).astimezone(UTC)
@@ -87,7 +96,7 @@ def _routine(estate, users, visitors, rng, now, tz):
             if back == 1 and roll < 0.25:
                 continue  # left planned: overdue
             if roll < 0.05:
-                services.mark_missed(by_id[visitor], visit, rng.choice(MISSED))
+                services.mark_missed(by_id[visitor], visit, demo_text(*rng.choice(MISSED)))
                 continue
             late = roll > 0.9
             visited_at = due_at + timedelta(days=rng.randint(1, 4)) if late else \
