@@ -239,3 +239,33 @@ def test_cancelling_with_partners_lists_what_was_done_elsewhere(client, db, staf
     assert "Done before and not undone" in page and "Deposits released" in page
     case = db.session.get(MoveinCase, case.id)
     assert case.state == "cancelled" and all(i.cancelled_at for i in case.items)
+
+
+def test_fees_services_first_reading_and_refusals(db, staff, open_case):
+    from plugins.fees import desk, readings
+    from plugins.fees.models import Meter, MeterReading, Refund
+
+    unit = unit_of(db, staff.e1, "1-1-102")
+    meter = Meter(estate_id=staff.e1.id, code="E-102", kind="electricity", unit_id=unit.id)
+    db.session.add(meter)
+    db.session.commit()
+    with acting_as(staff.clerk):
+        first = readings.record_opening(staff.clerk, unit_id=unit.id, kind="electricity", value="88.8",
+                                        read_on=date(2026, 3, 9), note="RZ-1")
+        db.session.commit()
+    assert first.period == date(2026, 3, 1) and first.previous == first.value == D("88.80")
+    assert first.usage == D("0.00") and not first.confirmed_unusual
+    assert readings.record_opening(staff.clerk, unit_id=unit.id, kind="gas", value="1",
+                                   read_on=date(2026, 3, 9)) is None
+    for bad, message in (("abc", "is not a number"), ("-5", "is not a meter figure"), ("1.234", "decimal")):
+        refused(message, readings.record_opening, staff.clerk, unit_id=unit.id, kind="electricity", value=bad,
+                read_on=date(2026, 4, 9))
+    # Another estate's unit: refused for a user of estate 1 only.
+    other = unit_of(db, staff.e2)
+    refused("does not belong to this estate", readings.record_opening, staff.clerk, unit_id=other.id,
+            kind="water", value="1", read_on=date(2026, 4, 9))
+    refused("Choose a deposit held for this unit", desk.release_unit_deposits, staff.clerk, other, reason="迁出")
+    refused("Give the reason for the refund", desk.release_unit_deposits, staff.clerk, unit, reason=" ")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(MeterReading)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Refund)) == 0
