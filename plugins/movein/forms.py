@@ -77,6 +77,10 @@ class EmptyForm(Form):
     pass
 
 
+class FixedForm(Form):
+    check_id = IntegerField(validators=[Optional()], widget=HiddenInput())
+
+
 class CaseFilter(FilterForm):
     q = StringField(_l("Number, unit or owner"))
     kind = SelectField(_l("Move-in or move-out"), choices=options([("", _l("All cases"))] + list(KIND_LABELS.items())),

@@ -37,6 +37,7 @@ from plugins.movein.forms import (
     CaseForm,
     CheckForm,
     EmptyForm,
+    FixedForm,
     HandoverForm,
     TickForm,
 )
@@ -201,18 +202,22 @@ def add_check(case_id):
                          once=Once("movein_check", lambda: made["c"].id, lambda _id: _back(case_id), case.estate_id))
 
 
-@bp.route("/checks/<int:check_id>/fixed", methods=["POST"])
+@bp.route("/<int:case_id>/fixed", methods=["POST"])
 @require("movein.handle")
-def fixed(check_id):
-    check = get_scoped_or_404(MoveinCheck, check_id)
-    form = EmptyForm()
+def fixed(case_id):
+    """A defect followed up by hand is put right (``check_id`` in the form, a line of this case)."""
+    case = get_scoped_or_404(MoveinCase, case_id)
+    form = FixedForm()
+    check = next((c for c in case.checks if c.id == form.check_id.data), None)
+    if check is None:
+        abort(404)
 
     def act():
         services.mark_fixed(current_user, check)
         return _("Defect put right.")
 
-    return record_action(form, act, redirect_to=_back(check.case_id), flash_unplaced=True,
-                         rerender=lambda f: _detail(check.case_id, 422))
+    return record_action(form, act, redirect_to=_back(case_id), flash_unplaced=True,
+                         rerender=lambda f: _detail(case_id, 422))
 
 
 @bp.route("/<int:case_id>/keys", methods=["POST"])
