@@ -138,6 +138,8 @@ def _detail(case_id, status=200, **forms):
 
     photos = {c.id: attachments_of(c) for c in case.checks if not c.ok}
     forms.setdefault("check_form", CheckForm(formdata=None))
+    if not is_enabled("fees") and "confirmed" in forms["check_form"]:
+        del forms["check_form"].confirmed  # only fees checks a figure against the previous one
     forms.setdefault("tick_form", TickForm(formdata=None))
     forms.setdefault("handover_form", HandoverForm(formdata=None))
     forms.setdefault("cancel_form", CancelForm(formdata=None))

@@ -192,6 +192,7 @@ def test_a_defect_put_right_from_the_case_page(client, db, staff, open_case):
     login(client, staff.clerk)
     page = client.get(f"/movein/{case.id}").get_data(as_text=True)
     assert f'name="check_id" value="{check.id}"' in page
+    assert 'name="confirmed"' not in page and "Meter readings are kept on this form" in page  # fees off
     assert client.post(f"/movein/{other.id}/fixed", data={"check_id": check.id}).status_code == 404
     assert client.post(f"/movein/{case.id}/fixed", data={"check_id": "x"}).status_code == 404
     assert db.session.get(MoveinCheck, check.id).fixed_at is None

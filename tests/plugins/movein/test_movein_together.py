@@ -119,14 +119,15 @@ def test_reading_through_the_page_shows_what_fees_did(client, db, staff, open_ca
                                                            "once_key": new_once_key()})
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422 and "is lower than the previous reading" in page
-    assert "becomes its reading of the month in fees" in page
+    assert "becomes its reading of the month in fees" in page and 'name="confirmed"' in page
     resp = client.post(f"/movein/{case.id}/checks", data={"room": "whole", "element": "water_meter",
-                                                           "result": "ok", "reading": "351",
+                                                           "result": "ok", "reading": "340", "confirmed": "y",
                                                            "once_key": new_once_key()})
     assert resp.status_code == 302
     page = client.get(f"/movein/{case.id}").get_data(as_text=True)
-    assert "In fees: reading of" in page and "351.00" in page
-    assert readings(db, water_meter)[-1].value == D("351.00")
+    assert "In fees: reading of" in page and "340.00" in page
+    new = readings(db, water_meter)[-1]
+    assert new.value == D("340.00") and new.confirmed_unusual
 
 
 @pytest.fixture
