@@ -5,7 +5,8 @@ form field — and then nothing is saved (the caller rolls back).
 Partners are reached only when enabled (``core.plugins.is_enabled``), imported lazily, through
 their documented services: keys ``services.hand_over``, repairs ``services.record`` and
 ``services.repair_states``, fees ``ledger.balance`` (what a unit owes), ``readings.record_opening``
-(a meter's opening reading) and ``desk.release_unit_deposits`` (move-out). The core's residents and occupancies are core services.
+(a meter's opening reading) and ``desk.release_unit_deposits`` (move-out). The core's residents
+and occupancies are core services.
 """
 
 from __future__ import annotations
