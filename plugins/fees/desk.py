@@ -462,3 +462,42 @@ def rmb_upper(amount: Decimal) -> str:
     else:
         out += "整"
     return sign + out
+
+
+# --- for other plugins (README "Services other plugins call") -------------------------------
+
+@dataclass
+class DepositRelease:
+    """What :func:`release_unit_deposits` did: the refund requests it made, and those of the
+    unit's deposits already under way (requested or approved earlier)."""
+
+    requested: list = field(default_factory=list)
+    under_way: list = field(default_factory=list)
+
+
+def release_unit_deposits(user, unit: Unit, *, reason: str, payee: str = "") -> DepositRelease:
+    """A move-out: every deposit still held for ``unit`` becomes releasable and gets a refund
+    request by ``user`` (:func:`request_refund`: numbered ``TK-…``, the whole deposit, with
+    ``reason``), which someone else still approves and a cashier pays out. Nothing is deleted.
+    Deposits already being refunded are listed, not asked for twice. The user must belong to
+    the unit's estate; a reason of fewer than 2 characters is refused (nothing saved)."""
+    from core.security import user_estate_ids
+
+    if unit is None or unit.estate_id not in user_estate_ids(user):
+        raise DomainError(_("Choose a deposit held for this unit."), "deposit_id")
+    if len((reason or "").strip()) < 2:
+        raise DomainError(_("Give the reason for the refund (at least 2 characters)."), "reason")
+    result = DepositRelease()
+    held = list(db.session.scalars(select(Deposit).where(
+        Deposit.estate_id == unit.estate_id, Deposit.unit_id == unit.id, Deposit.state == "held")
+        .order_by(Deposit.id)))
+    for deposit in held:
+        deposit.releasable_at = deposit.releasable_at or utcnow()
+        result.requested.append(request_refund(user, unit, kind="deposit", deposit_id=deposit.id,
+                                               payee=payee or _owner_name(unit), reason=reason))
+    made = {r.id for r in result.requested}
+    result.under_way = [r for r in db.session.scalars(select(Refund).where(
+        Refund.unit_id == unit.id, Refund.kind == "deposit", Refund.state.in_(("requested", "approved")))
+        .order_by(Refund.id)) if r.id not in made]
+    db.session.flush()
+    return result

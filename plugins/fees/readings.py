@@ -296,3 +296,55 @@ def commit_import(estate: Estate, period: date, preview: ImportPreview, read_on:
     if not preview.ok:
         raise DomainError(_("Fix the errors in the file first; nothing was saved."), "file")
     return save_rows(estate, period, preview.rows, read_on, user_id)
+
+
+# --- for other plugins (README "Services other plugins call") -------------------------------
+
+def record_opening(user, *, unit_id: int, kind: str, value: str, read_on: date, confirmed: bool = False,
+                   note: str = "") -> MeterReading | None:
+    """A unit meter's opening reading (a move-in's house acceptance, 《房屋验收表》) as the reading
+    of ``read_on``'s month, through the readings page's checks (:func:`check_row`): a figure
+    that is not a meter figure, lower than the previous reading or a jump out of proportion
+    (unless ``confirmed``: meter replaced / figure confirmed), or a meter already read that
+    month is refused with the page's message (``DomainError`` on ``reading``; nothing saved).
+    A meter read for the first time starts at the figure itself (usage 0). ``None`` when the
+    unit has no active meter of ``kind`` (water, electricity, gas) in fees: nothing to record.
+    Audited by the core like every reading; the caller's own permission allows it."""
+    from plugins.fees.periods import period_start
+
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or unit.estate_id not in _estates_of(user):
+        raise DomainError(_("That meter does not belong to this estate."), "reading")
+    meter = db.session.scalar(select(Meter).where(Meter.estate_id == unit.estate_id, Meter.unit_id == unit.id,
+                                                  Meter.kind == kind, Meter.active.is_(True))
+                              .order_by(Meter.id).limit(1))
+    if meter is None:
+        return None
+    period = period_start(read_on)
+    row = grid_rows([meter], period)[0]
+    row.value_text = str(value or "").strip()
+    row.start_text = row.value_text if row.previous is None else ""
+    row.confirmed = bool(confirmed)
+    row.note = note
+    check_row(row, int(setting("reading_jump_factor", unit.estate_id)))
+    if row.errors:
+        raise DomainError(row.errors[0], "reading")
+    reading = MeterReading(estate_id=unit.estate_id, meter_id=meter.id, period=period, previous=row.previous,
+                           value=row.value, usage=row.usage, read_on=read_on, confirmed_unusual=row.unusual,
+                           note=(note or "").strip()[:200], created_by_id=user.id)
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with db.session.begin_nested():  # a reading of the month saved at this very moment
+            db.session.add(reading)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_("This meter already has a reading for the period: void it first, with a reason."),
+                          "reading") from None
+    return reading
+
+
+def _estates_of(user) -> list[int]:
+    from core.security import user_estate_ids
+
+    return user_estate_ids(user)

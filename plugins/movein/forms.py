@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    IntegerField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -10,6 +11,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from core.forms import Form, OnceKeyField, options
 from core.listing import FilterForm
@@ -48,6 +50,7 @@ class CaseForm(Form):
 
 
 class TickForm(Form):
+    item_id = IntegerField(validators=[Optional()], widget=HiddenInput())
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
@@ -58,6 +61,7 @@ class CheckForm(Form):
     result = RadioField(_l("Result"), choices=options({"ok": _l("OK"), "defect": _l("Defect")}), default="ok")
     defect = StringField(_l("Defect"), validators=[Optional(), Length(max=500)])
     reading = StringField(_l("Opening reading (meters)"), validators=[Optional(), Length(max=20)])
+    confirmed = BooleanField(_l("Meter replaced / figure confirmed"))
     photos = MultipleFileField(_l("Photos"))
 
 
@@ -71,6 +75,10 @@ class CancelForm(Form):
 
 class EmptyForm(Form):
     pass
+
+
+class FixedForm(Form):
+    check_id = IntegerField(validators=[Optional()], widget=HiddenInput())
 
 
 class CaseFilter(FilterForm):

@@ -26,6 +26,8 @@ ROOMS = ("living", "bedroom", "kitchen", "bathroom", "balcony", "whole")
 ELEMENTS = ("walls", "floors", "doors", "windows", "plumbing", "electrical",
             "water_meter", "electricity_meter", "gas_meter")
 METERS = ("water_meter", "electricity_meter", "gas_meter")
+#: The fees plugin's meter kind of each meter element.
+METER_KINDS = {"water_meter": "water", "electricity_meter": "electricity", "gas_meter": "gas"}
 
 OPEN_CASE_INDEX = "uq_movein_case_open_unit"
 
@@ -56,11 +58,16 @@ class MoveinCase(EstateScopedMixin, BusinessRecord, db.Model):
     key_handover_number: Mapped[str] = mapped_column(sa.String(30), default="")
     keys_note: Mapped[str] = mapped_column(sa.String(500), default="")
     note: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Cancelled with a reason (its items are cancelled with it; the unit may get a new case).
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id"), nullable=True)
+    cancel_reason: Mapped[str] = mapped_column(sa.String(300), default="")
 
     estate = relationship("Estate", lazy="joined", viewonly=True)
     unit = relationship("Unit", lazy="joined", viewonly=True)
     opened_by = relationship("User", foreign_keys=[opened_by_id], lazy="joined", viewonly=True)
     completed_by = relationship("User", foreign_keys=[completed_by_id], lazy="joined", viewonly=True)
+    cancelled_by = relationship("User", foreign_keys=[cancelled_by_id], lazy="joined", viewonly=True)
     items = relationship("MoveinItem", lazy="selectin", viewonly=True, order_by="MoveinItem.position")
     checks = relationship("MoveinCheck", lazy="selectin", viewonly=True, order_by="MoveinCheck.id")
 
@@ -78,6 +85,8 @@ class MoveinItem(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     done_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id"), nullable=True)
     note: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Set when the case is cancelled: the item is void (a tick it had stays, as history).
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     done_by = relationship("User", foreign_keys=[done_by_id], lazy="joined", viewonly=True)
 
@@ -97,6 +106,9 @@ class MoveinCheck(EstateScopedMixin, BusinessRecord, db.Model):
     repair_id: Mapped[int | None] = mapped_column(nullable=True, index=True)
     repair_number: Mapped[str] = mapped_column(sa.String(30), default="")
     repair_state: Mapped[str] = mapped_column(sa.String(20), default="")
+    # A meter's opening reading in the fees plugin (plain data), or why it is on the form only.
+    fees_reading_id: Mapped[int | None] = mapped_column(nullable=True)
+    fees_note: Mapped[str] = mapped_column(sa.String(200), default="")
     # Without repairs: followed up by hand, ticked when put right.
     fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     checked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id"))

@@ -3,8 +3,10 @@ changes the session (the caller commits) or raises a translated :class:`DomainEr
 form field — and then nothing is saved (the caller rolls back).
 
 Partners are reached only when enabled (``core.plugins.is_enabled``), imported lazily, through
-their documented services: keys ``services.hand_over``, repairs ``services.record``, fees
-``ledger.balance`` (what a unit owes). The core's residents and occupancies are core services.
+their documented services: keys ``services.hand_over``, repairs ``services.record`` and
+``services.repair_states``, fees ``ledger.balance`` (what a unit owes), ``readings.record_opening``
+(a meter's opening reading) and ``desk.release_unit_deposits`` (move-out). The core's residents
+and occupancies are core services.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from core.security import user_estate_ids
 from plugins.movein.models import (
     ELEMENTS,
     KINDS,
+    METER_KINDS,
     METERS,
     MOVEIN_ITEMS,
     MOVEOUT_ITEMS,
@@ -211,11 +214,30 @@ def tick(user, case: MoveinCase, item: MoveinItem, note: str = "") -> MoveinItem
     elif item.code == "occupancy":
         ended = _end_occupancies(user, case)
         note = note or ended
+    elif item.code == "deposits" and is_enabled("fees"):
+        note = _release_deposits(user, case)
     item.done_at = utcnow()
     item.done_by_id = user.id
     item.note = note
     db.session.flush()
     return item
+
+
+def _release_deposits(user, case: MoveinCase) -> str:
+    """Move-out with fees: every deposit held for the unit gets a refund request (approved and
+    paid out in fees); the item's note says which requests (TK-…) there are."""
+    from plugins.fees import desk
+
+    done = desk.release_unit_deposits(
+        user, case.unit, payee=case.owner_name,
+        reason=_("Move-out %(number)s: the deposit is to be refunded.", number=case.number))
+    parts = []
+    if done.requested:
+        parts.append(_("refund requested: %(numbers)s", numbers=", ".join(r.number for r in done.requested)))
+    if done.under_way:
+        parts.append(_("already being refunded: %(numbers)s",
+                       numbers=", ".join(r.number for r in done.under_way)))
+    return "; ".join(parts) if parts else _("no deposit held in fees")
 
 
 def hand_over_keys(user, case: MoveinCase, key_ids: list[int] | None = None, note: str = ""):
@@ -265,11 +287,30 @@ def parse_reading(text) -> Decimal:
     return value
 
 
+def _reading_to_fees(user, case: MoveinCase, element: str, reading: str, confirmed: bool):
+    """With fees enabled: the opening reading becomes the unit meter's reading of the month in
+    fees (its checks; a refusal refuses the line). ``(reading id, note)``; without fees
+    ``(None, "")``."""
+    if not is_enabled("fees"):
+        return None, ""
+    from plugins.fees import readings
+
+    estate = db.session.get(Estate, case.estate_id)
+    row = readings.record_opening(user, unit_id=case.unit_id, kind=METER_KINDS[element], value=reading,
+                                  read_on=local_today(estate), confirmed=confirmed,
+                                  note=_("Opening reading, %(number)s", number=case.number))
+    if row is None:
+        return None, _("Not in fees: the unit has no such meter there.")
+    return row.id, _("In fees: reading of %(month)s", month=row.period.strftime("%Y-%m"))
+
+
 def add_check(user, case: MoveinCase, *, room: str, element: str, ok: bool, defect: str = "",
-              reading: str = "", photos=None) -> MoveinCheck:
+              reading: str = "", photos=None, confirmed: bool = False, to_fees: bool = True) -> MoveinCheck:
     """One line of the house acceptance form. A meter needs its opening reading; a defect its
     description. A defect becomes a repair (repairs plugin, when enabled), else it is listed to
-    follow up by hand. Photos are checked before anything is saved."""
+    follow up by hand. With fees enabled a meter's opening reading becomes the unit meter's
+    reading of the month there (fees' checks: ``confirmed`` = meter replaced / figure confirmed;
+    ``to_fees=False`` keeps it on the form only). Photos are checked before anything is saved."""
     _check_open(user, case)
     if room not in ROOMS:
         raise DomainError(_("Choose the room."), "room")
@@ -293,8 +334,12 @@ def add_check(user, case: MoveinCase, *, room: str, element: str, ok: bool, defe
     for f in files:
         check_upload(f)
         f.seek(0)
+    fees_id, fees_note = (None, "")
+    if value is not None and to_fees:
+        fees_id, fees_note = _reading_to_fees(user, case, element, reading, confirmed)
     check = MoveinCheck(estate_id=case.estate_id, case_id=case.id, room=room, element=element, ok=bool(ok),
-                        defect=defect, reading=value, checked_by_id=user.id)
+                        defect=defect, reading=value, checked_by_id=user.id, fees_reading_id=fees_id,
+                        fees_note=fees_note[:200])
     db.session.add(check)
     db.session.flush()
     from core.attachments import save_upload
@@ -335,6 +380,20 @@ def on_repair_changed(repair) -> None:
         check.repair_state = repair.state
 
 
+def repair_states(user, case: MoveinCase) -> dict[int, str]:
+    """``{check id: the repair's state now}`` for the case's defects sent to repairs, read in
+    one query through the repairs plugin's ``repair_states`` when it is enabled (dispatch and
+    acceptance fire no hook); otherwise, the state last seen (kept by our listeners)."""
+    checks = [c for c in case.checks if c.repair_number]
+    states = {c.id: c.repair_state for c in checks}
+    if checks and is_enabled("repairs"):
+        from plugins.repairs import services as repairs
+
+        now = repairs.repair_states(user, case.estate_id, [c.repair_number for c in checks])
+        states.update({c.id: now[c.repair_number]["state"] for c in checks if c.repair_number in now})
+    return states
+
+
 def complete(user, case: MoveinCase) -> MoveinCase:
     """Complete the case once every item of its checklist is ticked."""
     _check_open(user, case)
@@ -348,13 +407,29 @@ def complete(user, case: MoveinCase) -> MoveinCase:
 
 
 def cancel(user, case: MoveinCase, reason: str) -> MoveinCase:
+    """Cancel an open case with a reason (who, when, why are kept): each item of its checklist
+    is cancelled with it — a tick it had stays as history of what was done — and the unit may
+    get a new case. What ticking did outside the case (keys handed over, a resident registered,
+    occupancies ended, refund requests) is not undone: :func:`done_elsewhere` lists it for the
+    office to put back by hand where it must."""
     _check_open(user, case)
     reason = _text(reason, 300)
     if len(reason) < 4:
         raise DomainError(_("Give the reason (at least 4 characters)."), "reason")
+    now = utcnow()
     case.state = "cancelled"
-    case.note = _text(f"{case.note} {reason}".strip(), 500)
+    case.cancelled_at, case.cancelled_by_id, case.cancel_reason = now, user.id, reason
+    for item in case.items:
+        item.cancelled_at = now
+        db.session.add(item)
+    db.session.flush()
     return case
+
+
+def done_elsewhere(case: MoveinCase) -> list[str]:
+    """The ticked items whose work lives outside the case (another plugin or the core)."""
+    return [f"{item_label(i)}: {i.note}" if i.note else str(item_label(i)) for i in case.items
+            if i.done_at is not None and i.code in ("keys", "resident", "occupancy", "deposits")]
 
 
 def item_label(item: MoveinItem):

@@ -37,10 +37,11 @@ from plugins.movein.forms import (
     CaseForm,
     CheckForm,
     EmptyForm,
+    FixedForm,
     HandoverForm,
     TickForm,
 )
-from plugins.movein.models import KINDS, STATES, MoveinCase, MoveinCheck, MoveinItem
+from plugins.movein.models import KINDS, STATES, MoveinCase, MoveinCheck
 
 bp = Blueprint("movein", __name__, template_folder="templates")
 
@@ -137,6 +138,8 @@ def _detail(case_id, status=200, **forms):
 
     photos = {c.id: attachments_of(c) for c in case.checks if not c.ok}
     forms.setdefault("check_form", CheckForm(formdata=None))
+    if not is_enabled("fees") and "confirmed" in forms["check_form"]:
+        del forms["check_form"].confirmed  # only fees checks a figure against the previous one
     forms.setdefault("tick_form", TickForm(formdata=None))
     forms.setdefault("handover_form", HandoverForm(formdata=None))
     forms.setdefault("cancel_form", CancelForm(formdata=None))
@@ -147,6 +150,8 @@ def _detail(case_id, status=200, **forms):
 
         keys_on_board = keys.keys_on_board(case.unit_id)
     return render_template("movein/detail.html", case=case, photos=photos, label=services.item_label,
+                           live_states=services.repair_states(current_user, case),
+                           fees_enabled=is_enabled("fees"),
                            open_defects=services.open_defects(case), keys_enabled=is_enabled("keys"),
                            repairs_enabled=is_enabled("repairs"), keys_on_board=keys_on_board,
                            **forms, **LABELS), status
@@ -156,18 +161,20 @@ def _back(case_id):
     return url_for("movein.detail", case_id=case_id)
 
 
-@bp.route("/<int:case_id>/items/<int:item_id>/tick", methods=["POST"])
+@bp.route("/<int:case_id>/tick", methods=["POST"])
 @require("movein.handle")
-def tick(case_id, item_id):
+def tick(case_id):
+    """Tick one item (``item_id`` in the form): the case in the URL scopes it to the user's estates."""
     case = get_scoped_or_404(MoveinCase, case_id)
-    item = db.session.get(MoveinItem, item_id)
-    if item is None or item.case_id != case.id:
-        abort(404)
     form = TickForm()
+    item = next((i for i in case.items if i.id == form.item_id.data), None)
+    if item is None:
+        abort(404)
 
     def act():
         services.tick(current_user, case, item, form.note.data or "")
-        return _("Ticked: %(item)s.", item=services.item_label(item))
+        done = _("Ticked: %(item)s.", item=services.item_label(item))
+        return f"{done} {item.note}" if item.code == "deposits" and item.note else done
 
     return record_action(form, act, redirect_to=_back(case_id), flash_unplaced=True,
                          rerender=lambda f: _detail(case_id, 422, tick_form=f))
@@ -183,10 +190,13 @@ def add_check(case_id):
     def act():
         made["c"] = check = services.add_check(current_user, case, room=form.room.data, element=form.element.data,
                                    ok=form.result.data == "ok", defect=form.defect.data or "",
-                                   reading=form.reading.data or "", photos=request.files.getlist("photos"))
+                                   reading=form.reading.data or "", photos=request.files.getlist("photos"),
+                                   confirmed=bool(form.confirmed.data))
         if check.repair_number:
             return _("Defect recorded: repair %(number)s.", number=check.repair_number)
-        return _("Defect recorded: follow it up by hand.") if not check.ok else _("Checked: OK.")
+        if not check.ok:
+            return _("Defect recorded: follow it up by hand.")
+        return _("Checked: OK.") + (" " + check.fees_note if check.fees_note else "")
 
     # A line sent twice (a double click) is recorded once: a defect must not become two repairs.
     return record_action(form, act, redirect_to=_back(case_id), flash_unplaced=True,
@@ -194,18 +204,22 @@ def add_check(case_id):
                          once=Once("movein_check", lambda: made["c"].id, lambda _id: _back(case_id), case.estate_id))
 
 
-@bp.route("/checks/<int:check_id>/fixed", methods=["POST"])
+@bp.route("/<int:case_id>/fixed", methods=["POST"])
 @require("movein.handle")
-def fixed(check_id):
-    check = get_scoped_or_404(MoveinCheck, check_id)
-    form = EmptyForm()
+def fixed(case_id):
+    """A defect followed up by hand is put right (``check_id`` in the form, a line of this case)."""
+    case = get_scoped_or_404(MoveinCase, case_id)
+    form = FixedForm()
+    check = next((c for c in case.checks if c.id == form.check_id.data), None)
+    if check is None:
+        abort(404)
 
     def act():
         services.mark_fixed(current_user, check)
         return _("Defect put right.")
 
-    return record_action(form, act, redirect_to=_back(check.case_id), flash_unplaced=True,
-                         rerender=lambda f: _detail(check.case_id, 422))
+    return record_action(form, act, redirect_to=_back(case_id), flash_unplaced=True,
+                         rerender=lambda f: _detail(case_id, 422))
 
 
 @bp.route("/<int:case_id>/keys", methods=["POST"])
@@ -244,6 +258,10 @@ def cancel(case_id):
 
     def act():
         services.cancel(current_user, case, form.reason.data)
+        left = services.done_elsewhere(case)
+        if left:
+            return _("Case %(number)s cancelled. Done before and not undone (put it back by hand where it must "
+                     "be): %(items)s.", number=case.number, items="; ".join(left))
         return _("Case %(number)s cancelled.", number=case.number)
 
     return record_action(form, act, redirect_to=_back(case_id), flash_unplaced=True,
@@ -261,6 +279,7 @@ def detail(case_id):
 def print_case(case_id):
     case = get_scoped_or_404(MoveinCase, case_id)
     return render_template("movein/print.html", case=case, label=services.item_label,
+                           live_states=services.repair_states(current_user, case),
                            open_defects=services.open_defects(case), **LABELS)
 
 

@@ -205,3 +205,71 @@ def test_keys_handover_needs_the_keys_plugin(db, staff, open_case):
     with acting_as(staff.clerk):
         refused("The keys plugin is not in use", services.hand_over_keys, staff.clerk, case)
     assert item(db.session.get(MoveinCase, case.id), "keys").done_at is None
+
+
+def test_without_fees_the_reading_stays_on_the_form_and_deposits_are_ticked_by_hand(db, staff, open_case):
+    case = open_case()
+    with acting_as(staff.clerk):
+        check = services.add_check(staff.clerk, case, room="whole", element="water_meter", ok=True,
+                                   reading="12.30")
+        db.session.commit()
+    assert check.reading == Decimal("12.30") and check.fees_reading_id is None and check.fees_note == ""
+    out = open_case(unit="1-1-102", kind="out")
+    with acting_as(staff.clerk):
+        services.tick(staff.clerk, out, item(out, "deposits"), "装修押金已由财务退还")
+        db.session.commit()
+    assert item(db.session.get(MoveinCase, out.id), "deposits").note == "装修押金已由财务退还"
+
+
+def test_the_repair_state_without_repairs_is_the_one_last_seen(db, staff, open_case):
+    case = open_case()
+    with acting_as(staff.clerk):
+        check = services.add_check(staff.clerk, case, room="bathroom", element="plumbing", ok=False,
+                                   defect="地漏返水")
+        db.session.commit()
+    assert check.repair_id is None and services.repair_states(staff.clerk, case) == {}
+    # A line recorded while repairs was on keeps its number and last state when it is off.
+    check.repair_id, check.repair_number, check.repair_state = 7, "BX-1", "completed"
+    db.session.commit()
+    assert services.repair_states(staff.clerk, db.session.get(MoveinCase, case.id)) == {check.id: "completed"}
+
+
+def test_cancelling_a_case_cancels_its_items_and_frees_the_unit(db, staff, open_case):
+    case = open_case()
+    with acting_as(staff.clerk):
+        services.tick(staff.clerk, case, item(case, "documents"), "已核对")
+        db.session.commit()
+    with acting_as(staff.clerk):
+        err = refused("Give the reason", services.cancel, staff.clerk, case, "no")
+        assert err.field == "reason"
+        db.session.rollback()
+    case = db.session.get(MoveinCase, case.id)
+    assert case.state == "open" and not any(i.cancelled_at for i in case.items)
+    with acting_as(staff.sup):
+        services.cancel(staff.sup, case, "业主改期交房")
+        db.session.commit()
+    case = db.session.get(MoveinCase, case.id)
+    assert case.state == "cancelled" and case.cancel_reason == "业主改期交房"
+    assert case.cancelled_by_id == staff.sup.id and case.cancelled_at is not None
+    assert all(i.cancelled_at is not None for i in case.items)
+    done = item(case, "documents")
+    assert done.done_at is not None and done.note == "已核对"  # the tick stays, as history
+    assert services.done_elsewhere(case) == []
+    with acting_as(staff.clerk):
+        refused("is no longer open", services.tick, staff.clerk, case, item(case, "contract"))
+        refused("is no longer open", services.cancel, staff.clerk, case, "再取消一次")
+    again = open_case()  # the unit gets a new case
+    assert again.state == "open" and again.id != case.id and not any(i.cancelled_at for i in again.items)
+
+
+def test_cancelling_after_work_done_elsewhere_names_it(db, staff, open_case):
+    case = open_case()
+    with acting_as(staff.clerk):
+        services.tick(staff.clerk, case, item(case, "resident"))
+        services.tick(staff.clerk, case, item(case, "keys"), "防盗门钥匙3把")
+        services.cancel(staff.clerk, case, "业主拒绝收房")
+        db.session.commit()
+    left = services.done_elsewhere(db.session.get(MoveinCase, case.id))
+    assert left == ["Keys handed over: 防盗门钥匙3把", "Owner registered as resident"]
+    # The resident stays registered: the office ends it by hand if it must.
+    assert db.session.scalar(select(func.count()).select_from(Occupancy).where(Occupancy.end_date.is_(None))) >= 1
