@@ -31,13 +31,14 @@ def count(db, model):
 
 def test_a_clerk_records_a_phone_repair_with_a_photo_but_cannot_dispatch(client, db, staff):
     login(client, staff.clerk)
-    resp = client.post("/repairs/new", data={**form_data(staff.e1), "photos": [photo()]},
+    data = form_data(staff.e1)  # built once: the appointment is read back below
+    resp = client.post("/repairs/new", data={**data, "photos": [photo()]},
                        content_type="multipart/form-data")
     assert resp.status_code == 302, resp.get_data(as_text=True)
     repair = db.session.scalar(select(Repair))
     assert repair.number.startswith("BX-E01-") and repair.unit.number == "3-2-1201"
     assert repair.contact_phone == "13800001234" and repair.created_by_id == staff.clerk.id
-    wanted = datetime.strptime(form_data(staff.e1)["appointment_at"], "%Y-%m-%dT%H:%M")
+    wanted = datetime.strptime(data["appointment_at"], "%Y-%m-%dT%H:%M")
     assert repair.appointment_at == wanted.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert repair.number in page and "卫生间角阀漏水" in page and 'id="dispatch"' not in page

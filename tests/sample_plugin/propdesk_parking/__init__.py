@@ -118,6 +118,7 @@ def demo_data(estate, users):
 
     from sqlalchemy import select
 
+    from core.demo import demo_text
     from core.extensions import db
     from core.models import Unit
     from propdesk_parking import services
@@ -127,5 +128,5 @@ def demo_data(estate, users):
         space = services.add_space(users["manager"], estate_id=estate.id, code=f"B1-{n:03d}",
                                    tenure="owned" if n == 1 else "rental")
         db.session.flush()
-        services.assign(users["manager"], space, unit_number=unit.number, plate=f"粤B{n:05d}",
+        services.assign(users["manager"], space, unit_number=unit.number, plate=demo_text(f"GD-B{n:05d}", f"粤B{n:05d}"),
                         starts_on=date.today(), ends_on=None)
