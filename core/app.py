@@ -300,9 +300,12 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
             # set on every request, also on a user object a session keeps across requests.
             cached = revisions.cache("permissions")
             key = (uid, revisions.current().get(revisions.ACCESS))
-            codes = cached.get(key)
+            unsettled = revisions.unsettled(revisions.ACCESS)
+            codes = None if unsettled else cached.get(key)
             if codes is None:
-                codes = cached[key] = frozenset(db.session.scalars(permission_codes, {"uid": uid}))
+                codes = frozenset(db.session.scalars(permission_codes, {"uid": uid}))
+                if not unsettled:
+                    cached[key] = codes
             user._perm_cache = codes
         else:  # the roles are loaded in this session: the codes from them, afresh
             user._perm_cache = None

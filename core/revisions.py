@@ -80,6 +80,16 @@ def cache(name: str) -> dict:
     return found
 
 
+def unsettled(name: str) -> bool:
+    """Whether the current session holds changes of kind ``name`` not committed yet (a
+    test, or a view that flushed before rendering): a cache keyed by the counters would not
+    know them, so the caller computes afresh and keeps nothing."""
+    from core.extensions import db
+
+    session = db.session()
+    return name in session.info.get(_PENDING, ()) or bool(session.new or session.dirty or session.deleted)
+
+
 # -- moving the counters ----------------------------------------------------------
 def _mark(session, table: str | None) -> None:
     if not table or table in QUIET_TABLES:

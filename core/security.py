@@ -91,7 +91,8 @@ def estate_choices(user=None) -> list[EstateChoice]:
         return []
     from sqlalchemy import inspect as sa_inspect
 
-    if not user.all_estates and "estates" in sa_inspect(user).dict:  # changed in this session, maybe
+    if (not user.all_estates and "estates" in sa_inspect(user).dict) or revisions.unsettled(revisions.ACCESS):
+        # changed in this session, maybe: as the database has them now, kept nowhere
         return [EstateChoice(e.id, e.code, e.name) for e in user_estates(user)]
     cached = revisions.cache("estates")
     key = (user.id, revisions.current().get(revisions.ACCESS))

@@ -25,11 +25,14 @@ def _menu(user, estates):
     key = (user.id, str(get_locale()), tuple(estates), plugins().revision, revs.get(revisions.ACCESS),
            now.replace(second=0, microsecond=0))
     cached = revisions.cache("menu")
-    menu = cached.get(key)
+    unsettled = revisions.unsettled(revisions.ACCESS)
+    menu = None if unsettled else cached.get(key)
     if menu is None:
         unread = {"unread": select(func.count()).select_from(Notification).where(
             Notification.user_id == user.id, Notification.read_at.is_(None))}
-        menu = cached[key] = build_menu(user, estates, unread)
+        menu = build_menu(user, estates, unread)
+        if not unsettled:
+            cached[key] = menu
     return menu
 
 

@@ -165,11 +165,12 @@ def dashboard_slots(user, estates) -> list[Slot]:
     key = (user.id, str(get_locale()), tuple(estates), plugins().revision, revs.get(revisions.ACCESS),
            revs.get(revisions.DATA), utcnow().replace(second=0, microsecond=0))
     cached = revisions.cache("dashboard")
-    slots = cached.get(key)
+    unsettled = revisions.unsettled(revisions.DATA) or revisions.unsettled(revisions.ACCESS)
+    slots = None if unsettled else cached.get(key)
     if slots is None:
         slots = [replace(s, title=str(s.title)) for s in render_slots("dashboard_widgets", user=user,
                                                                        estates=estates)]
-        if not any(s.failed for s in slots):
+        if not unsettled and not any(s.failed for s in slots):
             cached[key] = slots
     return slots
 
