@@ -298,14 +298,13 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
         if "roles" not in sa_inspect(user).dict:
             # Kept across requests until users, roles or grants change (core/revisions.py);
             # set on every request, also on a user object a session keeps across requests.
-            cached = revisions.cache("permissions")
-            key = (uid, revisions.current().get(revisions.ACCESS))
+            version = revisions.current().get(revisions.ACCESS)
             unsettled = revisions.unsettled(revisions.ACCESS)
-            codes = None if unsettled else cached.get(key)
+            codes = None if unsettled else revisions.kept("permissions", uid, version)
             if codes is None:
                 codes = frozenset(db.session.scalars(permission_codes, {"uid": uid}))
                 if not unsettled:
-                    cached[key] = codes
+                    revisions.keep("permissions", uid, version, codes)
             user._perm_cache = codes
         else:  # the roles are loaded in this session: the codes from them, afresh
             user._perm_cache = None

@@ -38,7 +38,7 @@ QUIET_TABLES = frozenset({
     "core_revision", "core_login_attempt", "core_job_lease", "core_audit_log", "core_once_key",
     "core_notification", "alembic_version",
 })
-#: How many entries a cache keeps before it is emptied (stale keys are never read again).
+#: How many entries a cache keeps before it is emptied (one per user, or user's view).
 MAX_ENTRIES = 2000
 
 _PENDING = "propdesk_revisions"
@@ -78,6 +78,19 @@ def cache(name: str) -> dict:
     if found is None or len(found) > MAX_ENTRIES:
         found = caches[name] = {}
     return found
+
+
+def kept(name: str, subject, version):
+    """The value :func:`keep` stored for ``subject`` (a user, a user's view…) in cache
+    ``name``, if it was stored at ``version`` (the counters and whatever else it depends
+    on); else ``None``. One entry per subject: a newer version replaces the older one."""
+    entry = cache(name).get(subject)
+    return entry[1] if entry is not None and entry[0] == version else None
+
+
+def keep(name: str, subject, version, value):
+    cache(name)[subject] = (version, value)
+    return value
 
 
 def unsettled(name: str) -> bool:

@@ -94,11 +94,11 @@ def estate_choices(user=None) -> list[EstateChoice]:
     if (not user.all_estates and "estates" in sa_inspect(user).dict) or revisions.unsettled(revisions.ACCESS):
         # changed in this session, maybe: as the database has them now, kept nowhere
         return [EstateChoice(e.id, e.code, e.name) for e in user_estates(user)]
-    cached = revisions.cache("estates")
-    key = (user.id, revisions.current().get(revisions.ACCESS))
-    found = cached.get(key)
+    version = revisions.current().get(revisions.ACCESS)
+    found = revisions.kept("estates", user.id, version)
     if found is None:
-        found = cached[key] = [EstateChoice(e.id, e.code, e.name) for e in user_estates(user)]
+        found = revisions.keep("estates", user.id, version,
+                               [EstateChoice(e.id, e.code, e.name) for e in user_estates(user)])
     return found
 
 

@@ -22,17 +22,16 @@ def _menu(user, estates):
 
     revs = revisions.current()
     now = utcnow()
-    key = (user.id, str(get_locale()), tuple(estates), plugins().revision, revs.get(revisions.ACCESS),
-           now.replace(second=0, microsecond=0))
-    cached = revisions.cache("menu")
+    subject = (user.id, str(get_locale()), tuple(estates))
+    version = (plugins().revision, revs.get(revisions.ACCESS), now.replace(second=0, microsecond=0))
     unsettled = revisions.unsettled(revisions.ACCESS)
-    menu = None if unsettled else cached.get(key)
+    menu = None if unsettled else revisions.kept("menu", subject, version)
     if menu is None:
         unread = {"unread": select(func.count()).select_from(Notification).where(
             Notification.user_id == user.id, Notification.read_at.is_(None))}
         menu = build_menu(user, estates, unread)
         if not unsettled:
-            cached[key] = menu
+            revisions.keep("menu", subject, version, menu)
     return menu
 
 

@@ -162,16 +162,16 @@ def dashboard_slots(user, estates) -> list[Slot]:
     from core.plugins import plugins
 
     revs = revisions.current()
-    key = (user.id, str(get_locale()), tuple(estates), plugins().revision, revs.get(revisions.ACCESS),
-           revs.get(revisions.DATA), utcnow().replace(second=0, microsecond=0))
-    cached = revisions.cache("dashboard")
+    subject = (user.id, str(get_locale()), tuple(estates))
+    version = (plugins().revision, revs.get(revisions.ACCESS), revs.get(revisions.DATA),
+               utcnow().replace(second=0, microsecond=0))
     unsettled = revisions.unsettled(revisions.DATA) or revisions.unsettled(revisions.ACCESS)
-    slots = None if unsettled else cached.get(key)
+    slots = None if unsettled else revisions.kept("dashboard", subject, version)
     if slots is None:
         slots = [replace(s, title=str(s.title)) for s in render_slots("dashboard_widgets", user=user,
                                                                        estates=estates)]
         if not unsettled and not any(s.failed for s in slots):
-            cached[key] = slots
+            revisions.keep("dashboard", subject, version, slots)
     return slots
 
 
