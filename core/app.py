@@ -86,6 +86,9 @@ def create_app(config: dict | None = None) -> Flask:
     check_migrations(app)
 
     audit.install(Session)
+    from core import revisions
+
+    revisions.install(Session)  # the change counters the shell's and dashboard's caches read
 
     _register_blueprints(app, pm)
     _register_request_hooks(app, pm)
@@ -268,6 +271,7 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
     from sqlalchemy import inspect as sa_inspect
     from sqlalchemy.orm import lazyload
 
+    from core import revisions
     from core.models import RolePermission, User
     from core.models.auth import user_role
 
@@ -291,8 +295,19 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
         user = db.session.get(User, uid, options=user_options)
         if user is None or user.session_version != version or not user.active:
             return None
-        if getattr(user, "_perm_cache", None) is None and "roles" not in sa_inspect(user).dict:
-            user._perm_cache = frozenset(db.session.scalars(permission_codes, {"uid": uid}))
+        if "roles" not in sa_inspect(user).dict:
+            # Kept across requests until users, roles or grants change (core/revisions.py);
+            # set on every request, also on a user object a session keeps across requests.
+            version = revisions.current().get(revisions.ACCESS)
+            unsettled = revisions.unsettled(revisions.ACCESS)
+            codes = None if unsettled else revisions.kept("permissions", uid, version)
+            if codes is None:
+                codes = frozenset(db.session.scalars(permission_codes, {"uid": uid}))
+                if not unsettled:
+                    revisions.keep("permissions", uid, version, codes)
+            user._perm_cache = codes
+        else:  # the roles are loaded in this session: the codes from them, afresh
+            user._perm_cache = None
         return user
 
 

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Response, abort, current_app, request, url_for
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
@@ -244,40 +245,58 @@ class ListPage:
         """``csv``, ``xlsx`` or ``None``; any other ``export`` value answers 400."""
         return export_format()
 
-    def _records(self):
-        """Every row of the list in its order: first the keys (at most ``EXPORT_MAX_ROWS``,
-        else 413 before any row is read), then their rows ``EXPORT_CHUNK`` at a time through
-        :meth:`rows_for`, the page's own loading (the ``rows`` loader, or the view's statement
-        with its loader options)."""
+    def _keys(self) -> list:
+        """Every key of the list in its order (plain integers: 100,000 of them are a few
+        megabytes), at most ``EXPORT_MAX_ROWS`` — else 413, before anything is sent."""
         ids = db.session.scalars(self.sorted_stmt().with_only_columns(self._pk).limit(EXPORT_MAX_ROWS + 1)).all()
         if len(ids) > EXPORT_MAX_ROWS:
             abort(413)
+        return ids
+
+    def _records(self, ids: Sequence | None = None):
+        """Every row of the list in its order: the keys first (:meth:`_keys`), then their rows
+        ``EXPORT_CHUNK`` at a time through :meth:`rows_for`, the page's own loading (the
+        ``rows`` loader, or the view's statement with its loader options). Only one chunk of
+        rows is held at a time."""
+        ids = self._keys() if ids is None else ids
         for start in range(0, len(ids), EXPORT_CHUNK):
             yield from self.rows_for(ids[start:start + EXPORT_CHUNK])
 
-    def _rows(self):
-        for row in self._records():
-            yield [_cell(c.value(row)) for c in self.columns]
+    def _rows(self, ids: Sequence | None = None):
+        values = [c.value for c in self.columns]
+        labels: dict[int, tuple] = {}  # a label (lazy string) is translated once, not on every row
+        for row in self._records(ids):
+            out = []
+            for v in values:
+                value = v(row)
+                if isinstance(value, LazyString):
+                    seen = labels.get(id(value))
+                    if seen is None or seen[0] is not value:
+                        seen = labels[id(value)] = (value, str(value))  # kept: its id stays its own
+                    value = seen[1]
+                out.append(_cell(value))
+            yield out
 
     def export(self, fmt: str) -> Response:
+        """The whole list as a streamed download: CSV written chunk by chunk as the rows are
+        read; XLSX through openpyxl's write-only mode (rows go to a temporary file as they
+        are read, the finished file is then sent in pieces). Memory stays flat whatever the
+        number of rows; the keys are read (and the 413 decided) before the response starts."""
+        from flask import stream_with_context
+
         from core.permissions import has_permission
 
         if not has_permission("core.export"):
             abort(403)
         headers = [str(c.label) for c in self.columns]
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
+        ids = self._keys()
         if fmt == "csv":
-            buf = io.StringIO()
-            buf.write("\ufeff")  # so Excel opens UTF-8 Chinese text correctly
-            w = csv.writer(buf)
-            w.writerow(headers)
-            for r in self._rows():
-                w.writerow(["" if v is None else v for v in r])
-            data, mime = buf.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
+            body, mime = csv_chunks(headers, self._rows(ids)), "text/csv; charset=utf-8"
         else:
-            data = xlsx_bytes(self.title or self.export_name, headers, self._rows())
+            body = xlsx_chunks(self.title or self.export_name, headers, self._rows(ids))
             mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(data, mimetype=mime, headers={
+        return Response(stream_with_context(body), mimetype=mime, headers={
             "Content-Disposition": f'attachment; filename="{self.export_name}-{stamp}.{fmt}"'})
 
 
@@ -291,29 +310,79 @@ def _cell(value):
     return str(value)
 
 
-def xlsx_bytes(title: str, headers: list[str], rows) -> bytes:
-    """A real spreadsheet: bold frozen header, sensible widths, typed cells."""
+#: Rows written to the CSV buffer before it is sent on.
+CSV_FLUSH_ROWS = 1000
+#: Rows whose widths decide the XLSX columns' (write-only sheets take them before any row).
+XLSX_WIDTH_ROWS = 500
+#: Bytes per piece of a finished XLSX file sent.
+XLSX_PIECE = 256 * 1024
+
+
+def csv_chunks(headers: list[str], rows):
+    """The CSV file (UTF-8 with a byte-order mark, so Excel reads Chinese text) in pieces
+    of ``CSV_FLUSH_ROWS`` rows, written as ``rows`` yields them."""
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf)
+    w.writerow(headers)
+    n = 0
+    for r in rows:
+        w.writerow(["" if v is None else v for v in r])
+        n += 1
+        if n % CSV_FLUSH_ROWS == 0:
+            yield buf.getvalue().encode("utf-8")
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue().encode("utf-8")
+
+
+def _xlsx_sheet(title: str, headers: list[str], first_rows: list):
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = (str(title) or "Sheet")[:31].replace("/", "-")
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet((str(title) or "Sheet")[:31].replace("/", "-"))
     widths = [max(8, len(h) * 2) for h in headers]
-    for row in rows:
-        ws.append(row)
+    for row in first_rows:
         for i, v in enumerate(row):
-            widths[i] = min(50, max(widths[i], len(str(v)) + 2 if v is not None else 0))
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w
+            if v is not None:
+                widths[i] = min(50, max(widths[i], len(str(v)) + 2))
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    bold = Font(bold=True)
+    header = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    return wb, ws
+
+
+def xlsx_chunks(title: str, headers: list[str], rows):
+    """A real spreadsheet (bold frozen header, widths from the first rows, typed cells),
+    written in openpyxl's write-only mode as ``rows`` yields them, then sent in pieces."""
+    import tempfile
+    from itertools import chain, islice
+
+    rows = iter(rows)
+    first = list(islice(rows, XLSX_WIDTH_ROWS))
+    wb, ws = _xlsx_sheet(title, headers, first)
+    for row in chain(first, rows):
+        ws.append(row)
+    with tempfile.TemporaryFile() as out:
+        wb.save(out)
+        out.seek(0)
+        while piece := out.read(XLSX_PIECE):
+            yield piece
+
+
+def xlsx_bytes(title: str, headers: list[str], rows) -> bytes:
+    """The spreadsheet of :func:`xlsx_chunks` in one piece (small reports)."""
+    return b"".join(xlsx_chunks(title, headers, rows))
 
 
 def like_pattern(text: str) -> str:

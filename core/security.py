@@ -60,9 +60,46 @@ def user_estate_ids(user=None) -> list[int]:
         if not user.all_estates and "estates" in sa_inspect(user).dict:
             ids = sorted(e.id for e in user.estates if e.active)  # loaded already: no query
         else:
-            ids = sorted(e.id for e in user_estates(user))  # the switcher's query, shared
+            ids = sorted(e.id for e in estate_choices(user))
         cache[user.id] = ids
     return ids
+
+
+class EstateChoice:
+    """An estate as the shell shows it (id, code, name), kept across requests; any other
+    attribute is read from the estate itself (loaded on first use)."""
+
+    __slots__ = ("id", "code", "name")
+
+    def __init__(self, id: int, code: str, name: str):
+        self.id, self.code, self.name = id, code, name
+
+    def __getattr__(self, attr):
+        from core.models import Estate
+
+        return getattr(db.session.get(Estate, self.id), attr)
+
+
+def estate_choices(user=None) -> list[EstateChoice]:
+    """:func:`user_estates` as :class:`EstateChoice` — the estate switcher and the estate
+    scope — computed once per user until users, memberships or estates change
+    (``core.revisions``): no query on most requests."""
+    from core import revisions
+
+    user = user or current_user
+    if not getattr(user, "is_authenticated", False):
+        return []
+    from sqlalchemy import inspect as sa_inspect
+
+    if (not user.all_estates and "estates" in sa_inspect(user).dict) or revisions.unsettled(revisions.ACCESS):
+        # changed in this session, maybe: as the database has them now, kept nowhere
+        return [EstateChoice(e.id, e.code, e.name) for e in user_estates(user)]
+    version = revisions.current().get(revisions.ACCESS)
+    found = revisions.kept("estates", user.id, version)
+    if found is None:
+        found = revisions.keep("estates", user.id, version,
+                               [EstateChoice(e.id, e.code, e.name) for e in user_estates(user)])
+    return found
 
 
 def current_estate_ids(user=None) -> list[int]:

@@ -277,14 +277,20 @@ def refresh(force: bool = False) -> None:
 
 
 def refresh_if_changed() -> None:
-    """One indexed read per request; reload the enabled set when it changed.
+    """One read of the counters per request; reload the enabled set when it changed.
 
     The read goes through the session's connection (its transaction, as before)
     without the ORM's statement handling: nothing is pending at the start of a
     request, so there is nothing to autoflush.
     """
+    from core import revisions
+    from core.plugins import request_cache
+
     pm = plugins()
-    rev = db.session.connection().execute(_REVISION_QUERY).scalar() or 0
+    # Every counter in the same read: the shell's and the dashboard's caches key on them.
+    revs = dict(db.session.connection().execute(revisions.all_query()).all())
+    request_cache()["revisions"] = revs
+    rev = revs.get(PLUGINS_REVISION) or 0
     if rev != pm.revision:
         refresh(force=True)
 

@@ -150,6 +150,31 @@ def render_slots(hook: str, **kwargs) -> list[Slot]:
     return [s for _seq, s in slots]
 
 
+def dashboard_slots(user, estates) -> list[Slot]:
+    """The dashboard's widgets (``render_slots("dashboard_widgets")``), kept per user,
+    estate view and locale until anything is written to the database, the user's access
+    or the enabled set changes (``core.revisions``), or the minute changes (figures such
+    as "overdue" or "today" move with the clock). A page with a failed widget is not kept."""
+    from flask_babel import get_locale
+
+    from core import revisions
+    from core.models import utcnow
+    from core.plugins import plugins
+
+    revs = revisions.current()
+    subject = (user.id, str(get_locale()), tuple(estates))
+    version = (plugins().revision, revs.get(revisions.ACCESS), revs.get(revisions.DATA),
+               utcnow().replace(second=0, microsecond=0))
+    unsettled = revisions.unsettled(revisions.DATA) or revisions.unsettled(revisions.ACCESS)
+    slots = None if unsettled else revisions.kept("dashboard", subject, version)
+    if slots is None:
+        slots = [replace(s, title=str(s.title)) for s in render_slots("dashboard_widgets", user=user,
+                                                                       estates=estates)]
+        if not unsettled and not any(s.failed for s in slots):
+            revisions.keep("dashboard", subject, version, slots)
+    return slots
+
+
 def nav_for(user, estates, extra_counts: dict | None = None) -> list[tuple[str, list[NavItem]]]:
     """The menu: (section, items) in order, items the user may use only.
 
@@ -157,6 +182,42 @@ def nav_for(user, estates, extra_counts: dict | None = None) -> list[tuple[str, 
     ``extra_counts`` (name → query; the shell's unread notifications): their
     numbers are written back into ``extra_counts``.
     """
+    extra = extra_counts if extra_counts is not None else {}
+    return build_menu(user, estates, extra).counted(extra)
+
+
+@dataclass
+class Menu:
+    """The menu of one user, estate view and locale before its badges are counted:
+    what the plugins' ``nav_items`` give, checked, linked and sorted, and the one
+    statement that counts every badge. The shell keeps it across requests
+    (``core.shell``) and runs only :meth:`counted` on each page."""
+
+    sections: list[tuple[str, list[NavItem]]]
+    #: What each column of ``statement`` counts: a menu item, or a name of ``extra``.
+    targets: list[Any]
+    statement: Select | None
+    queries: list[Select]
+    owner: dict[int, str]
+
+    def counted(self, extra: dict | None = None) -> list[tuple[str, list[NavItem]]]:
+        """The sections with each badge's number (copies: the menu itself is shared);
+        the numbers of ``extra``'s names are written into ``extra``."""
+        values = count_statement(self.statement, self.targets, self.queries, self.owner)
+        numbers: dict[int, Any] = {}
+        for target, value in zip(self.targets, values, strict=True):
+            if isinstance(target, NavItem):
+                numbers[id(target)] = value or None
+            elif extra is not None:
+                extra[target] = value or 0
+        return [(section, [replace(i, badge=numbers[id(i)]) if id(i) in numbers else i for i in items])
+                for section, items in self.sections]
+
+
+def build_menu(user, estates, extra: dict | None = None) -> Menu:
+    """Call every plugin's ``nav_items`` and prepare the menu (see :class:`Menu`); item
+    labels are translated here, in the request's locale. ``extra`` (name → count query)
+    joins the badges' statement."""
     from flask import current_app
 
     from core.plugins import plugins
@@ -182,63 +243,67 @@ def nav_for(user, estates, extra_counts: dict | None = None) -> list[tuple[str, 
                 log.error("nav item %r of plugin %s has no URL (%s: %s): not shown", str(i.label),
                           code, type(exc).__name__, exc)
                 continue
-            # A copy carries the link and the counted badge: the plugin may reuse its items.
-            i = replace(i)
+            # A copy carries the link and the translated label: the plugin may reuse its items.
+            i = replace(i, label=str(i.label))
             i._href = href
             items.append(i)
             owner[id(i)] = code
-    count_badges(items, owner, extra_counts)
     by_section: dict[str, list[NavItem]] = {}
-    for item in sorted(items, key=lambda i: (i.sequence, str(i.label))):
+    for item in sorted(items, key=lambda i: (i.sequence, i.label)):
         by_section.setdefault(item.section, []).append(item)
     order = SECTIONS + sorted(s for s in by_section if s not in SECTIONS)
-    return [(s, by_section[s]) for s in order if s in by_section]
-
-
-def count_badges(items: list[NavItem], owner: dict[int, str], extra: dict | None = None) -> None:
-    """Replace each badge query by its number: one statement for all of them.
-
-    One round trip instead of one per plugin on every page. If that statement
-    fails (a plugin's query is broken), the session is rolled back and each query
-    is run alone in a savepoint, so only the broken plugin's badge is lost (logged).
-    """
+    sections = [(s, by_section[s]) for s in order if s in by_section]
+    targets: list[Any] = []
+    queries: list[Select] = []
+    for i in items:
+        if isinstance(i.badge, Select):
+            targets.append(i)
+            queries.append(i.badge)
+    for name, q in (extra or {}).items():
+        if isinstance(q, Select):
+            targets.append(name)
+            queries.append(q)
     from sqlalchemy import select
+
+    statement = select(*(q.scalar_subquery() for q in queries)) if queries else None
+    return Menu(sections, targets, statement, queries, owner)
+
+
+def count_statement(statement, targets: list, queries: list, owner: dict[int, str]) -> list:
+    """Run the badges' one statement. If it fails (a plugin's query is broken), the
+    session is rolled back and each query is run alone in a savepoint, so only the
+    broken plugin's badge is lost (logged)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from core.extensions import db
 
-    extra = extra if extra is not None else {}
+    if statement is None:
+        return []
 
     def who(target) -> str:
         return owner.get(id(target), "core") if isinstance(target, NavItem) else "core"
 
-    queries: list[tuple[Any, Select]] = [(i, i.badge) for i in items if isinstance(i.badge, Select)]
-    queries += [(name, q) for name, q in extra.items() if isinstance(q, Select)]
-    if not queries:
-        return
-    stmt = select(*(q.scalar_subquery() for _target, q in queries))
     try:
-        values = list(db.session.execute(stmt).one())
+        values = list(db.session.execute(statement).one())
     except SQLAlchemyError:
         log.exception("the menu's badge statement failed; counting each badge alone")
         db.session.rollback()
         values = []
-        for target, q in queries:
+        for target, q in zip(targets, queries, strict=True):
             try:
                 with db.session.begin_nested():
                     values.append(db.session.scalar(q))
             except SQLAlchemyError:
                 log.exception("badge query of plugin %s failed", who(target))
                 values.append(None)
-    for (target, _q), value in zip(queries, values, strict=True):
+    out = []
+    for target, value in zip(targets, values, strict=True):
         if value is not None and not isinstance(value, Number):
             log.warning("badge query of plugin %s gave %r, not a number: no badge", who(target),
                         type(value).__name__)
             value = None
-        if isinstance(target, NavItem):
-            target.badge = value or None
-        else:
-            extra[target] = value or 0
+        out.append(value)
+    return out
 
 
 _SECTION_TITLES = {

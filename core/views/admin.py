@@ -259,6 +259,14 @@ class AuditFilter(FilterForm):
     day_to = DateField(_l("To"), validators=[Optional()])
 
 
+def _audit_rows(ids):
+    """The listed columns of these audit entries as plain rows (the page and its exports)."""
+    return db.session.execute(
+        select(AuditLog.id, AuditLog.at, AuditLog.action, AuditLog.table_name, AuditLog.record_id,
+               AuditLog.changes, User.username)
+        .outerjoin(User, User.id == AuditLog.user_id).where(AuditLog.id.in_(ids))).all()
+
+
 @bp.route("/audit")
 @require("core.audit.view")
 def audit():
@@ -284,13 +292,13 @@ def audit():
         stmt = stmt.where(AuditLog.at < datetime.combine(filters.day_to.data + timedelta(days=1), time(), tz))
     page = ListPage(stmt, [
         Column("at", _l("When"), lambda a: a.at, AuditLog.at, fmt="datetime"),
-        Column("user", _l("Who"), lambda a: a.user.username if a.user else _("system")),
+        Column("user", _l("Who"), lambda a: a.username or _("system")),
         Column("action", _l("Action"), lambda a: str(AUDIT_ACTIONS.get(a.action, a.action)), AuditLog.action),
         Column("table", _l("Table"), lambda a: a.table_name, AuditLog.table_name),
         Column("record", _l("Record"), lambda a: a.record_id),
         Column("changes", _l("Changes"), lambda a: "; ".join(
             f"{k}: {v[0]} → {v[1]}" for k, v in (a.changes or {}).items())),
-    ], "-at", _("Audit log"), "audit")
+    ], "-at", _("Audit log"), "audit", rows=_audit_rows)
     if fmt := page.wants_export():
         return page.export(fmt)
     return render_template("admin/audit.html", page=page, result=page.page(), filters=filters)

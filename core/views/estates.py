@@ -149,6 +149,19 @@ def building_choices(with_all: bool = False):
     return ([(0, _("All buildings"))] + choices) if with_all else choices
 
 
+_UNIT_ROWS = (
+    select(Unit.id, Unit.number, Unit.floor, Unit.area, Unit.use, Building.name.label("building_name"),
+           Estate.name.label("estate_name"))
+    .join(Building, Building.id == Unit.building_id).join(Estate, Estate.id == Unit.estate_id)
+)
+
+
+def _unit_rows(ids):
+    """The listed columns of these units as plain rows (the page and its exports): no unit,
+    building, estate and company objects for each row."""
+    return db.session.execute(_UNIT_ROWS.where(Unit.id.in_(ids))).all()
+
+
 @bp.route("/units")
 @require("core.estates.view")
 def units():
@@ -166,12 +179,12 @@ def units():
     page = ListPage(stmt, [
         Column("number", _l("Unit"), lambda u: u.number, Unit.sort_key,
                link=lambda u: url_for("estates.unit", unit_id=u.id)),
-        Column("building", _l("Building"), lambda u: u.building.name, Unit.building_id),
+        Column("building", _l("Building"), lambda u: u.building_name, Unit.building_id),
         Column("floor", _l("Floor"), lambda u: u.floor, Unit.floor),
         Column("area", _l("Area (m²)"), lambda u: u.area, Unit.area, fmt="area"),
         Column("use", _l("Use"), lambda u: USE_LABELS.get(u.use, u.use), Unit.use),
-        Column("estate", _l("Estate"), lambda u: u.estate.name, Unit.estate_id),
-    ], "number", _("Units"), "units")
+        Column("estate", _l("Estate"), lambda u: u.estate_name, Unit.estate_id),
+    ], "number", _("Units"), "units", rows=_unit_rows)
     if fmt := page.wants_export():
         return page.export(fmt)
     return render_template("estates/units.html", page=page, result=page.page(), filters=filters)

@@ -12,7 +12,7 @@ from core.extensions import db
 from core.models import Notification, utcnow
 from core.redirects import safe_next
 from core.security import current_estate_ids, user_estate_ids
-from core.ui import render_slots
+from core.ui import dashboard_slots
 
 bp = Blueprint("main", __name__)
 SEARCH_LIMIT = 20
@@ -21,7 +21,7 @@ SEARCH_LIMIT = 20
 @bp.route("/")
 @login_required
 def index():
-    widgets = render_slots("dashboard_widgets", user=current_user, estates=current_estate_ids())
+    widgets = dashboard_slots(current_user, current_estate_ids())
     return render_template("main/dashboard.html", widgets=widgets)
 
 
