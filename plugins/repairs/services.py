@@ -385,3 +385,14 @@ def repair_ids_for_orders(user, numbers) -> dict[str, int]:
     rows = db.session.execute(select(WorkOrder.number, WorkOrder.repair_id).where(
         WorkOrder.number.in_(wanted), WorkOrder.estate_id.in_(user_estate_ids(user) or [0])))
     return {number: repair_id for number, repair_id in rows}
+
+
+def repair_states(user, repair_ids) -> dict[int, tuple[str, str]]:
+    """``{repair id: (number, state code)}`` for those of ``repair_ids`` that are repairs of the
+    user's estates (one query; a plugin that sent problems to repairs shows their progress)."""
+    wanted = {i for i in repair_ids if i}
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(Repair.id, Repair.number, Repair.state).where(
+        Repair.id.in_(wanted), Repair.estate_id.in_(user_estate_ids(user) or [0])))
+    return {rid: (number, state) for rid, number, state in rows}
