@@ -501,27 +501,46 @@ def checkpoint_totals(route_ids) -> dict[int, int]:
     return dict(rows.all())
 
 
-def board(estate_ids, start: datetime, end: datetime, now: datetime | None = None) -> list[dict]:
+def _board_statement():
+    """Today's board as one statement, built once: each patrol due in the window with its route,
+    patroller, checkpoints visited and problems (counted on ``uq_patrol_visit_patrol_checkpoint``),
+    the route's active checkpoints, and whether it is late."""
+    from sqlalchemy import bindparam
+
+    from core.models import UTCDateTime
+
+    p, v, c = Patrol.__table__.c, PatrolVisit.__table__, PatrolCheckpoint.__table__
+    r, u = PatrolRoute.__table__.c, User.__table__.c
+    now = bindparam("now", type_=UTCDateTime())
+    visited = select(func.count()).select_from(v).where(v.c.patrol_id == p.id).scalar_subquery()
+    problems = (select(func.count()).select_from(v).where(v.c.patrol_id == p.id, v.c.result == "problem")
+                .scalar_subquery())
+    total = (select(func.count()).select_from(c).where(c.c.route_id == p.route_id, c.c.active.is_(True))
+             .scalar_subquery())
+    late = case((p.finished_at.is_not(None), p.finished_at > p.due_by), else_=p.due_by < now)
+    return (select(p.id, p.number, p.estate_id, p.route_id, p.due_at, p.due_by, p.state,
+                   r.name.label("route"), u.full_name.label("patroller"), visited.label("visited"),
+                   total.label("total"), problems.label("problems"), late.label("late"))
+            .select_from(Patrol.__table__.join(PatrolRoute.__table__, r.id == p.route_id)
+                         .join(User.__table__, u.id == p.patroller_id))
+            .where(p.estate_id.in_(bindparam("ids", expanding=True)), p.due_at >= bindparam("start", type_=UTCDateTime()),
+                   p.due_at < bindparam("end", type_=UTCDateTime()))
+            .order_by(p.due_at, p.id))
+
+
+_BOARD = None
+
+
+def board(estate_ids, start: datetime, end: datetime, now: datetime | None = None) -> list:
     """Today's patrol board: every patrol due between ``start`` and ``end`` in the estates, with
-    its route, patroller, checkpoints visited of the route's, problems, and whether it is late."""
-    now = now or utcnow()
-    rows = db.session.execute(select(
-        Patrol.id, Patrol.number, Patrol.estate_id, Patrol.route_id, Patrol.due_at, Patrol.due_by, Patrol.state,
-        Patrol.finished_at, PatrolRoute.name.label("route"), User.full_name.label("patroller"))
-        .join(PatrolRoute, PatrolRoute.id == Patrol.route_id).join(User, User.id == Patrol.patroller_id)
-        .where(Patrol.estate_id.in_(list(estate_ids) or [0]), Patrol.due_at >= start, Patrol.due_at < end)
-        .order_by(Patrol.due_at, Patrol.id)).all()
-    counts = visit_counts([r.id for r in rows])
-    totals = checkpoint_totals({r.route_id for r in rows})
-    out = []
-    for r in rows:
-        visited, problems = counts.get(r.id, (0, 0))
-        late = (r.finished_at > r.due_by) if r.finished_at is not None else now > r.due_by
-        out.append({"id": r.id, "number": r.number, "estate_id": r.estate_id, "route": r.route,
-                    "patroller": r.patroller, "due_at": r.due_at, "due_by": r.due_by, "state": r.state,
-                    "finished_at": r.finished_at, "visited": visited, "total": totals.get(r.route_id, 0),
-                    "problems": problems, "late": late})
-    return out
+    its route, patroller, checkpoints visited of the route's (``visited``, ``total``), problems,
+    and ``late`` — rows of one statement (attributes ``id, number, estate_id, route_id, due_at,
+    due_by, state, route, patroller, visited, total, problems, late``)."""
+    global _BOARD
+    if _BOARD is None:
+        _BOARD = _board_statement()
+    return db.session.connection().execute(_BOARD, {"ids": list(estate_ids) or [0], "start": start, "end": end,
+                                                    "now": now or utcnow()}).all()
 
 
 def today_figures(estate_ids, now: datetime | None = None, tz: str = "Asia/Shanghai") -> dict:

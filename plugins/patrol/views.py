@@ -148,21 +148,17 @@ def _check_form(point, formdata=True):
     return form
 
 
-@bp.route("/c/<int:checkpoint_id>")
+@bp.route("/c/<int:checkpoint_id>", methods=["GET", "POST"])
 @require("patrol.view")
 def checkpoint(checkpoint_id):
+    """The check form a checkpoint's QR label opens (GET) and records (POST, patrollers)."""
     point, refusal = _checkpoint_or_refusal(checkpoint_id)
     if refusal:
         return refusal
-    return _check_page(point, _check_form(point, formdata=False))
-
-
-@bp.route("/c/<int:checkpoint_id>", methods=["POST"])
-@require("patrol.patrol")
-def check(checkpoint_id):
-    point, refusal = _checkpoint_or_refusal(checkpoint_id)
-    if refusal:
-        return refusal
+    if request.method == "GET":
+        return _check_page(point, _check_form(point, formdata=False))
+    if not has_permission("patrol.patrol"):
+        abort(403)
     form = _check_form(point)
     made = {}
 

@@ -166,8 +166,8 @@ def test_late_and_missed(app, staff, route, clock):
     assert patrol.state == "done" and patrol.is_late()
     assert [c.code for c in services.missed_checkpoints(patrol)] == ["P-01", "P-03"]
     start, end = services.day_bounds(DAY, SHANGHAI)
-    row = next(r for r in services.board([staff.e1.id], start, end) if r["id"] == patrol.id)
-    assert (row["visited"], row["total"], row["late"], row["state"]) == (1, 3, True, "done")
+    row = next(r for r in services.board([staff.e1.id], start, end) if r.id == patrol.id)
+    assert (row.visited, row.total, bool(row.late), row.state) == (1, 3, True, "done")
     assert services.board([staff.e2.id], start, end) == []
 
 
