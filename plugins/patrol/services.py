@@ -501,7 +501,7 @@ def checkpoint_totals(route_ids) -> dict[int, int]:
     return dict(rows.all())
 
 
-def _board_statement():
+def _board_statement(one_estate: bool):
     """Today's board as one statement, built once: each patrol due in the window with its route,
     patroller, checkpoints visited and problems (counted on ``uq_patrol_visit_patrol_checkpoint``),
     the route's active checkpoints, and whether it is late."""
@@ -523,12 +523,14 @@ def _board_statement():
                    total.label("total"), problems.label("problems"), late.label("late"))
             .select_from(Patrol.__table__.join(PatrolRoute.__table__, r.id == p.route_id)
                          .join(User.__table__, u.id == p.patroller_id))
-            .where(p.estate_id.in_(bindparam("ids", expanding=True)), p.due_at >= bindparam("start", type_=UTCDateTime()),
+            .where(p.estate_id == bindparam("id") if one_estate else p.estate_id.in_(bindparam("ids", expanding=True)),
+                   p.due_at >= bindparam("start", type_=UTCDateTime()),
                    p.due_at < bindparam("end", type_=UTCDateTime()))
             .order_by(p.due_at, p.id))
 
 
-_BOARD = None
+#: The statement for one estate (the estate switcher on one: no list of ids to expand) and for several.
+_BOARD: dict[bool, object] = {}
 
 
 def board(estate_ids, start: datetime, end: datetime, now: datetime | None = None) -> list:
@@ -536,11 +538,13 @@ def board(estate_ids, start: datetime, end: datetime, now: datetime | None = Non
     its route, patroller, checkpoints visited of the route's (``visited``, ``total``), problems,
     and ``late`` — rows of one statement (attributes ``id, number, estate_id, route_id, due_at,
     due_by, state, route, patroller, visited, total, problems, late``)."""
-    global _BOARD
-    if _BOARD is None:
-        _BOARD = _board_statement()
-    return db.session.connection().execute(_BOARD, {"ids": list(estate_ids) or [0], "start": start, "end": end,
-                                                    "now": now or utcnow()}).all()
+    ids = list(estate_ids) or [0]
+    one = len(ids) == 1
+    if one not in _BOARD:
+        _BOARD[one] = _board_statement(one)
+    params = {"id": ids[0]} if one else {"ids": ids}
+    return db.session.connection().execute(_BOARD[one], {**params, "start": start, "end": end,
+                                                         "now": now or utcnow()}).all()
 
 
 def today_figures(estate_ids, now: datetime | None = None, tz: str = "Asia/Shanghai") -> dict:
