@@ -70,7 +70,7 @@ def _setup(estate, sup) -> list[PatrolRoute]:
     return routes
 
 
-def _walk(patrol, rng, now, skip_one: bool, problem_rate: float) -> None:
+def _walk(patrol, rng, now, skip_one: bool, problem_rate: float, problem_at: int = -1) -> None:
     user = patrol.patroller
     points = services.route_checkpoints(patrol.route_id)
     late = rng.random() < 0.1
@@ -81,7 +81,7 @@ def _walk(patrol, rng, now, skip_one: bool, problem_rate: float) -> None:
         at += timedelta(minutes=rng.randint(4, 12) + (30 if late else 0))
         if at > now:
             return
-        if rng.random() < problem_rate:
+        if n == problem_at or rng.random() < problem_rate:
             category, text = rng.choice(PROBLEMS)
             services.record_visit(user, point, patrol=patrol, result="problem", note=T(*text), category=category,
                                   contact_phone=user.phone or PHONE, now=at)
@@ -122,7 +122,7 @@ def load(estate, users) -> None:
             if n % 17 == 5:
                 continue  # never walked: late, every checkpoint missed
             with acting_as(patrol.patroller):
-                _walk(patrol, rng, now, skip_one=n % 11 == 3, problem_rate=0.06)
+                _walk(patrol, rng, now, skip_one=n % 11 == 3, problem_rate=0.06, problem_at=1 if n == 2 else -1)
         problems = [p for p in services.building_log(estate, today - timedelta(days=2))["problems"]
                     if not p.repair_number]
         for p in problems[:1]:

@@ -9,7 +9,14 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.testing import make_estate
 from plugins.patrol import demo, services
-from plugins.patrol.models import Patrol, PatrolCheckpoint, PatrolLogEntry, PatrolPlan, PatrolProblem, PatrolRoute
+from plugins.patrol.models import (
+    Patrol,
+    PatrolCheckpoint,
+    PatrolLogEntry,
+    PatrolPlan,
+    PatrolProblem,
+    PatrolRoute,
+)
 
 
 def test_demo_patrols(app, make_user):

@@ -15,7 +15,14 @@ from core.audit import acting_as
 from core.extensions import db
 from core.forms import new_once_key
 from plugins.patrol import services
-from plugins.patrol.models import Patrol, PatrolLogEntry, PatrolPlan, PatrolProblem, PatrolRoute, PatrolVisit
+from plugins.patrol.models import (
+    Patrol,
+    PatrolLogEntry,
+    PatrolPlan,
+    PatrolProblem,
+    PatrolRoute,
+    PatrolVisit,
+)
 from tests.plugins.patrol.conftest import DAY, MORNING, PNG, check_data, login
 
 

@@ -83,6 +83,7 @@ def test_a_round_of_the_route_with_a_problem_makes_a_repair_order(app, staff, ro
         "patrol", "common", "public_area", "13800000002")
     assert "消防栓箱门损坏" in repair.description and "P-02" in repair.description
     assert services.repair_progress(staff.sup, [problem]) == {repair.id: "recorded"}
+    assert services.repair_progress(staff.sup_e2, [problem]) == {}  # another estate's repair: not read
     # The last checkpoint finishes the patrol, within its hour: not late, nothing missed.
     with acting_as(staff.guard):
         services.record_visit(staff.guard, p3, patrol=patrol, result="ok")
