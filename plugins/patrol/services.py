@@ -487,8 +487,8 @@ def missed_of(patrols, now: datetime | None = None) -> dict[int, list[PatrolChec
     out: dict[int, list[PatrolCheckpoint]] = {p.id: [] for p in patrols}
     if not ended:
         return out
-    seen = set(db.session.execute(select(PatrolVisit.patrol_id, PatrolVisit.checkpoint_id).where(
-        PatrolVisit.patrol_id.in_([p.id for p in ended]))).tuples())
+    seen = {(pid, cid) for pid, cid in db.session.execute(select(PatrolVisit.patrol_id, PatrolVisit.checkpoint_id)
+                                                          .where(PatrolVisit.patrol_id.in_([p.id for p in ended])))}
     points = {rid: route_checkpoints(rid) for rid in {p.route_id for p in ended}}
     for p in ended:
         out[p.id] = [c for c in points[p.route_id] if (p.id, c.id) not in seen]
