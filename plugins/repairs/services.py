@@ -402,3 +402,14 @@ def repair_states(user, estate_id: int, numbers) -> dict[str, dict]:
         Repair.estate_id == estate_id, Repair.number.in_(wanted)))
     return {number: {"id": rid, "state": state, "label": str(STATE_LABELS.get(state, state)),
                      "open": state in OPEN_STATES} for number, rid, state in rows}
+
+
+def repair_states_by_id(user, repair_ids) -> dict[int, tuple[str, str]]:
+    """``{repair id: (number, state code)}`` for those of ``repair_ids`` that are repairs of the
+    user's estates (one query; a plugin that sent problems to repairs shows their progress)."""
+    wanted = {i for i in repair_ids if i}
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(Repair.id, Repair.number, Repair.state).where(
+        Repair.id.in_(wanted), Repair.estate_id.in_(user_estate_ids(user) or [0])))
+    return {rid: (number, state) for rid, number, state in rows}

@@ -1,0 +1,15 @@
+{
+    "code": "patrol",
+    "name": "Patrols",
+    "version": "0.1.0",
+    "summary": "Patrol routes, checkpoints with QR labels, patrol plans, problems to repairs, building log (巡视)",
+    "category": "operations",
+    "sequence": 90,
+    "author": "PropDesk",
+    "license": "AGPL-3.0-or-later",
+    "depends": [],
+    "uses": ["repairs"],
+    "core_api": ">=1.2,<2",
+    "default_enabled": True,
+    "purgeable": False,
+}

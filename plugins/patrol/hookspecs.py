@@ -1,0 +1,15 @@
+"""Event hooks the patrol plugin offers to others (prefixed with its code)."""
+
+from core import hookspec
+
+
+@hookspec
+def patrol_problem_found(problem):
+    """Called inside the transaction when a patroller records a problem at a checkpoint.
+
+    ``problem`` has ``id, estate_id, patrol_id, checkpoint_id, category, description, found_at,
+    state, repair_id, repair_number`` (the repair order the repairs plugin made of it, when that
+    plugin is enabled; else empty) and ``checkpoint`` (``code, name, route``). A vendors plugin
+    may record it as a rectification item for the contractor of the area here (and write its own
+    reference into ``problem.follow_up``). An exception rolls the visit back.
+    """
