@@ -11,11 +11,11 @@ from plugins.inventory.models import KINDS, MOVEMENT_KINDS
 
 KIND_LABELS = {"material": _l("Material"), "tool": _l("Tool"), "equipment": _l("Equipment")}
 MOVEMENT_LABELS = {
-    "receipt": _l("Receipt"), "issue": _l("Issue"), "return": _l("Return to store"),
+    "receipt": _l("Goods received"), "issue": _l("Issue"), "return": _l("Return to store"),
     "transfer_out": _l("Transfer out"), "transfer_in": _l("Transfer in"),
     "adjustment": _l("Count adjustment"), "reversal": _l("Reversal"),
 }
-COUNT_LABELS = {"open": _l("Open"), "posted": _l("Posted"), "cancelled": _l("Cancelled")}
+COUNT_LABELS = {"open": _l("Counting"), "posted": _l("Posted to stock"), "cancelled": _l("Cancelled")}
 
 
 class QuantityField(MoneyField):
@@ -56,7 +56,7 @@ class ItemForm(Form):
     store_id = SelectField(_l("Store room"), coerce=int, validate_choice=False)
     code = StringField(_l("Item code"), validators=[InputRequired(message=_l("Enter the item's code.")),
                                                     Length(max=30)])
-    name = StringField(_l("Item"), validators=[InputRequired(message=_l("Enter the item's name.")),
+    name = StringField(_l("Stock item"), validators=[InputRequired(message=_l("Enter the item's name.")),
                                                Length(max=100)])
     kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS, KINDS), validate_choice=False)
     spec = StringField(_l("Specification"), validators=[Optional(), Length(max=100)])
@@ -82,7 +82,7 @@ class IssueForm(Form):
     quantity = QuantityField(_l("Quantity"), validators=[InputRequired(message=_l("Enter the quantity."))])
     work_order_number = StringField(_l("Repair work order number"), validators=[Optional(), Length(max=40)])
     department_id = SelectField(_l("Or a department"), coerce=int, validate_choice=False)
-    received_by = StringField(_l("Received by"), validators=[
+    received_by = StringField(_l("Taken by"), validators=[
         InputRequired(message=_l("Enter who received the items.")), Length(max=100)])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 

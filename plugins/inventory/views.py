@@ -96,7 +96,7 @@ def index():
     filters.store.choices = _store_choices(current_estate_ids(), ("", _("All store rooms")))
     page = ListPage(filtered_items(filters), [
         Column("code", _l("Item code"), lambda i: i.code, Item.code, link=_item_link),
-        Column("name", _l("Item"), lambda i: i.name, Item.name, link=_item_link, css="wrap"),
+        Column("name", _l("Stock item"), lambda i: i.name, Item.name, link=_item_link, css="wrap"),
         Column("spec", _l("Specification"), lambda i: i.spec, css="d-none d-md-table-cell"),
         Column("kind", _l("Kind"), lambda i: KIND_LABELS.get(i.kind, i.kind), Item.kind, css="d-none d-md-table-cell"),
         Column("on_hand", _l("On hand"), lambda i: i.on_hand, Item.on_hand, fmt="number", css="text-end"),
@@ -341,7 +341,7 @@ def movements():
         Column("number", _l("No."), lambda m: m.number, Movement.number, link=link),
         Column("moved_at", _l("Date"), lambda m: m.moved_at, Movement.moved_at, fmt="datetime"),
         Column("kind", _l("Movement"), lambda m: MOVEMENT_LABELS.get(m.kind, m.kind), Movement.kind),
-        Column("item", _l("Item"), lambda m: f"{m.item.code} {m.item.name}", css="wrap"),
+        Column("item", _l("Stock item"), lambda m: f"{m.item.code} {m.item.name}", css="wrap"),
         Column("quantity", _l("Quantity"), lambda m: m.quantity, Movement.quantity, fmt="number", css="text-end"),
         Column("unit", _l("Unit of measure"), lambda m: m.item.unit),
         Column("value", _l("Value"), lambda m: m.value, Movement.value, fmt="money", css="text-end"),
@@ -482,7 +482,7 @@ def plan():
     stmt = scoped(Item, estate_ids=current_estate_ids()).where(services.low_stock_filter())
     page = ListPage(stmt, [
         Column("code", _l("Item code"), lambda i: i.code, Item.code, link=_item_link),
-        Column("name", _l("Item"), lambda i: i.name, Item.name, css="wrap"),
+        Column("name", _l("Stock item"), lambda i: i.name, Item.name, css="wrap"),
         Column("spec", _l("Specification"), lambda i: i.spec),
         Column("on_hand", _l("On hand"), lambda i: i.on_hand, Item.on_hand, fmt="number", css="text-end"),
         Column("min_stock", _l("Minimum stock"), lambda i: i.min_stock, Item.min_stock, fmt="number",
