@@ -151,13 +151,22 @@ def require_manage():
 @bp.route("/stores/<int:store_id>")
 @require("inventory.view")
 def store(store_id):
+    """A store room: its stock in figures (items, value, how many below their minimum), the items
+    below their minimum, its counts. Every item is on the stock list filtered to this store room
+    (paged, exportable): a store of 5,000 items is not one page of 5,000 rows."""
     room = get_scoped_or_404(StoreRoom, store_id)
     rows = services.stock_on_hand(room.id)
     counts = db.session.scalars(select(StockCount).where(StockCount.store_id == room.id)
                                 .order_by(StockCount.id.desc()).limit(20)).all()
     total = sum((r.stock_value for r in rows), start=services.CENT * 0)
-    return render_template("inventory/store.html", store=room, rows=rows, counts=counts, total=total, qty=qty,
-                           count_form=CountStartForm(), **LABELS)
+    low = [r for r in rows if r.on_hand < r.min_stock]
+    return render_template("inventory/store.html", store=room, n_items=len(rows), low=low[:LOW_SHOWN],
+                           n_low=len(low), counts=counts, total=total, qty=qty, count_form=CountStartForm(),
+                           **LABELS)
+
+
+#: Items below their minimum listed on a store room's page (the rest: the filtered stock list).
+LOW_SHOWN = 100
 
 
 # -- items --------------------------------------------------------------------------------------

@@ -178,6 +178,10 @@ def test_purchase_plan_low_stock_widget_and_consumption(client, db, staff, store
     login(client, staff.sup)
     plan = client.get("/inventory/plan").get_data(as_text=True)
     assert "WJ-001" in plan and "DQ-001" not in plan and ">7<" in plan  # 2 × 5 − 3
+    store_page = client.get(f"/inventory/stores/{room.id}").get_data(as_text=True)
+    below = store_page[store_page.find("stock-table"):]
+    assert "WJ-001" in below and "DQ-001" not in below
+    assert f'<a href="/inventory/?store={room.id}">2</a>' in store_page  # both items, on the stock list
     home = client.get("/").get_data(as_text=True)
     widget = home[home.find('data-widget="inventory-low"'):]
     assert "1 item below its minimum" in widget and "WJ-001" in widget
