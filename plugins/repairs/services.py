@@ -289,7 +289,7 @@ def complete(user, repair: Repair, *, work_done: str, materials: str = "", minut
         raise DomainError(_("This repair is free of charge: leave the fee empty."), "fee")
     order.state = "completed"
     order.work_done = work_done
-    order.materials = (materials or "").strip()
+    order.materials = _materials_at_completion(order.materials, materials)
     order.minutes_spent = minutes_spent
     order.fee = fee if repair.paid else None
     order.completed_at = finished
@@ -413,3 +413,32 @@ def repair_states_by_id(user, repair_ids) -> dict[int, tuple[str, str]]:
     rows = db.session.execute(select(Repair.id, Repair.number, Repair.state).where(
         Repair.id.in_(wanted), Repair.estate_id.in_(user_estate_ids(user) or [0])))
     return {rid: (number, state) for rid, number, state in rows}
+
+
+def record_materials_issued(user, *, estate_id: int, number: str, line: str) -> WorkOrder:
+    """A store room issued (or took back) materials for work order ``number``: ``line`` (the
+    movement's number, the item and the quantity, e.g. ``KF-E01-2026-000012 WJ-001 水龙头 × 2 个``)
+    is added to the order's "materials used", on a line of its own. The order must be one of
+    ``estate_id`` (an estate of ``user``'s) and not cancelled; otherwise a translated
+    ``DomainError`` on ``work_order_number`` (nothing saved). The technician's own text typed at
+    completion is added after these lines (:func:`_materials_at_completion`). The caller commits.
+    Called by the inventory plugin."""
+    order = find_order_by_number(user, estate_id, number)
+    if order is None:
+        raise DomainError(_("There is no repair work order %(number)s in this estate.", number=(number or "").strip()),
+                          "work_order_number")
+    if order.state == "cancelled":
+        raise DomainError(_("Work order %(number)s was cancelled: nothing can be issued to it.", number=order.number),
+                          "work_order_number")
+    line = (line or "").strip()
+    order.materials = f"{order.materials}\n{line}".strip() if order.materials else line
+    return order
+
+
+def _materials_at_completion(recorded: str, typed: str) -> str:
+    """The materials used of a completed order: the lines the store room recorded, then what the
+    technician typed (unless they kept the recorded lines in it)."""
+    recorded, typed = (recorded or "").strip(), (typed or "").strip()
+    if not recorded or recorded in typed:
+        return typed or recorded
+    return f"{recorded}\n{typed}".strip()

@@ -1,0 +1,15 @@
+{
+    "code": "inventory",
+    "name": "Inventory",
+    "version": "0.1.0",
+    "summary": "Store rooms: items, receipts, issues to work orders and departments, returns, transfers, stock counts (库房)",
+    "category": "operations",
+    "sequence": 90,
+    "author": "PropDesk",
+    "license": "AGPL-3.0-or-later",
+    "depends": [],
+    "uses": ["repairs"],
+    "core_api": ">=1.2,<2",
+    "default_enabled": True,
+    "purgeable": False,
+}
