@@ -7,6 +7,8 @@ administrator in Chinese with the demo data, at a laptop's 1366 px and a phone's
   window without scrolling sideways;
 - at both widths no header cell, state badge or button breaks a word of two or more
   characters into one character per line.
+
+And the unit page of the demo unit owing the most: residents in the left column, bills by fee item.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -121,3 +124,30 @@ def test_every_list_fits_a_laptop_and_a_phone(page, demo_site, shot):
                 "/movein/", "/admin/audit"):
         assert url in seen, (url, seen)
     assert not failures, "\n".join(map(repr, failures))
+
+
+def test_the_unit_page_uses_its_left_column_and_groups_the_bills(page, demo_site, shot):
+    """The demo unit owing the most bills: residents under the facts on the left, the fees panel's
+    bills by fee item on the right (tests/test_unit_page.py and the fees panel test say what)."""
+    from sqlalchemy import func, select
+
+    from core.demo import DEMO_PASSWORD
+    from core.extensions import db
+    from plugins.fees.models import Bill
+
+    with demo_site.app.app_context():
+        unit_id = db.session.scalar(select(Bill.unit_id).where(Bill.state.in_(("open", "partial")))
+                                    .group_by(Bill.unit_id).order_by(func.count().desc(), Bill.unit_id).limit(1))
+    base = demo_site.url
+    page.goto(base + "/login")
+    page.fill("#username", "admin")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    page.goto(f"{base}/estates/units/{unit_id}")
+    left = page.locator(".col-lg-4").first
+    expect(left.locator('[data-slot="core-occupancy"] .occupancy-now li').first).to_be_visible()
+    expect(page.locator(".col-lg-8 .fees-item-group").first).to_be_visible()
+    box, main = left.bounding_box(), page.locator(".col-lg-8").first.bounding_box()
+    assert box["x"] + box["width"] <= main["x"] + 1  # side by side at 1366 px
+    shot("unit-1366")
