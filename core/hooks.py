@@ -147,9 +147,11 @@ def dashboard_widgets(user, estates):
 
 @hookimpl
 def unit_panels(unit, user):
+    from core.i18n import today_local
+
     return [
         Panel("core-occupancy", _l("Residents of this unit"), "core/panels/unit_occupancy.html",
-              {"unit": unit}, permission="core.residents.view", sequence=10)
+              {"unit": unit, "today": today_local()}, permission="core.residents.view", sequence=10, side=True)
     ]
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -68,6 +68,38 @@ class Column:
     link: Callable[[Any], str] | None = None
     css: str = ""
     fmt: str = ""  # "money", "date", "datetime", "number", "area" (2 decimals); "" = text (docs/writing-plugins.md §7)
+    #: From which window width on the column shows: "always", a Bootstrap breakpoint ("sm" ≥ 576,
+    #: "md" ≥ 768, "lg" ≥ 992, "xl" ≥ 1200, "xxl" ≥ 1400 px), or "" — automatic: "always" for the
+    #: first column and those named in :data:`PHONE_COLUMNS`, "md" for the rest (a phone shows
+    #: what matters without scrolling sideways). Exports have every column.
+    show: str = ""
+
+
+#: Column keys a phone always shows (unless the column says otherwise): what a record is and
+#: where, its state and its deadline. A list names such columns with these keys.
+PHONE_COLUMNS = frozenset({"number", "tag", "unit", "place", "where", "state", "due", "reply_due"})
+#: Column keys whose values are codes (numbers, unit numbers): on one line from 768 px on (class
+#: ``code``; so are the first column and dates, times, amounts), broken at their hyphens on a phone.
+CODE_COLUMNS = frozenset({"number", "tag", "unit"})
+BREAKPOINTS = ("sm", "md", "lg", "xl", "xxl")
+
+
+def responsive(columns: Sequence[Column]) -> list[Column]:
+    """The columns with the CSS classes that hide each below its ``show`` width (Bootstrap's
+    ``d-none d-<bp>-table-cell``); a column whose ``css`` already has ``d-none`` is left as it is."""
+    out = []
+    for i, c in enumerate(columns):
+        show = c.show or ("always" if i == 0 or c.key in PHONE_COLUMNS else "md")
+        if show != "always" and show not in BREAKPOINTS:
+            raise ValueError(f"Column {c.key!r}: show={show!r} is not 'always' or one of {BREAKPOINTS}")
+        classes = c.css.split()
+        if (i == 0 or c.key in CODE_COLUMNS or c.fmt) and "wrap" not in classes:
+            classes.append("code")
+        if show != "always" and "d-none" not in classes:
+            classes += ["d-none", f"d-{show}-table-cell"]
+        css = " ".join(classes)
+        out.append(c if css == c.css else replace(c, css=css))
+    return out
 
 
 class FilterSelect(Select):
@@ -148,8 +180,8 @@ class ListPage:
                  rows: Callable[[Sequence], Iterable] | None = None):
         self.stmt = stmt
         self.load_rows = rows
-        self.columns = columns
-        self.by_key = {c.key: c for c in columns}
+        self.columns = responsive(columns)
+        self.by_key = {c.key: c for c in self.columns}
         self.default_sort = default_sort
         self.title = title
         self.export_name = export_name

@@ -60,6 +60,9 @@ class Panel:
     context: dict = field(default_factory=dict)
     permission: str | None = None
     sequence: int = 100
+    #: Shown in the page's narrow side column (under the unit's or resident's facts) instead
+    #: of the main one: for short panels such as who lives there.
+    side: bool = False
 
 
 #: The satisfaction scale wherever a resident says whether they are satisfied (a return visit's
@@ -98,6 +101,7 @@ class Slot:
     plugin: str
     width: int = 12
     failed: bool = False
+    side: bool = False
 
 
 #: What each slot hook's items must be.
@@ -144,7 +148,8 @@ def render_slots(hook: str, **kwargs) -> list[Slot]:
                 html, failed = _error_box(hook, code), True
             sequence = item.sequence if isinstance(item.sequence, Number) else 999
             slots.append(
-                (sequence, Slot(item.code, item.title, html, code, getattr(item, "width", 12), failed))
+                (sequence, Slot(item.code, item.title, html, code, getattr(item, "width", 12), failed,
+                                getattr(item, "side", False)))
             )
     slots.sort(key=lambda s: s[0])
     return [s for _seq, s in slots]

@@ -42,10 +42,15 @@ def received():
     return to_local(utcnow() - timedelta(minutes=30), "Asia/Shanghai").strftime("%Y-%m-%dT%H:%M")
 
 
+def units(page: str) -> dict:
+    """The unit each option carries for the unit box: {value: unit number}."""
+    return dict(re.findall(r'<option value="(\d*)" data-unit="([^"]*)"', page))
+
+
 def options(page: str) -> dict:
     """The caller select's options: {value: label}, and the chosen one under key 'selected'."""
     found = dict(re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', page))
-    chosen = re.findall(r'<option value="(\d*)" selected>', page)
+    chosen = re.findall(r'<option value="(\d*)"[^>]* selected>', page)
     found["selected"] = chosen[0] if chosen else None
     return found
 
@@ -63,6 +68,7 @@ def test_the_unit_lists_its_residents_and_the_phone_finds_the_caller(client, log
     page = client.get("/residents/caller", query_string={"estate_id": e1.id, "contact_phone": "139 1234 0001"})
     found = options(page.get_data(as_text=True))
     assert found["selected"] == str(wang.id) and "1-1-102" in found[str(wang.id)]  # resident and unit
+    assert units(page.get_data(as_text=True)) == {str(wang.id): "1-1-102"}  # for the unit box (issue 15)
 
     page = client.get("/residents/caller", query_string={"estate_id": e1.id, "unit_number": "9-9-999"})
     assert "There is no unit 9-9-999 in this estate." in page.get_data(as_text=True)

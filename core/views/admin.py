@@ -297,7 +297,7 @@ def audit():
         Column("table", _l("Table"), lambda a: a.table_name, AuditLog.table_name),
         Column("record", _l("Record"), lambda a: a.record_id),
         Column("changes", _l("Changes"), lambda a: "; ".join(
-            f"{k}: {v[0]} → {v[1]}" for k, v in (a.changes or {}).items())),
+            f"{k}: {v[0]} → {v[1]}" for k, v in (a.changes or {}).items()), css="wrap"),
     ], "-at", _("Audit log"), "audit", rows=_audit_rows)
     if fmt := page.wants_export():
         return page.export(fmt)

@@ -76,7 +76,8 @@ def index():
         Column("name", _l("Name"), lambda r: r.name, Resident.name,
                link=lambda r: url_for("residents.detail", resident_id=r.id)),
         Column("kind", _l("Kind"), lambda r: KIND_LABELS.get(r.kind, r.kind), Resident.kind),
-        Column("phone", _l("Phone"), lambda r: r.phone if private else mask_phone(r.phone), Resident.phone),
+        Column("phone", _l("Phone"), lambda r: r.phone if private else mask_phone(r.phone), Resident.phone,
+               show="always"),
         Column("estate", _l("Estate"), lambda r: r.estate.name, Resident.estate_id),
     ], "name", _("Residents"), "residents")
     if fmt := page.wants_export():

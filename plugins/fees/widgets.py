@@ -8,6 +8,7 @@ indexes of the bills: two or three statements whatever the estate's size. Figure
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import url_for
@@ -75,6 +76,33 @@ def desk_url(unit_id: int) -> str | None:
     return None
 
 
+#: A fee item with more open bills than this shows folded on the unit page (its count and subtotal).
+GROUP_FOLD = 3
+
+
+@dataclass
+class BillGroup:
+    """One fee item's open bills on the unit page, oldest due first, with their subtotals."""
+
+    item: object
+    bills: list = field(default_factory=list)
+    owed: Decimal = Decimal("0.00")
+    overdue: Decimal = Decimal("0.00")
+
+
+def bill_groups(bills, today) -> list[BillGroup]:
+    """``bills`` (oldest due first) by fee item; the item owing the oldest bill first, so the
+    oldest overdue comes first."""
+    groups: dict[int, BillGroup] = {}
+    for b in bills:
+        g = groups.setdefault(b.item_id, BillGroup(b.item))
+        g.bills.append(b)
+        g.owed += b.amount - b.paid
+        if b.due_date < today:
+            g.overdue += b.amount - b.paid
+    return sorted(groups.values(), key=lambda g: (g.bills[0].due_date, g.bills[0].id))
+
+
 def unit_panels(unit, user):
     if not has_permission("fees.view", user):
         return []
@@ -88,7 +116,8 @@ def unit_panels(unit, user):
     overdue = sum((b.amount - b.paid for b in bills if b.due_date < today), Decimal("0.00"))
     last = arrears.last_reminders([unit.id]).get(unit.id)
     ctx = {"unit": unit, "owed": owed, "overdue": overdue, "credit": ledger.credit_balance(unit.id),
-           "deposits": ledger.money(deposits or 0), "bills": bills, "payments": payments, "today": today,
+           "deposits": ledger.money(deposits or 0), "groups": bill_groups(bills, today), "fold": GROUP_FOLD,
+           "payments": payments, "today": today,
            "last_reminder": last, "desk_url": desk_url(unit.id), "reminder_labels": arrears.REMINDER_LABELS,
            "balance": owed - ledger.credit_balance(unit.id)}
     return [Panel("fees-unit", _l("Fees"), "fees/panel.html", ctx, "fees.view", sequence=20)]

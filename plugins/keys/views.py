@@ -445,7 +445,8 @@ def loans_page(filters: LoanFilter, order_links: dict | None = None) -> ListPage
     return ListPage(filtered_loans(filters), [
         # What matters first (a phone shows only these): the key, who has it, until when, its state.
         Column("tag", _l("Tag number"), lambda r: r.tag, link=lambda r: url_for("keys.detail", key_id=r.key_id)),
-        Column("borrower", _l("Borrower"), lambda r: r.borrower_name, KeyLoan.borrower_name, css="wrap"),
+        Column("borrower", _l("Borrower"), lambda r: r.borrower_name, KeyLoan.borrower_name, css="wrap",
+               show="always"),
         Column("due", _l("Expected return"), lambda r: r.expected_return, KeyLoan.expected_return, fmt="datetime"),
         Column("state", _l("State"), lambda r: _loan_state(r, now)),
         # Then, as the window widens (Bootstrap md ≥ 768, lg ≥ 992, xl ≥ 1200, xxl ≥ 1400 px):

@@ -1,5 +1,6 @@
 """Return visit pages: the list, one visit (record, miss, cancel, reassign), the printed record."""
 
+import logging
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -125,7 +126,7 @@ def index():
         Column("source", _l("Case"), lambda v: v.source_number or "", ReturnVisit.source_number),
         Column("unit", _l("Unit"), lambda v: v.unit.number if v.unit else ""),
         Column("contact", _l("Contact"), lambda v: v.contact_name, ReturnVisit.contact_name),
-        Column("phone", _l("Phone"), lambda v: _phone(v.contact_phone)),
+        Column("phone", _l("Phone"), lambda v: _phone(v.contact_phone), show="xxl"),  # 1366 px fits without it
         Column("due", _l("Due"), lambda v: v.due_at, ReturnVisit.due_at, fmt="datetime"),
         Column("visitor", _l("Visitor"), lambda v: v.assigned_to.full_name if v.assigned_to else "",
                ReturnVisit.assigned_to_id),
@@ -140,16 +141,36 @@ def index():
                            overdue=services.overdue_count(current_estate_ids()))
 
 
-def source_hit(visit):
-    """The search hit of the visit's source case (its page's link), found through the core
-    search by its number: ``None`` when its plugin is off or the reader may not see it."""
-    if visit.source_type not in ("repair", "complaint") or not visit.source_number:
-        return None
-    from core.views.main import run_search
+log = logging.getLogger(__name__)
 
-    number = visit.source_number
-    hits, _failed = run_search(number, limit=5)
-    return next((h for h in hits if h.title == number or h.title.startswith(number + " ")), None)
+#: The plugin whose ``search`` hook finds a visit's source case.
+SOURCE_PLUGINS = {"repair": "repairs", "complaint": "complaints"}
+
+
+def source_hit(visit):
+    """The search hit of the visit's source case (its page's link), found by its number through
+    the ``search`` hook of that case's plugin alone (not the whole site's search, every plugin's
+    queries, on every view): ``None`` when the plugin is off, fails, or the reader may not see it."""
+    code = SOURCE_PLUGINS.get(visit.source_type)
+    if code is None or not visit.source_number:
+        return None
+    from core.plugins import plugins
+    from core.ui import SearchHit, hook_items
+
+    number, estates = visit.source_number, current_estate_ids()
+    for impl in plugins().implementations("search"):
+        if impl.plugin_name != code:
+            continue
+        kwargs = {"query": number, "user": current_user, "estates": estates, "limit": 5}
+        try:
+            result = impl.function(**{k: kwargs[k] for k in impl.argnames if k in kwargs})
+        except Exception:
+            log.exception("search of plugin %s failed for visit %s", code, visit.id)
+            return None
+        hits = hook_items("search", code, result, SearchHit) or []
+        return next((h for h in hits if (h.estate_id is None or h.estate_id in estates)
+                     and (h.title == number or h.title.startswith(number + " "))), None)
+    return None
 
 
 def _detail(visit, status=200, **forms):

@@ -32,6 +32,23 @@
       });
     });
   }
+  // The caller block of a desk form (templates/macros/caller.html): a caller chosen (by the
+  // phone lookup or by hand) who lives in one unit fills the unit box when it is empty, or
+  // when it holds a unit filled in this way before.
+  function fillCallerUnit(root) {
+    var select = root.querySelector ? root.querySelector("select.caller-select") : null;
+    var box = document.getElementById("unit_number");
+    if (!select || !box) { return; }
+    var opt = select.options[select.selectedIndex];
+    var unit = opt ? opt.getAttribute("data-unit") : null;
+    if (unit && (box.value.trim() === "" || box.dataset.filled === box.value)) {
+      box.value = unit;
+      box.dataset.filled = unit;
+    }
+  }
+  document.addEventListener("change", function (ev) {
+    if (ev.target.classList && ev.target.classList.contains("caller-select")) { fillCallerUnit(ev.target.parentNode); }
+  });
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
-  document.addEventListener("htmx:afterSwap", function (ev) { drawCharts(ev.target); });
+  document.addEventListener("htmx:afterSwap", function (ev) { drawCharts(ev.target); fillCallerUnit(ev.target); });
 })();

@@ -46,6 +46,7 @@ def choose_caller(page, shot, name):
     expect(caller.locator("option")).to_have_count(1)
     page.fill("#contact_phone", "13912340001")  # the caller and their unit, chosen
     expect(caller.locator("option:checked")).to_contain_text("王芳 · 1-1-102")
+    expect(page.locator("#unit_number")).to_have_value("1-1-102")  # and their unit filled in (issue 15)
     shot(f"{name}-caller-by-phone")
 
 

@@ -132,6 +132,9 @@ def test_after_the_close_the_desk_says_the_day_is_closed_instead_of_a_payment_fo
     db.session.commit()
     html = client.get(f"/fees/desk/units/{make_bill(db, shop.unit, shop.fee, 2, '10').unit_id}").get_data(as_text=True)
     assert 'id="pay-button"' not in html and 'id="deposit-form"' not in html
+    # no bill to tick either (issue 15): the bills are listed, their boxes and the ticked total are gone
+    assert "¥10.00" in html and 'name="bill"' not in html and 'id="tick-all"' not in html
+    assert 'id="ticked-total"' not in html
     assert "Today’s takings are closed" in html
     assert (f"刘出纳 closed the takings of Mar 5, 2026 at 2026-03-05 17:30 (handover form {close.number})"
             in html)

@@ -106,3 +106,27 @@ def test_the_list_shows_planned_visits_first_overdue_at_the_top_then_the_closed_
     # the other sorts still work
     html = client.get("/visits/?sort=due").get_data(as_text=True)
     assert html.index(f">{done_long_ago.number}<") < html.index(f">{very_overdue.number}<")
+
+
+def test_the_visit_page_asks_only_the_case_s_plugin_for_its_link(client, login_as, estates, db, monkeypatch):
+    """Issue 15: the page ran the whole site's search (every plugin's queries) on each view to
+    find one link; now only the source plugin's ``search`` hook is asked."""
+    from core.plugins import plugins
+    from tests.plugins.repairs.conftest import new_repair
+
+    e1 = estates[0]
+    clerk = login_as("clerk", estates=[e1])
+    designate(e1, clerk)
+    with acting_as(clerk):
+        r = new_repair(db, clerk, e1, "3-2-1201", description="厨房水龙头漏水")
+        visit = services.plan_for_source("repair", r, None)
+        db.session.commit()
+    asked = []
+    for impl in plugins().implementations("search"):
+        def spy(*a, _f=impl.function, _code=impl.plugin_name, **kw):
+            asked.append(_code)
+            return _f(*a, **kw)
+        monkeypatch.setattr(impl, "function", spy)
+    html = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert f'<a class="visit-case-link" href="/repairs/{r.id}">{r.number}</a>' in html
+    assert asked == ["repairs"]
