@@ -47,7 +47,9 @@ def _member(user, estate) -> bool:
 def load(estate, users) -> None:
     if db.session.scalar(select(StoreRoom.id).where(StoreRoom.estate_id == estate.id).limit(1)):
         return
-    sup = users.get("supervisor") if _member(users.get("supervisor"), estate) else users.get("manager")
+    # The supervisor both keeps the store and manages it (adds items, posts the count, reverses);
+    # an estate without a demo supervisor gets no store room.
+    sup = users.get("supervisor")
     if not _member(sup, estate):
         return
     now = utcnow()
