@@ -65,7 +65,7 @@ def inspection_form(tasks, data=None):
 
     for task in tasks:
         setattr(InspectionForm, f"r_{task.id}", RadioField(
-            task.title, choices=[("ok", _l("OK")), ("short", _l("Shortcoming"))], default="ok",
+            task.title, choices=options([("ok", _l("OK")), ("short", _l("Shortcoming"))]), default="ok",
             validate_choice=False))
         setattr(InspectionForm, f"m_{task.id}", StringField(_l("What is wrong"), validators=[Optional(), Length(max=500)]))
     InspectionForm.inspected_on = DateField(_l("Day of the inspection"), validators=[

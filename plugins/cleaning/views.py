@@ -524,6 +524,10 @@ def figures():
     by = "vendor" if filters.by.data == "vendor" else "area"
     data = services.pass_rates(current_estate_ids(), today_local(), 6, by)
     if export_format(("xlsx",)):
+        from core.permissions import has_permission
+
+        if not has_permission("core.export"):
+            abort(403)
         head = [str(_("Area") if by == "area" else _("Vendor"))]
         for lab in data["labels"]:
             head += [f"{lab} " + _("Inspections"), f"{lab} " + _("Pass rate %")]
