@@ -13,7 +13,15 @@ from sqlalchemy import func, select
 from core.audit import acting_as
 from core.forms import new_once_key
 from plugins.cleaning import services
-from plugins.cleaning.models import CleanArea, CleanCheck, CleanStep, CleanTask, CleanTraining, PestPlan, PestRecord
+from plugins.cleaning.models import (
+    CleanArea,
+    CleanCheck,
+    CleanStep,
+    CleanTask,
+    CleanTraining,
+    PestPlan,
+    PestRecord,
+)
 from tests.plugins.cleaning.conftest import PNG, all_ok, login, set_vendors
 
 
