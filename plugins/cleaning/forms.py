@@ -67,7 +67,7 @@ def inspection_form(tasks, data=None):
         setattr(InspectionForm, f"r_{task.id}", RadioField(
             task.title, choices=options([("ok", _l("OK")), ("short", _l("Shortcoming"))]), default="ok",
             validate_choice=False))
-        setattr(InspectionForm, f"m_{task.id}", StringField(_l("What is wrong"), validators=[Optional(), Length(max=500)]))
+        setattr(InspectionForm, f"m_{task.id}", StringField(_l("What is not up to standard"), validators=[Optional(), Length(max=500)]))
     InspectionForm.inspected_on = DateField(_l("Day of the inspection"), validators=[
         InputRequired(message=_l("Enter the day of the inspection."))])
     InspectionForm.note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2})
