@@ -82,3 +82,21 @@ def test_disabled_cleaning_answers_404(client, db, staff):
     assert client.get("/cleaning/").status_code == 404
     assert client.get(f"/cleaning/areas/{staff.area.id}/inspect").status_code == 404
     assert "1栋大堂" not in client.get("/search?q=大堂").get_data(as_text=True)
+
+
+def test_each_url_id_names_a_cleaning_table_for_the_route_walk(app, db):
+    """The route walk (tests/test_route_walk.py) gives each ``<int:…_id>`` the id of estate B's
+    record of the first table whose name ends with the argument's stem: every cleaning URL's id
+    must name a cleaning table, so the walk tries estate B's record on each route."""
+    from werkzeug.routing import IntegerConverter
+
+    from tests.test_route_walk import _stem_matches
+
+    tables = [t.name for t in db.metadata.sorted_tables if "estate_id" in t.c and "id" in t.c]
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("cleaning.")]
+    assert len(rules) >= 15
+    for rule in rules:
+        for arg, conv in rule._converters.items():
+            if isinstance(conv, IntegerConverter):
+                found = [t for t in tables if _stem_matches(t, arg.removesuffix("_id"))]
+                assert found and found[0].startswith("cleaning_"), (rule.rule, found)
