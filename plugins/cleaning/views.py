@@ -112,7 +112,7 @@ def _areas_page(form, status=200):
                link=lambda a: url_for("cleaning.area", clean_area_id=a.id), css="wrap"),
         Column("where", _l("Where"), lambda a: a.location, CleanArea.location, css="wrap"),
         Column("vendor", _l("Cleaned by"), lambda a: a.vendor or str(IN_HOUSE), CleanArea.vendor),
-        Column("state", _l("State"), lambda a: _("Inspected") if a.active else _("Retired"), CleanArea.active),
+        Column("state", _l("State"), lambda a: _("Inspected regularly") if a.active else _("Retired"), CleanArea.active),
         Column("estate", _l("Estate"), lambda a: a.estate.name, CleanArea.estate_id),
     ], "name", _("Cleaning areas"), "cleaning-areas")
     if fmt := page.wants_export():
@@ -530,7 +530,7 @@ def figures():
             abort(403)
         head = [str(_("Area") if by == "area" else _("Vendor"))]
         for lab in data["labels"]:
-            head += [f"{lab} " + _("Inspections"), f"{lab} " + _("Pass rate %")]
+            head += [f"{lab} " + _("Number of inspections"), f"{lab} " + _("Pass rate %")]
         rows = [[r["key"] or str(IN_HOUSE)] + [x for n, rate in r["cells"] for x in (n, rate)]
                 for r in data["rows"]]
         from flask import Response
