@@ -15,7 +15,14 @@ from core.attachments import Attachment
 from core.audit import acting_as
 from core.errors import DomainError
 from plugins.greening import services
-from plugins.greening.models import GreenCheck, GreenLine, GreenStep, PlantRequest, PlantVisit, season_of
+from plugins.greening.models import (
+    GreenCheck,
+    GreenLine,
+    GreenStep,
+    PlantRequest,
+    PlantVisit,
+    season_of,
+)
 from tests.plugins.greening.conftest import PNG, all_ok, set_vendors
 
 
