@@ -102,7 +102,7 @@ def load(estate, users) -> None:
             user, estate_id=estate.id, kind="disinfection", title=t("Weekly disinfection of lifts and lobbies",
                                                                     "电梯及大堂每周消毒"),
             pests=[], scope=t("Lift cars, lobby door handles, refuse rooms", "电梯轿厢、大堂门把手、垃圾房"),
-            method=t("Chlorine solution 500 mg/L", "含氯消毒液 500mg/L"), every_days=7,
+            method=t("Chlorine solution 500 mg/L", "含氯消毒液（有效氯 500 毫克/升）"), every_days=7,
             start_on=today - timedelta(days=60), end_on=today + timedelta(days=300))
         for back in (21, 14, 7):
             services.add_pest_record(user, dis, done_on=today - timedelta(days=back),
