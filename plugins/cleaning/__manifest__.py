@@ -1,0 +1,15 @@
+{
+    "code": "cleaning",
+    "name": "Cleaning",
+    "version": "0.1.0",
+    "summary": "Cleaning areas, work plans, daily inspections with rework or vendor rectifications, pest control and disinfection, staff training (保洁)",
+    "category": "operations",
+    "sequence": 92,
+    "author": "PropDesk",
+    "license": "AGPL-3.0-or-later",
+    "depends": [],
+    "uses": ["vendors"],
+    "core_api": ">=1.2,<2",
+    "default_enabled": True,
+    "purgeable": False,
+}

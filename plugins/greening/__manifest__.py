@@ -1,0 +1,15 @@
+{
+    "code": "greening",
+    "name": "Greening",
+    "version": "0.1.0",
+    "summary": "Green areas, seasonal work plans, daily inspections with rework or vendor rectifications, indoor plant services for businesses (绿化)",
+    "category": "operations",
+    "sequence": 93,
+    "author": "PropDesk",
+    "license": "AGPL-3.0-or-later",
+    "depends": [],
+    "uses": ["vendors"],
+    "core_api": ">=1.2,<2",
+    "default_enabled": True,
+    "purgeable": False,
+}

@@ -1,0 +1,430 @@
+"""Greening services. Each function takes the acting user, checks every rule, and either changes
+the session (the caller commits) or raises a translated :class:`DomainError` naming the form
+field — and then nothing is saved (the caller rolls back).
+
+Rules: an area's name is unique in its estate; an inspection is of an area of the user's estates,
+on a day not in the future, every item OK or a shortcoming (a shortcoming needs a remark);
+shortcomings need a remedy — rework by the gardeners or, with the vendors plugin enabled, a
+rectification notice to the vendor (:func:`plugins.vendors.services.raise_rectification`) — and a
+deadline after the inspection day; the inspection then stays open until verified (not before the
+inspection, not in the future; failed again: a new deadline after the verification). The
+items of an inspection are the plan's tasks of the inspection day's season (and those of all year).
+An indoor plant service ends on or after its start; its visits fall within it and not in the future.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+
+from core.errors import DomainError
+from core.extensions import db
+from core.models import Estate, utcnow
+from core.permissions import has_permission
+from core.security import user_estate_ids
+from plugins.greening.models import (
+    REMEDIES,
+    SEASONS,
+    TASK_KINDS,
+    GreenArea,
+    GreenCheck,
+    GreenLine,
+    GreenStep,
+    GreenTask,
+    PlantRequest,
+    PlantVisit,
+    season_of,
+)
+
+NAMESPACE = "greening"
+#: How many inspections each area gets a day (the estate's setting).
+DEFAULTS = {"checks_per_day": 1}
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+
+
+def _text(value, limit: int) -> str:
+    return (value or "").strip()[:limit]
+
+
+def _require(user, code: str) -> None:
+    if not has_permission(code, user):
+        raise DomainError(_("Your role may not do this."))
+
+
+def _check_estate(user, estate_id) -> Estate:
+    if not estate_id or estate_id not in user_estate_ids(user):
+        raise DomainError(_("Choose one of your estates."), "estate_id")
+    return db.session.get(Estate, estate_id)
+
+
+def estate_today(estate: Estate) -> date:
+    """Today in the estate's time zone."""
+    return utcnow().astimezone(ZoneInfo(estate.timezone or "Asia/Shanghai")).date()
+
+
+def checks_per_day(estate_id: int | None) -> int:
+    from core.settings import get_settings
+
+    try:
+        value = int(get_settings(NAMESPACE, estate_id).get("checks_per_day", 1))
+    except (TypeError, ValueError):
+        value = 1
+    return min(max(value, 1), 6)
+
+
+# -- areas and their work plan ----------------------------------------------------------------
+def add_area(user, *, estate_id: int, name: str, location: str = "", vendor: str = "", note: str = "") -> GreenArea:
+    _require(user, "greening.manage")
+    _check_estate(user, estate_id)
+    name = _text(name, 100)
+    if not name:
+        raise DomainError(_("Enter the area's name."), "name")
+    taken = _("An area named %(name)s already exists at this estate.", name=name)
+    if db.session.scalar(select(GreenArea.id).where(GreenArea.estate_id == estate_id, GreenArea.name == name)):
+        raise DomainError(taken, "name")
+    area = GreenArea(estate_id=estate_id, name=name, location=_text(location, 200), vendor=_text(vendor, 200),
+                     note=_text(note, 500))
+    try:
+        with db.session.begin_nested():
+            db.session.add(area)
+    except IntegrityError:
+        raise DomainError(taken, "name") from None
+    return area
+
+
+def update_area(user, area: GreenArea, *, location: str, vendor: str, note: str, active: bool) -> GreenArea:
+    _require(user, "greening.manage")
+    _check_estate(user, area.estate_id)
+    area.location, area.vendor, area.note = _text(location, 200), _text(vendor, 200), _text(note, 500)
+    area.active = bool(active)
+    return area
+
+
+def add_task(user, area: GreenArea, *, kind: str, season: str, title: str, frequency: str = "",
+             standard: str = "") -> GreenTask:
+    _require(user, "greening.manage")
+    _check_estate(user, area.estate_id)
+    if kind not in TASK_KINDS:
+        raise DomainError(_("Choose watering, pruning, fertilising, pest control or other."), "kind")
+    if season not in SEASONS:
+        raise DomainError(_("Choose the season (or all year)."), "season")
+    title = _text(title, 200)
+    if not title:
+        raise DomainError(_("Enter the task."), "title")
+    task = GreenTask(estate_id=area.estate_id, area_id=area.id, kind=kind, season=season,
+                     frequency=_text(frequency, 100), title=title, standard=_text(standard, 500))
+    db.session.add(task)
+    db.session.flush()
+    return task
+
+
+def retire_task(user, task: GreenTask) -> GreenTask:
+    _require(user, "greening.manage")
+    _check_estate(user, task.estate_id)
+    task.active = False
+    return task
+
+
+def plan_of(area_id: int, season: str | None = None) -> list[GreenTask]:
+    """The area's active tasks, by season (all year first) and kind; with ``season``, only the
+    tasks of that season and of all year (what an inspection on a day of it checks)."""
+    stmt = select(GreenTask).where(GreenTask.area_id == area_id, GreenTask.active.is_(True))
+    if season is not None:
+        stmt = stmt.where(GreenTask.season.in_(("all", season)))
+    seasons = case({f: n for n, f in enumerate(SEASONS)}, value=GreenTask.season)
+    kinds = case({f: n for n, f in enumerate(TASK_KINDS)}, value=GreenTask.kind)
+    return db.session.scalars(stmt.order_by(seasons, kinds, GreenTask.id)).all()
+
+
+# -- inspections ----------------------------------------------------------------------------
+def _check_photos(files) -> list:
+    from core.attachments import check_upload
+
+    fit = []
+    for storage in files or []:
+        if storage is None or not getattr(storage, "filename", ""):
+            continue
+        check_upload(storage, max_bytes=PHOTO_MAX_BYTES)
+        storage.stream.seek(0)
+        fit.append(storage)
+    return fit
+
+
+def record_inspection(user, area: GreenArea, *, inspected_on: date | None, results: dict[int, tuple[bool, str]],
+                      note: str = "", remedy: str = "", deadline: date | None = None, photos=None,
+                      now: datetime | None = None) -> GreenCheck:
+    """Inspect ``area``: ``results`` gives each active task of its plan (by id) OK or not and a
+    remark. Shortcomings go to ``remedy`` (``rework`` or ``vendor``) with a deadline. Photos are
+    checked before anything is saved and attached to the inspection (and copied onto the vendor's
+    notice)."""
+    from core.numbering import next_number
+
+    _require(user, "greening.inspect")
+    if area.estate_id not in user_estate_ids(user):
+        raise DomainError(_("This area is not one of your estates': nothing was recorded."))
+    if not area.active:
+        raise DomainError(_("Area %(name)s is no longer inspected.", name=area.name))
+    estate = db.session.get(Estate, area.estate_id)
+    today = estate_today(estate)
+    if inspected_on is None:
+        raise DomainError(_("Enter the day of the inspection."), "inspected_on")
+    if inspected_on > today:
+        raise DomainError(_("An inspection cannot be recorded in the future."), "inspected_on")
+    tasks = plan_of(area.id, season_of(inspected_on))
+    if not tasks:
+        raise DomainError(_("Area %(name)s has no task for this season: add its tasks first.", name=area.name))
+    lines, failing = [], []
+    for task in tasks:
+        if task.id not in results:
+            raise DomainError(_("Mark every item OK or shortcoming."), f"r_{task.id}")
+        ok, remark = results[task.id]
+        remark = _text(remark, 500)
+        if not ok and not remark:
+            raise DomainError(_("Say what the shortcoming is."), f"m_{task.id}")
+        lines.append((task, bool(ok), remark))
+        if not ok:
+            failing.append((task, remark))
+    remedy = remedy or ""
+    if failing:
+        if remedy not in REMEDIES:
+            raise DomainError(_("Choose rework or a rectification by the vendor for the shortcomings."), "remedy")
+        if remedy == "vendor":
+            from core.plugins import is_enabled
+
+            if not is_enabled("vendors"):
+                raise DomainError(_("The vendors plugin is not enabled: send the shortcomings to rework."), "remedy")
+        if deadline is None:
+            raise DomainError(_("Enter the deadline for putting the shortcomings right."), "deadline")
+        if deadline <= inspected_on:
+            raise DomainError(_("The deadline must be after the day of the inspection."), "deadline")
+        if remedy == "vendor" and deadline <= today:
+            raise DomainError(_("The deadline must be after today."), "deadline")
+    else:
+        remedy, deadline = "", None
+    fit_photos = _check_photos(photos)
+    now = now or utcnow()
+    check = GreenCheck(estate_id=area.estate_id, number=next_number("LH", estate, now), area_id=area.id,
+                       inspected_on=inspected_on, inspected_at=now, inspector_id=user.id, vendor=area.vendor,
+                       passed=not failing, shortcomings=len(failing), note=_text(note, 1000), remedy=remedy,
+                       deadline=deadline, state="open" if failing else "passed")
+    db.session.add(check)
+    db.session.flush()
+    for task, ok, remark in lines:
+        db.session.add(GreenLine(check_id=check.id, task_id=task.id, title=task.title, ok=ok, remark=remark))
+    from core.attachments import save_upload
+
+    saved = []
+    for storage in fit_photos:
+        storage.stream.seek(0)
+        saved.append(save_upload(storage, check))
+    db.session.flush()
+    if failing:
+        detail = "\n".join(f"{t.title}: {r}" for t, r in failing)
+        if remedy == "vendor":
+            from plugins.vendors.services import raise_rectification
+
+            notice = raise_rectification(
+                user, estate_id=area.estate_id, service_kind="greening",
+                title=_("Greening of %(area)s: %(num)d shortcomings", area=area.name, num=len(failing)),
+                detail=detail, deadline=deadline, source="greening", source_ref=check.number,
+                attachment_ids=[a.id for a in saved])
+            check.rectification_id, check.rectification_number = notice.id, notice.number
+        db.session.add(GreenStep(estate_id=check.estate_id, check_id=check.id, kind=remedy, happened_on=inspected_on,
+                                 note=detail[:1000], new_deadline=deadline, by_id=user.id))
+    db.session.flush()
+    return check
+
+
+def verify(user, check: GreenCheck, *, verified_on: date | None, passed: bool, note: str = "",
+           new_deadline: date | None = None) -> GreenStep:
+    """Verify that the shortcomings were put right: passed closes the inspection (``verified``);
+    still failing needs what fails and a new deadline after the verification."""
+    _require(user, "greening.inspect")
+    _check_estate(user, check.estate_id)
+    if check.state != "open":
+        raise DomainError(_("This inspection has nothing waiting for verification."))
+    if verified_on is None:
+        raise DomainError(_("Enter the day of the verification."), "verified_on")
+    if verified_on > estate_today(check.estate):
+        raise DomainError(_("A verification cannot be recorded in the future."), "verified_on")
+    last = max([check.inspected_on] + [s.happened_on for s in check.steps])
+    if verified_on < last:
+        raise DomainError(_("The verification cannot be before %(day)s.", day=last.isoformat()), "verified_on")
+    note = _text(note, 1000)
+    if passed:
+        check.state, check.verified_on, new_deadline = "verified", verified_on, None
+    else:
+        if not note:
+            raise DomainError(_("Say what still fails."), "note")
+        if new_deadline is None:
+            raise DomainError(_("Still failing: give a new deadline."), "new_deadline")
+        if new_deadline <= verified_on:
+            raise DomainError(_("The new deadline must be after the verification."), "new_deadline")
+        check.deadline = new_deadline
+    step = GreenStep(estate_id=check.estate_id, check_id=check.id, kind="passed" if passed else "failed",
+                     happened_on=verified_on, note=note, new_deadline=new_deadline, by_id=user.id)
+    db.session.add(step)
+    db.session.flush()
+    return step
+
+
+def rectification_state(user, check: GreenCheck) -> str | None:
+    """The vendor's notice's state label, read through the vendors plugin when it is enabled."""
+    from core.plugins import is_enabled
+
+    if not check.rectification_id or not is_enabled("vendors"):
+        return None
+    from plugins.vendors.forms import RECT_STATE_LABELS
+    from plugins.vendors.models import Rectification
+
+    rect = db.session.get(Rectification, check.rectification_id)
+    if rect is None or rect.estate_id != check.estate_id:
+        return None
+    return str(RECT_STATE_LABELS.get(rect.state, rect.state))
+
+
+def open_filter():
+    return GreenCheck.state == "open"
+
+
+def overdue_filter(today: date):
+    return (GreenCheck.state == "open") & (GreenCheck.deadline < today)
+
+
+def overdue_count_query(estate_ids, today: date):
+    return select(func.count()).select_from(GreenCheck).where(GreenCheck.estate_id.in_(estate_ids or [0]),
+                                                              overdue_filter(today))
+
+
+def today_board(estate_ids, day: date) -> list[dict]:
+    """Each active area of these estates with the day's inspections against the estate's
+    frequency (``checks_per_day``): the areas still due come first."""
+    areas = db.session.scalars(select(GreenArea).where(GreenArea.estate_id.in_(estate_ids or [0]),
+                                                       GreenArea.active.is_(True))
+                               .order_by(GreenArea.estate_id, GreenArea.name)).all()
+    done = dict(db.session.execute(select(GreenCheck.area_id, func.count()).where(
+        GreenCheck.estate_id.in_(estate_ids or [0]), GreenCheck.inspected_on == day)
+        .group_by(GreenCheck.area_id)).all())
+    per_day = {e: checks_per_day(e) for e in {a.estate_id for a in areas}}
+    rows = [{"area": a, "done": done.get(a.id, 0), "due": per_day[a.estate_id]} for a in areas]
+    rows.sort(key=lambda r: (r["done"] >= r["due"], r["area"].estate_id, r["area"].name))
+    return rows
+
+
+# -- figures --------------------------------------------------------------------------------
+def month_firsts(today: date, months: int) -> list[date]:
+    firsts, y, m = [], today.year, today.month
+    for _i in range(months):
+        firsts.append(date(y, m, 1))
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return list(reversed(firsts))
+
+
+def pass_rates(estate_ids, today: date, months: int = 6, by: str = "area") -> dict:
+    """Inspections and the share passed, per ``by`` (``area`` or ``vendor``) and month, over the
+    last ``months`` months up to ``today``. Rates are Decimal percentages (one decimal)."""
+    firsts = month_firsts(today, months)
+    start = firsts[0]
+    key = GreenArea.name if by == "area" else GreenCheck.vendor
+    stmt = (select(key.label("key"), GreenCheck.inspected_on.label("day"), func.count().label("n"),
+                   func.sum(case((GreenCheck.passed.is_(True), 1), else_=0)).label("ok"))
+            .join(GreenArea, GreenArea.id == GreenCheck.area_id)
+            .where(GreenCheck.estate_id.in_(estate_ids or [0]), GreenCheck.inspected_on >= start,
+                   GreenCheck.inspected_on <= today)
+            .group_by(key, GreenCheck.inspected_on))
+    labels = [f.strftime("%Y-%m") for f in firsts]
+    table: dict[str, dict[str, list[int]]] = {}
+    totals = {lab: [0, 0] for lab in labels}
+    for row in db.session.execute(stmt):
+        lab = row.day.strftime("%Y-%m")
+        cell = table.setdefault(row.key or "", {}).setdefault(lab, [0, 0])
+        cell[0] += row.n
+        cell[1] += int(row.ok or 0)
+        totals[lab][0] += row.n
+        totals[lab][1] += int(row.ok or 0)
+
+    def rate(n, ok):
+        return (Decimal(ok * 100) / Decimal(n)).quantize(Decimal("0.1")) if n else None
+
+    rows = [{"key": k, "cells": [(v.get(lab, (0, 0))[0], rate(*v.get(lab, (0, 0)))) for lab in labels]}
+            for k, v in sorted(table.items())]
+    return {"labels": labels, "rows": rows, "total": [(totals[lab][0], rate(*totals[lab])) for lab in labels]}
+
+
+# -- indoor plant services for businesses ---------------------------------------------------
+def add_request(user, *, estate_id: int, business: str, place: str, contact_name: str = "", contact_phone: str = "",
+                plants: str, visits_per_month: int | None, start_on: date | None, end_on: date | None = None,
+                note: str = "") -> PlantRequest:
+    _require(user, "greening.manage")
+    _check_estate(user, estate_id)
+    business, place, plants = _text(business, 200), _text(place, 200), _text(plants, 1000)
+    if not business:
+        raise DomainError(_("Enter the business."), "business")
+    if not place:
+        raise DomainError(_("Enter where the plants are."), "place")
+    if not plants:
+        raise DomainError(_("Describe the plants."), "plants")
+    if visits_per_month is None or not 1 <= visits_per_month <= 31:
+        raise DomainError(_("Enter the visits a month (1 to 31)."), "visits_per_month")
+    if start_on is None:
+        raise DomainError(_("Enter the first day of the service."), "start_on")
+    if end_on is not None and end_on < start_on:
+        raise DomainError(_("The last day is before the first day."), "end_on")
+    req = PlantRequest(estate_id=estate_id, business=business, place=place, contact_name=_text(contact_name, 100),
+                       contact_phone=_text(contact_phone, 30), plants=plants, visits_per_month=visits_per_month,
+                       start_on=start_on, end_on=end_on, note=_text(note, 500), state="active")
+    db.session.add(req)
+    db.session.flush()
+    return req
+
+
+def end_request(user, req: PlantRequest, *, end_on: date | None) -> PlantRequest:
+    _require(user, "greening.manage")
+    _check_estate(user, req.estate_id)
+    if req.state != "active":
+        raise DomainError(_("This service has already ended."))
+    if end_on is None:
+        raise DomainError(_("Enter the last day of the service."), "end_on")
+    if end_on < req.start_on:
+        raise DomainError(_("The last day is before the first day."), "end_on")
+    last = db.session.scalar(select(func.max(PlantVisit.visited_on)).where(PlantVisit.request_id == req.id))
+    if last is not None and end_on < last:
+        raise DomainError(_("The last day cannot be before the last visit (%(day)s).", day=last.isoformat()), "end_on")
+    req.end_on, req.state = end_on, "ended"
+    return req
+
+
+def add_visit(user, req: PlantRequest, *, visited_on: date | None, gardener: str, work: str, replaced: int | None = 0,
+              note: str = "") -> PlantVisit:
+    _require(user, "greening.inspect")
+    _check_estate(user, req.estate_id)
+    if visited_on is None:
+        raise DomainError(_("Enter the day of the visit."), "visited_on")
+    if visited_on > estate_today(req.estate):
+        raise DomainError(_("A visit cannot be recorded in the future."), "visited_on")
+    if visited_on < req.start_on or (req.end_on is not None and visited_on > req.end_on):
+        raise DomainError(_("The day is outside the service's period."), "visited_on")
+    gardener, work = _text(gardener, 100), _text(work, 500)
+    if not gardener:
+        raise DomainError(_("Enter who visited."), "gardener")
+    if not work:
+        raise DomainError(_("Say what was done."), "work")
+    if replaced is None or not 0 <= replaced <= 1000:
+        raise DomainError(_("Enter how many plants were replaced (0 or more)."), "replaced")
+    visit = PlantVisit(estate_id=req.estate_id, request_id=req.id, visited_on=visited_on, gardener=gardener, work=work,
+                       replaced=replaced, note=_text(note, 500), recorded_by_id=user.id)
+    db.session.add(visit)
+    db.session.flush()
+    return visit
+
+
+def visits_this_month(request_ids, today: date) -> dict[int, int]:
+    first = today.replace(day=1)
+    return dict(db.session.execute(select(PlantVisit.request_id, func.count()).where(
+        PlantVisit.request_id.in_(list(request_ids) or [0]), PlantVisit.visited_on >= first,
+        PlantVisit.visited_on <= today).group_by(PlantVisit.request_id)).all())
