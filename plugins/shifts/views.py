@@ -191,7 +191,7 @@ def _grid_export(roster):
     if not has_permission("core.export"):
         abort(403)
     days, people, cells = _grid(roster)
-    headers = [_("Name")] + [f"{d.day} {WEEKDAYS[d.weekday()]}" for d in days]
+    headers = [_("Member of staff")] + [f"{d.day} {WEEKDAYS[d.weekday()]}" for d in days]
     rows = [[u.full_name] + [cells.get(u.id, {}).get(d).pattern.code if d in cells.get(u.id, {}) else ""
                              for d in days] for u in people]
     rows.append([])
@@ -514,7 +514,7 @@ def _attendance_list(filters):
         stmt = stmt.where(AttendanceMark.mark == filters.mark.data)
     return ListPage(stmt, [
         Column("day", _l("Day"), lambda m: m.day, AttendanceMark.day, fmt="date"),
-        Column("name", _l("Name"), lambda m: m.user.full_name, AttendanceMark.user_id, show="always"),
+        Column("name", _l("Member of staff"), lambda m: m.user.full_name, AttendanceMark.user_id, show="always"),
         Column("state", _l("Mark"), lambda m: MARK_LABELS.get(m.mark, m.mark), AttendanceMark.mark),
         Column("in", _l("Clocked in"), lambda m: m.clock_in, AttendanceMark.clock_in, fmt="datetime"),
         Column("out", _l("Clocked out"), lambda m: m.clock_out, AttendanceMark.clock_out, fmt="datetime"),

@@ -89,7 +89,7 @@ def test_print_and_xlsx_of_a_schedule(client, staff, april):
     resp = client.get(f"/shifts/rosters/{april.id}?export=xlsx")
     sheet = load_workbook(io.BytesIO(resp.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "Name" and len(rows[0]) == 31
+    assert rows[0][0] == "Member of staff" and len(rows[0]) == 31
     assert ("孙丽", "A") == (rows[[r[0] for r in rows].index("孙丽")][0], rows[[r[0] for r in rows].index("孙丽")][1])
     assert client.get(f"/shifts/rosters/{april.id}?export=pdf").status_code == 400
 
