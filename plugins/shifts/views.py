@@ -657,8 +657,23 @@ def _lines(report):
 @require("shifts.view")
 def report(report_id):
     row = get_scoped_or_404(AttendanceReport, report_id)
+    if export_format(("xlsx",)):
+        return _report_export(row)
     return render_template("shifts/report.html", report=row, lines=_lines(row), form=NoteForm(prefix="confirm"),
                            **LABELS)
+
+
+def _report_export(report):
+    if not has_permission("core.export"):
+        abort(403)
+    headers = [_("Member of staff"), _("Shifts"), str(MARK_LABELS["present"]), str(MARK_LABELS["late"]),
+               str(MARK_LABELS["leave"]), str(MARK_LABELS["absent"]), _("Not marked"), _("Overtime hours")]
+    rows = [[x.name, x.shifts, x.present, x.late, x.leave, x.absent, x.unmarked, x.overtime_hours]
+            for x in _lines(report)]
+    name = f"attendance-{report.month:%Y-%m}.xlsx"
+    return Response(xlsx_bytes(_("Attendance report"), headers, rows),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.route("/reports/<int:report_id>/<any(confirm, recompute):action>", methods=["POST"])

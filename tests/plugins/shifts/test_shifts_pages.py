@@ -160,5 +160,8 @@ def test_the_report_page_confirm_and_print(client, staff, april, clock):
     resp = client.post(f"/shifts/reports/{report_id}/confirm", data={"confirm-note": "已核对"}, follow_redirects=True)
     page = resp.get_data(as_text=True)
     assert "Report confirmed and frozen" in page and "confirm-button" not in page
+    sheet = load_workbook(io.BytesIO(client.get(f"/shifts/reports/{report_id}?export=xlsx").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Member of staff" and ("孙丽", 25) in [(r[0], r[1]) for r in rows]
     page = client.get(f"/shifts/reports/{report_id}/print").get_data(as_text=True)
     assert "Monthly attendance report" in page and "孙丽" in page and "已核对" in page
