@@ -165,3 +165,24 @@ def test_the_report_page_confirm_and_print(client, staff, april, clock):
     assert rows[0][0] == "Member of staff" and ("孙丽", 25) in [(r[0], r[1]) for r in rows]
     page = client.get(f"/shifts/reports/{report_id}/print").get_data(as_text=True)
     assert "Monthly attendance report" in page and "孙丽" in page and "已核对" in page
+
+
+def test_the_menu_badge_counts_requests_waiting_for_approvers(client, staff, april):
+    import re
+
+    from core.audit import acting_as
+
+    with acting_as(staff.clerk):
+        services.request_change(staff.clerk, april, kind="swap", day=date(2026, 4, 9), other_user_id=staff.clerk2.id,
+                                reason="有事")
+        services.request_leave(staff.clerk, estate_id=staff.e1.id, kind="annual", first_day=date(2026, 4, 20),
+                               last_day=date(2026, 4, 21), reason="回家")
+        db.session.commit()
+    login(client, staff.sup)
+    page = client.get("/shifts/").get_data(as_text=True)
+    menu = re.search(r'href="/shifts/"[^>]*>.*?</a>', page, re.S).group(0)
+    assert ">2<" in menu.replace(" ", "")
+    assert "2 requests waiting for a decision" in page
+    login(client, staff.clerk)
+    menu = re.search(r'href="/shifts/"[^>]*>.*?</a>', client.get("/shifts/").get_data(as_text=True), re.S).group(0)
+    assert ">2<" not in menu.replace(" ", "")
