@@ -137,3 +137,12 @@ def test_disabled_shifts_answers_404(client, staff, april):
     assert client.get("/shifts/").status_code == 404
     assert client.get(f"/shifts/rosters/{april.id}").status_code == 404
     assert "shifts-widget" not in client.get("/").get_data(as_text=True)
+
+
+def test_search_finds_who_is_on_duty_today_by_name(client, staff, april, clock):
+    _at(clock, 2026, 4, 2, 9)
+    login(client, staff.desk)
+    page = client.get("/search?q=周静").get_data(as_text=True)
+    assert "周静 · B 中班" in page and "15:00–23:00" in page
+    login(client, staff.clerk_e2)
+    assert "15:00–23:00" not in client.get("/search?q=周静").get_data(as_text=True)
