@@ -1,0 +1,15 @@
+{
+    "code": "shifts",
+    "name": "Shifts and attendance",
+    "version": "0.1.0",
+    "summary": "Shift patterns, monthly schedules on a calendar grid with versions, approved swaps and leave, attendance and the monthly report (排班考勤)",
+    "category": "operations",
+    "sequence": 90,
+    "author": "PropDesk",
+    "license": "AGPL-3.0-or-later",
+    "depends": [],
+    "uses": [],
+    "core_api": ">=1.2,<2",
+    "default_enabled": True,
+    "purgeable": False,
+}
