@@ -24,7 +24,7 @@ HANDOVER_STATE_LABELS = {"handed_over": _l("Waiting for the incoming staff"),
                          "acknowledged": _l("Waiting for the manager's signature"),
                          "signed": lazy_pgettext("handover state", "Signed")}
 KIND_LABELS = {"morning": _l("Morning meeting"), "weekly": _l("Weekly meeting"), "ad_hoc": _l("Ad hoc meeting")}
-MEETING_STATE_LABELS = {"planned": _l("Planned"), "held": _l("Minutes recorded"),
+MEETING_STATE_LABELS = {"planned": lazy_pgettext("meeting state", "Planned"), "held": _l("Minutes recorded"),
                         "circulated": _l("Circulated for signature"), "filed": _l("Signed and filed")}
 ITEM_STATE_LABELS = {"open": lazy_pgettext("action item", "Open"), "done": lazy_pgettext("action item", "Done")}
 WEEKDAY_LABELS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
@@ -78,7 +78,7 @@ class MeetingForm(Form):
 
 
 class MinutesForm(Form):
-    present_ids = MultiCheckboxField(_l("Present"), validate_choice=False)
+    present_ids = MultiCheckboxField(_l("Attended"), validate_choice=False)
     minutes = TextAreaField(_l("Minutes"), validators=[InputRequired(message=_l("Write the minutes.")),
                                                        Length(max=20000)])
     decisions = TextAreaField(_l("Decisions"), validators=[Optional(), Length(max=10000)])
@@ -86,9 +86,9 @@ class MinutesForm(Form):
 
 class ActionItemForm(Form):
     once_key = OnceKeyField()
-    text = StringField(_l("Action"), validators=[InputRequired(message=_l("Say what is to be done.")),
+    text = StringField(_l("Action to take"), validators=[InputRequired(message=_l("Say what is to be done.")),
                                                  Length(max=500)])
-    owner_id = SelectField(_l("Owner"), validate_choice=False)
+    owner_id = SelectField(_l("Responsible person"), validate_choice=False)
     due_on = DateField(_l("Due on"), validators=[InputRequired(message=_l("Enter the due date."))])
 
 
@@ -115,7 +115,7 @@ class ItemFilter(FilterForm):
     q = StringField(_l("Action or owner"))
     state = SelectField(_l("State"), choices=options([("", _l("All states"))] + [
         (k, ITEM_STATE_LABELS[k]) for k in ITEM_STATES] + [("overdue", _l("Overdue"))]), validate_choice=False)
-    mine = SelectField(_l("Owner"), choices=options([("", _l("Anyone")), ("1", _l("Mine"))]), validate_choice=False)
+    mine = SelectField(_l("Responsible person"), choices=options([("", _l("All owners")), ("1", _l("Mine"))]), validate_choice=False)
 
 
 class SettingsForm(Form):

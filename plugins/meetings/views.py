@@ -233,7 +233,7 @@ def handovers_page(filters: HandoverFilter) -> ListPage:
     return ListPage(stmt, [
         Column("number", _l("Number"), lambda h: h.number, ShiftHandover.number,
                link=lambda h: url_for("meetings.handover", shift_handover_id=h.id)),
-        Column("handed_at", _l("Handed over at"), lambda h: h.handed_at, ShiftHandover.handed_at, fmt="datetime"),
+        Column("handed_at", _l("Handover time"), lambda h: h.handed_at, ShiftHandover.handed_at, fmt="datetime"),
         Column("shift", _l("Shift"), lambda h: SHIFT_LABELS.get(h.shift, h.shift), ShiftHandover.shift),
         Column("outgoing", _l("Outgoing staff"), lambda h: h.outgoing.full_name),
         Column("incoming", _l("Incoming staff"), lambda h: h.incoming.full_name),
@@ -480,9 +480,9 @@ def items_page(filters: ItemFilter) -> ListPage:
     if filters.mine.data == "1":
         stmt = stmt.where(ActionItem.owner_id == current_user.id)
     return ListPage(stmt, [
-        Column("text", _l("Action"), lambda i: i.text, ActionItem.text, css="wrap",
+        Column("text", _l("Action to take"), lambda i: i.text, ActionItem.text, css="wrap",
                link=lambda i: url_for("meetings.item", action_item_id=i.id)),
-        Column("owner", _l("Owner"), lambda i: i.owner.full_name),
+        Column("owner", _l("Responsible person"), lambda i: i.owner.full_name),
         Column("due_on", _l("Due on"), lambda i: i.due_on, ActionItem.due_on, fmt="date"),
         Column("state", _l("State"), lambda i: _("Overdue") if services.item_is_overdue(i, today)
                else ITEM_STATE_LABELS[i.state], ActionItem.state),
