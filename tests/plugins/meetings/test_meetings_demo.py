@@ -7,7 +7,13 @@ from sqlalchemy import func, select
 
 from core.testing import make_estate
 from plugins.meetings import demo
-from plugins.meetings.models import ActionItem, HandoverMatter, Meeting, MeetingAttendee, ShiftHandover
+from plugins.meetings.models import (
+    ActionItem,
+    HandoverMatter,
+    Meeting,
+    MeetingAttendee,
+    ShiftHandover,
+)
 
 
 def test_demo_month(app, db, make_user):

@@ -12,7 +12,13 @@ from sqlalchemy import func, select
 from core.audit import acting_as
 from core.testing import refused
 from plugins.meetings import services
-from plugins.meetings.models import ActionItem, HandoverMatter, Meeting, MeetingAttendee, ShiftHandover
+from plugins.meetings.models import (
+    ActionItem,
+    HandoverMatter,
+    Meeting,
+    MeetingAttendee,
+    ShiftHandover,
+)
 
 
 def n(db, model, *where):
@@ -98,6 +104,27 @@ def test_open_matters_include_open_repairs(db, staff, request_ctx):
         db.session.commit()
     offered = {m["reference"]: m for m in services.open_matters(staff.night, staff.e1.id)}
     assert r.number in offered and "厨房水管漏水" in offered[r.number]["label"]
+
+
+def test_open_matters_include_keys_out_on_loan(db, staff, request_ctx):
+    from datetime import timedelta
+
+    from core.models import utcnow
+    from plugins.keys import services as keys
+
+    with acting_as(staff.sup):
+        keys.designate_keeper(staff.sup, estate_id=staff.e1.id, user_id=staff.night.id)
+        key = keys.add_key(staff.sup, estate_id=staff.e1.id, kind="equipment_room", tag="E-001", location="水泵房",
+                           position="A-01")
+    with acting_as(staff.night):
+        loan = keys.lend(staff.night, key, borrower_kind="contractor", borrower_name="李师傅",
+                         borrower_phone="13900001111", reason_kind="inspection", reason="水泵房检修",
+                         work_order_number="", expected_return=utcnow() + timedelta(hours=3))
+        db.session.commit()
+    offered = {m["reference"]: m for m in services.open_matters(staff.night, staff.e1.id)}
+    assert f"KEYLOAN-{loan.id}" in offered and "李师傅" in offered[f"KEYLOAN-{loan.id}"]["label"]
+    h = hand_over(staff, references=[f"KEYLOAN-{loan.id}"])
+    assert h.matters[0].url.endswith(f"/keys/{key.id}")
 
 
 # -- meetings -------------------------------------------------------------------------------------
