@@ -119,7 +119,7 @@ class ItemFilter(FilterForm):
 
 
 class SettingsForm(Form):
-    weekly_weekday = SelectField(_l("Weekly meeting: day"), coerce=int, choices=WEEKDAY_LABELS)
+    weekly_weekday = SelectField(_l("Weekly meeting: day"), coerce=int, choices=options(WEEKDAY_LABELS))
     weekly_time = StringField(_l("Weekly meeting: time (HH:MM)"), validators=[
         InputRequired(), Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Enter a time as HH:MM, e.g. 16:00."))])
 

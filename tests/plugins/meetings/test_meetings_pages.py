@@ -159,3 +159,17 @@ def test_other_estate_and_roles(client, db, staff, call_meeting):
     # A clerk may not call meetings.
     login(client, staff.day)
     assert client.get("/meetings/new").status_code == 403
+
+
+def test_weekly_slot_setting_per_estate(client, db, staff):
+    from plugins.meetings.services import weekly_setting
+
+    login(client, staff.sup)
+    page = client.get(f"/admin/settings/meetings?estate={staff.e1.id}").get_data(as_text=True)
+    assert "Weekly meeting: day" in page and 'value="16:00"' in page
+    resp = client.post(f"/admin/settings/meetings?estate={staff.e1.id}", data={"weekly_weekday": "4", "weekly_time": "25:00"})
+    assert "Enter a time as HH:MM" in resp.get_data(as_text=True)
+    client.post(f"/admin/settings/meetings?estate={staff.e1.id}", data={"weekly_weekday": "2", "weekly_time": "15:30"})
+    db.session.expire_all()
+    assert weekly_setting(staff.e1.id)[0] == 2 and weekly_setting(staff.e1.id)[1].strftime("%H:%M") == "15:30"
+    assert weekly_setting(staff.e2.id)[0] == 4
