@@ -170,3 +170,24 @@ def demo_data(estate, users):
     from plugins.complaints.demo import load
 
     load(estate, users)
+
+
+@hookimpl(optionalhook=True)
+def meetings_open_matters(user, estate_id):
+    """The estate's open complaints, offered to a shift handover (meetings plugin)."""
+    from flask import url_for
+    from flask_babel import gettext as _
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.permissions import has_permission
+    from plugins.complaints.models import OPEN_STATES, Complaint
+
+    if not has_permission("complaints.view", user):
+        return []
+    rows = db.session.scalars(select(Complaint).where(Complaint.estate_id == estate_id,
+                                                      Complaint.state.in_(OPEN_STATES))
+                              .order_by(Complaint.received_at.desc()).limit(200)).all()
+    return [{"reference": c.number, "kind": _("Complaint"), "url": url_for("complaints.detail", complaint_id=c.id),
+             "label": " ".join(x for x in (c.number, c.unit.number if c.unit else "", c.content[:60]) if x)}
+            for c in rows]

@@ -111,3 +111,24 @@ def demo_data(estate, users):
     from plugins.keys.demo import load
 
     load(estate, users)
+
+
+@hookimpl(optionalhook=True)
+def meetings_open_matters(user, estate_id):
+    """The estate's keys out on loan, offered to a shift handover (meetings plugin)."""
+    from flask import url_for
+    from flask_babel import gettext as _
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.i18n import fmt_datetime
+    from core.permissions import has_permission
+    from plugins.keys.models import KeyLoan
+
+    if not has_permission("keys.view", user):
+        return []
+    loans = db.session.scalars(select(KeyLoan).where(KeyLoan.estate_id == estate_id, KeyLoan.returned_at.is_(None))
+                               .order_by(KeyLoan.lent_at.desc()).limit(200)).all()
+    return [{"reference": f"KEYLOAN-{loan.id}", "kind": _("Key"), "url": url_for("keys.detail", key_id=loan.key_id),
+             "label": " · ".join((loan.key.tag, loan.borrower_name, fmt_datetime(loan.expected_return)))}
+            for loan in loans]

@@ -184,3 +184,24 @@ def visits_recorded(visit):
     from plugins.repairs.services import on_visit
 
     on_visit(visit)
+
+
+@hookimpl(optionalhook=True)
+def meetings_open_matters(user, estate_id):
+    """The estate's open repairs, offered to a shift handover (meetings plugin)."""
+    from flask import url_for
+    from flask_babel import gettext as _
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.permissions import has_permission
+    from plugins.repairs.models import OPEN_STATES, Repair
+
+    if not has_permission("repairs.view", user):
+        return []
+    rows = db.session.scalars(select(Repair).where(Repair.estate_id == estate_id, Repair.state.in_(OPEN_STATES))
+                              .order_by(Repair.reported_at.desc()).limit(200)).all()
+    return [{"reference": r.number, "kind": _("Repair"), "url": url_for("repairs.detail", repair_id=r.id),
+             "label": " ".join(x for x in (r.number, r.unit.number if r.unit else r.address, r.description[:60])
+                               if x)}
+            for r in rows]

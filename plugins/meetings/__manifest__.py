@@ -1,0 +1,15 @@
+{
+    "code": "meetings",
+    "name": "Meetings and handovers",
+    "version": "0.1.0",
+    "summary": "Shift handover records signed by the manager, morning, weekly and ad hoc meetings, minutes signed by every participant, action items followed up (会议/交接班)",
+    "category": "operations",
+    "sequence": 100,
+    "author": "PropDesk",
+    "license": "AGPL-3.0-or-later",
+    "depends": [],
+    "uses": ["repairs", "complaints", "keys", "archives"],
+    "core_api": ">=1.2,<2",
+    "default_enabled": True,
+    "purgeable": False,
+}
