@@ -80,6 +80,11 @@ def _phone(value: str) -> str:
     return value if has_permission("core.residents.private") else mask_phone(value or "")
 
 
+def _value(choice):
+    """The value of a select choice (a ``SelectChoice`` or a pair)."""
+    return getattr(choice, "value", None) if not isinstance(choice, tuple) else choice[0]
+
+
 def _tz(estate_id) -> str:
     estate = db.session.get(Estate, estate_id) if estate_id else None
     return (estate.timezone if estate else None) or "Asia/Shanghai"
@@ -346,7 +351,7 @@ def _enquiry_outcomes(form):
     """Forwarding is offered only when the partner plugin is enabled."""
     keep = {"answered", "message"} | ({"repair"} if services.repairs_on() else set()) \
         | ({"complaint"} if services.complaints_on() else set())
-    form.outcome.choices = [c for c in form.outcome.choices if c[0] in keep]
+    form.outcome.choices = [c for c in form.outcome.choices if _value(c) in keep]
 
 
 @bp.route("/enquiries/new", methods=["GET", "POST"])
@@ -695,7 +700,7 @@ def certificates():
     form = CertificateForm() if request.method == "POST" else CertificateForm(formdata=None)
     _default_estate(form)
     if not services.fees_on():
-        form.kind.choices = [c for c in form.kind.choices if c[0] != "fee_status"]
+        form.kind.choices = [c for c in form.kind.choices if _value(c) != "fee_status"]
     page = ListPage(_simple_list(Certificate, filters, [Certificate.number, Certificate.applicant_name]), [
         Column("number", _l("Certificate number"), lambda r: r.number, Certificate.number,
                link=lambda r: url_for("frontdesk.certificate_print", certificate_id=r.id)),
