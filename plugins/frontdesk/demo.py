@@ -93,7 +93,7 @@ def load(estate, users) -> None:
                 shelf=f"A-{i + 1:02d}", received_at=now - timedelta(days=6 if i == 0 else i % 3, hours=i))
             if i in (3, 4, 7):
                 services.collect_parcel(desk, parcel, collector_name=_t(names[i % len(names)]),
-                                        at=parcel.received_at + timedelta(hours=5))
+                                        at=min(parcel.received_at + timedelta(hours=5), now))
             elif i < 3:
                 services.notify_parcel(desk, parcel)
         services.flag_uncollected(now)
