@@ -111,10 +111,31 @@ def _unit_ids_like(pat):
     return select(Unit.id).where(Unit.estate_id.in_(current_estate_ids() or [0]), Unit.number.like(pat, escape="\\"))
 
 
+#: Rows on one printed register at most (narrow it with the filters).
+PRINT_MAX = 1000
+
+
+def _print_url() -> str:
+    return url_for(request.endpoint, **{**request.args.to_dict(), "print": "1"})
+
+
+def _printed(page):
+    """The list as a printed register (A4, the filters and order of the page), or None when the
+    request does not ask for it (``print=1``)."""
+    if request.args.get("print") != "1":
+        return None
+    pk = page.stmt.column_descriptions[0]["entity"].__mapper__.primary_key[0]
+    ids = db.session.scalars(page.sorted_stmt().with_only_columns(pk).limit(PRINT_MAX)).all()
+    return render_template("frontdesk/register_print.html", page=page, rows=page.rows_for(ids), max=PRINT_MAX)
+
+
 def _page(template, page, filters, **kw):
     if fmt := page.wants_export():
         return page.export(fmt)
-    return render_template(template, page=page, result=page.page(), filters=filters, **LABELS, **kw)
+    if (printed := _printed(page)) is not None:
+        return printed
+    return render_template(template, page=page, result=page.page(), filters=filters, print_url=_print_url(),
+                           **LABELS, **kw)
 
 
 def _form_page(form, title, status=200, lookup=None, intro=None, cancel=None, template="frontdesk/form.html"):
@@ -552,8 +573,10 @@ def visitors():
     def render(f, status=200):
         if request.method == "GET" and (fmt := page.wants_export()):
             return page.export(fmt)
+        if request.method == "GET" and (printed := _printed(page)) is not None:
+            return printed
         return render_template("frontdesk/visitors.html", page=page, result=page.page(), filters=filters, form=f,
-                               **LABELS), status
+                               print_url=_print_url(), **LABELS), status
 
     if request.method == "GET":
         return render(form)
@@ -610,8 +633,10 @@ def licences():
     def render(f, status=200):
         if request.method == "GET" and (fmt := page.wants_export()):
             return page.export(fmt)
+        if request.method == "GET" and (printed := _printed(page)) is not None:
+            return printed
         return render_template("frontdesk/licences.html", page=page, result=page.page(), filters=filters, form=f,
-                               **LABELS), status
+                               print_url=_print_url(), **LABELS), status
 
     if request.method == "GET":
         return render(form)
@@ -660,8 +685,10 @@ def vehicles():
     def render(f, status=200):
         if request.method == "GET" and (fmt := page.wants_export()):
             return page.export(fmt)
+        if request.method == "GET" and (printed := _printed(page)) is not None:
+            return printed
         return render_template("frontdesk/vehicles.html", page=page, result=page.page(), filters=filters, form=f,
-                               return_form=ReturnForm(), **LABELS), status
+                               return_form=ReturnForm(), print_url=_print_url(), **LABELS), status
 
     if request.method == "GET":
         return render(form)
@@ -715,8 +742,10 @@ def certificates():
     def render(f, status=200):
         if request.method == "GET" and (fmt := page.wants_export()):
             return page.export(fmt)
+        if request.method == "GET" and (printed := _printed(page)) is not None:
+            return printed
         return render_template("frontdesk/certificates.html", page=page, result=page.page(), filters=filters,
-                               form=f, **LABELS), status
+                               form=f, print_url=_print_url(), **LABELS), status
 
     if request.method == "GET":
         return render(form)

@@ -170,3 +170,19 @@ def test_the_work_log_is_written_for_a_day_and_printed(client, db, staff):
     assert "夜间受理快递三件" in sheet and "吴敏" in sheet
     assert "夜间受理快递三件" not in client.get(
         f"/frontdesk/log/print?day={(today - timedelta(days=1)).isoformat()}").text
+
+
+def test_every_register_prints_with_its_filters(client, db, staff):
+    with acting_as(staff.desk):
+        services.register_visitor(staff.desk, estate_id=staff.e1.id, visitor_name="黄磊", purpose="探亲")
+        services.register_visitor(staff.desk, estate_id=staff.e1.id, visitor_name="徐静", purpose="送家具")
+        db.session.commit()
+    login(client, staff.desk)
+    page = client.get("/frontdesk/visitors?q=黄磊").text
+    assert "/frontdesk/visitors?q=%E9%BB%84%E7%A3%8A&amp;print=1" in page or "print=1" in page
+    sheet = client.get("/frontdesk/visitors?q=黄磊&print=1").text
+    assert "Visitor register" in sheet and "黄磊" in sheet and "徐静" not in sheet and "探亲" in sheet
+    for url in ("/frontdesk/passes", "/frontdesk/enquiries", "/frontdesk/parcels", "/frontdesk/licences",
+                "/frontdesk/vehicles", "/frontdesk/certificates"):
+        resp = client.get(url + "?print=1")
+        assert resp.status_code == 200 and 'class="form register"' in resp.text, url
