@@ -414,8 +414,14 @@ def enquiry_new():
 @require("frontdesk.view")
 def enquiry_detail(enquiry_id):
     row = get_scoped_or_404(Enquiry, enquiry_id)
-    return render_template("frontdesk/enquiry_detail.html", e=row, phone=_phone,
-                           case_link=_case_link(row.forwarded_number), **LABELS)
+    link = _case_link(row.forwarded_number)
+    if row.forwarded_number.startswith("BX-") and services.repairs_on():
+        from plugins.repairs import services as repairs  # documented: repair_states (read-only)
+
+        found = repairs.repair_states(current_user, row.estate_id, [row.forwarded_number])
+        if row.forwarded_number in found:
+            link = url_for("repairs.detail", repair_id=found[row.forwarded_number]["id"])
+    return render_template("frontdesk/enquiry_detail.html", e=row, phone=_phone, case_link=link, **LABELS)
 
 
 # -- mail and parcels -------------------------------------------------------------------------------

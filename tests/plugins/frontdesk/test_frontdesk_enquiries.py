@@ -138,6 +138,10 @@ def test_the_enquiry_page_records_and_forwards(client, db, staff):
     assert row.forwarded_number.startswith("BX-") and row.channel == "hotline"
     detail = client.get(f"/frontdesk/enquiries/{row.id}").text
     assert row.forwarded_number in detail and "卫生间灯不亮" in detail
+    from plugins.repairs.models import Repair
+
+    repair = db.session.scalar(select(Repair))
+    assert f'href="/repairs/{repair.id}"' in detail  # the repair page itself (repairs' repair_states)
     listing = client.get("/frontdesk/enquiries?q=孙明").text
     assert row.forwarded_number in listing
     assert client.get("/frontdesk/enquiries?export=xlsx").status_code == 403  # the desk role does not export
