@@ -1,6 +1,7 @@
 """Forms and the translated labels of the cleaning plugin."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import (
     BooleanField,
     DateField,
@@ -119,7 +120,7 @@ class TrainingForm(Form):
     estate_id = SelectField(_l("Estate"), coerce=int, validate_choice=False)
     held_on = DateField(_l("Day of the training"), validators=[
         InputRequired(message=_l("Enter the day of the training."))])
-    topic = StringField(_l("Topic"), validators=[InputRequired(message=_l("Enter the topic of the training.")),
+    topic = StringField(lazy_pgettext("training", "Topic"), validators=[InputRequired(message=_l("Enter the topic of the training.")),
                                                  Length(max=200)])
     trainer = StringField(_l("Trainer"), validators=[InputRequired(message=_l("Enter who gave the training.")),
                                                      Length(max=100)])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -476,9 +477,9 @@ def _training_page(form, status=200):
         stmt = stmt.where(CleanTraining.held_on <= filters.end.data)
     page = ListPage(stmt, [
         Column("day", _l("Day of the training"), lambda t: t.held_on, CleanTraining.held_on, fmt="date"),
-        Column("topic", _l("Topic"), lambda t: t.topic, CleanTraining.topic, css="wrap"),
+        Column("topic", lazy_pgettext("training", "Topic"), lambda t: t.topic, CleanTraining.topic, css="wrap"),
         Column("trainer", _l("Trainer"), lambda t: t.trainer, CleanTraining.trainer),
-        Column("attendees", _l("Attendees"), lambda t: "、".join(t.attendee_list), css="wrap"),
+        Column("attendees", lazy_pgettext("training", "Attendees"), lambda t: "、".join(t.attendee_list), css="wrap"),
         Column("hours", _l("Hours"), lambda t: t.hours, CleanTraining.hours, fmt="number"),
         Column("estate", _l("Estate"), lambda t: t.estate.name, CleanTraining.estate_id),
     ], "-day", _("Cleaning staff training"), "cleaning-training")

@@ -15,7 +15,7 @@ REQUEST_LABELS = {"swap": _l("Swap with a colleague"), "change": _l("Change of s
 DECISION_LABELS = {"pending": _l("Waiting for approval"), "approved": _l("Approved"), "refused": _l("Refused")}
 LEAVE_LABELS = {"annual": _l("Annual leave"), "sick": _l("Sick leave"), "personal": _l("Personal leave"),
                 "off_post": _l("Leaving the post")}
-MARK_LABELS = {"present": lazy_pgettext("attendance", "Present"), "late": lazy_pgettext("attendance", "Late"), "leave": _l("On leave"), "absent": _l("Absent"),
+MARK_LABELS = {"present": lazy_pgettext("attendance", "Present"), "late": lazy_pgettext("attendance", "Late"), "leave": _l("On leave"), "absent": lazy_pgettext("attendance", "Absent"),
                "overtime": _l("Overtime")}
 REPORT_LABELS = {"prepared": _l("Prepared, to confirm"), "confirmed": _l("Confirmed")}
 WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
