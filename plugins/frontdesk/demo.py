@@ -65,7 +65,7 @@ def load(estate, users) -> None:
         for i, (kind, name, goods, consent) in enumerate(passes):
             made.append(services.apply_pass(
                 desk, estate_id=estate.id, unit_number=unit(i), applicant_kind=kind, applicant_name=_t(name),
-                applicant_phone=f"1380013{i:04d}", goods=_t(goods), vehicle_plate="沪A1234" + str(i) if i % 2 else "",
+                applicant_phone=f"1380013{i:04d}", goods=_t(goods), vehicle_plate=demo_text("SH-A1234", "沪A1234") + str(i) if i % 2 else "",
                 valid_from=today, valid_until=today + timedelta(days=2),
                 owner_consent_name=_t(consent) if consent else "",
                 owner_consent_note=demo_text("Consent by phone", "电话确认同意") if consent else "",
@@ -117,7 +117,7 @@ def load(estate, users) -> None:
                                   arrived_at=now - timedelta(hours=2))
         left = services.register_visitor(desk, estate_id=estate.id, visitor_name=demo_text("Xu Jing", "徐静"),
                                          unit_number=unit(4), purpose=demo_text("Delivering furniture", "送家具"),
-                                         vehicle_plate="沪B56789", arrived_at=now - timedelta(hours=5))
+                                         vehicle_plate=demo_text("SH-B56789", "沪B56789"), arrived_at=now - timedelta(hours=5))
         services.visitor_left(desk, left, at=now - timedelta(hours=4))
         for i, (breed, days) in enumerate(((("Poodle", "泰迪"), 20), (("Shiba Inu", "柴犬"), 200))):
             services.register_licence(desk, estate_id=estate.id, unit_number=unit(i + 3),
@@ -128,7 +128,7 @@ def load(estate, users) -> None:
                                       valid_until=today + timedelta(days=days))
         for i in range(3):
             services.issue_vehicle_pass(desk, estate_id=estate.id, unit_number=unit(i), holder_name=_t(names[i]),
-                                        holder_phone=f"1360013{i:04d}", plate=f"沪A{estate.id:02d}{i:03d}",
+                                        holder_phone=f"1360013{i:04d}", plate=demo_text("SH-A", "沪A") + f"{estate.id:02d}{i:03d}",
                                         card_number=f"IC-{estate.id:02d}{i:04d}",
                                         valid_until=today + timedelta(days=365))
         if occupied:
