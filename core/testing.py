@@ -15,7 +15,7 @@ The whole test session runs on a **shifted clock** (time-machine): it starts at
 ``PROPDESK_TEST_NOW`` (an ISO date-time with its offset), by default
 ``DEFAULT_TEST_NOW``, and ticks on from there, so no test depends on the day or
 the hour the suite happens to run. CI runs the suite again at awkward instants
-(the 1st just after midnight in Shanghai, New Year's Eve, 29 February).
+(New Year just after midnight in Shanghai, 29 February just after midnight).
 
 The database is real: a SQLite file per test session, or PostgreSQL when
 ``PROPDESK_TEST_DB=postgres`` and ``PROPDESK_TEST_DATABASE_URL`` are set. It is

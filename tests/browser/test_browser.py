@@ -75,6 +75,7 @@ def test_the_language_switch_turns_the_shell_chinese(page, site, login, shot):
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(page.locator("#logout")).to_have_text("退出")
     shot("dashboard-zh")
+    page.wait_for_load_state("load")  # the select submits itself once app.js has bound it
     page.select_option("#language-select", "en")
     expect(page.locator("#logout")).to_have_text("Sign out")
 

@@ -18,6 +18,9 @@ def test_enter_in_the_search_box_opens_the_results_page_in_chinese(page, site, l
     login("clerk")
     page.select_option("#language-select", "zh_CN")
     expect(page.locator("#logout")).to_have_text("退出")
+    # The new page's DOM is there before its scripts have bound the search box (htmx binds on
+    # DOMContentLoaded): typing before that sends no request, so wait for the page to load.
+    page.wait_for_load_state("load")
     page.fill("#global-search", "王芳")
     expect(page.locator("#search-popup .search-all")).to_contain_text("全部结果")
     page.press("#global-search", "Enter")
