@@ -269,18 +269,18 @@ def verify(user, check: CleanCheck, *, verified_on: date | None, passed: bool, n
 
 
 def rectification_state(user, check: CleanCheck) -> str | None:
-    """The vendor's notice's state label, read through the vendors plugin when it is enabled."""
+    """The vendor's notice's state label, read through the vendors plugin's documented
+    ``rectification_states`` when it is enabled (``None`` when it is not, or not the user's)."""
     from core.plugins import is_enabled
 
     if not check.rectification_id or not is_enabled("vendors"):
         return None
-    from plugins.vendors.forms import RECT_STATE_LABELS
-    from plugins.vendors.models import Rectification
+    from plugins.vendors.services import rectification_states
 
-    rect = db.session.get(Rectification, check.rectification_id)
-    if rect is None or rect.estate_id != check.estate_id:
+    state = rectification_states(user, [check.rectification_id]).get(check.rectification_id)
+    if state is None or state.estate_id != check.estate_id:
         return None
-    return str(RECT_STATE_LABELS.get(rect.state, rect.state))
+    return state.label
 
 
 def open_filter():

@@ -1,6 +1,7 @@
 """Patrols (巡视): routes and checkpoints with printed QR labels, patrol plans making due
 patrols, checkpoint visits on a phone (OK or a problem, notes, photos), problems sent to the
-repairs plugin as repair orders (channel "patrol") or followed up here, missed checkpoints and
+repairs plugin as repair orders (channel "patrol"), to a vendor as rectification notices (vendors
+plugin) or followed up here, missed checkpoints and
 late patrols, today's patrol board and the printable building log (大厦管理日志). See README.md.
 """
 
@@ -93,6 +94,13 @@ def repairs_reopened(repair, reason):
     from plugins.patrol.services import on_repair_reopened
 
     on_repair_reopened(repair)
+
+
+@hookimpl(optionalhook=True)
+def vendors_rectification_closed(rectification):
+    from plugins.patrol.services import on_rectification_closed
+
+    on_rectification_closed(rectification)
 
 
 @hookimpl

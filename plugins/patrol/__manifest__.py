@@ -8,7 +8,7 @@
     "author": "PropDesk",
     "license": "AGPL-3.0-or-later",
     "depends": [],
-    "uses": ["repairs"],
+    "uses": ["repairs", "vendors"],
     "core_api": ">=1.2,<2",
     "default_enabled": True,
     "purgeable": False,

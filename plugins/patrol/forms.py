@@ -44,7 +44,10 @@ FREQUENCY_LABELS = {"daily": _l("Every day"), "weekly": _l("Every week"), "month
 PATROL_STATE_LABELS = {"due": lazy_pgettext("patrol state", "Due"), "in_progress": lazy_pgettext("patrol state", "Under way"), "done": _l("Finished")}
 RESULT_LABELS = {"ok": _l("OK"), "problem": _l("Problem")}
 PROBLEM_STATE_LABELS = {"open": _l("Open"), "in_hand": _l("In hand"), "resolved": _l("Resolved"),
-                        "repair": _l("Sent to repairs"), "repaired": _l("Repaired")}
+                        "repair": _l("Sent to repairs"), "repaired": _l("Repaired"),
+                        "vendor": _l("Sent to the vendor"), "rectified": _l("Rectified by the vendor")}
+SEND_TO_LABELS = {"repair": _l("Repair order"), "vendor": _l("Rectification by the vendor"),
+                  "here": _l("Follow up here")}
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
@@ -101,6 +104,10 @@ class CheckForm(Form):
     note = TextAreaField(_l("Notes (what is wrong, for a problem)"), validators=[Optional(), Length(max=500)],
                          render_kw={"rows": 3})
     contact_phone = StringField(_l("Phone for the repair to call back"), validators=[Optional(), Length(max=30)])
+    # Offered when the vendors plugin is enabled (else removed by the view).
+    send_to = RadioField(_l("Send the problem to"), validate_choice=False)
+    service_kind = SelectField(_l("Vendor's service"), validate_choice=False)
+    deadline = DateField(_l("The vendor puts it right by"), validators=[Optional()])
     photos = MultipleFileField(_l("Photos"), render_kw={"accept": "image/*", "capture": "environment"})
 
 

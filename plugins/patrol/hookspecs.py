@@ -9,7 +9,8 @@ def patrol_problem_found(problem):
 
     ``problem`` has ``id, estate_id, patrol_id, checkpoint_id, category, description, found_at,
     state, repair_id, repair_number`` (the repair order the repairs plugin made of it, when that
-    plugin is enabled; else empty) and ``checkpoint`` (``code, name, route``). A vendors plugin
-    may record it as a rectification item for the contractor of the area here (and write its own
-    reference into ``problem.follow_up``). An exception rolls the visit back.
+    plugin is enabled; else empty), ``rectification_id, rectification_number, service_kind`` (the
+    notice the vendors plugin raised when the patroller sent the problem to the vendor — patrol
+    calls vendors' documented ``raise_rectification`` itself; else empty) and ``checkpoint``
+    (``code, name, route``). An exception rolls the visit back.
     """

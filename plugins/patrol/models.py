@@ -25,9 +25,13 @@ PLAN_KINDS = ("staff", "supervisor", "manager")
 FREQUENCIES = ("daily", "weekly", "monthly")
 PATROL_STATES = ("due", "in_progress", "done")
 RESULTS = ("ok", "problem")
-#: A problem's own follow-up when no repair order carries it (open → in hand → resolved), or its
-#: repair order's (sent to repairs → repaired, when the repair is completed).
-PROBLEM_STATES = ("open", "in_hand", "resolved", "repair", "repaired")
+#: A problem's own follow-up when no repair order carries it (open → in hand → resolved), its
+#: repair order's (sent to repairs → repaired, when the repair is completed), or the vendor's
+#: rectification notice's (sent to the vendor → rectified, when the notice is closed).
+PROBLEM_STATES = ("open", "in_hand", "resolved", "repair", "repaired", "vendor", "rectified")
+#: Where a problem goes: a repair order (repairs plugin), a rectification notice to the vendor
+#: holding the contract of a service kind (vendors plugin), or followed up here ("").
+SEND_TO = ("repair", "vendor", "here")
 FOLLOW_UP_STATES = ("in_hand", "resolved")
 
 
@@ -150,7 +154,9 @@ class PatrolVisit(EstateScopedMixin, BusinessRecord, db.Model):
 
 class PatrolProblem(EstateScopedMixin, BusinessRecord, db.Model):
     """A problem found at a visit. With the repairs plugin it becomes a repair order (its id and
-    number kept as plain data, its progress read from repairs); without, it is followed up here:
+    number kept as plain data, its progress read from repairs), or — the patroller's choice, with
+    the vendors plugin — a rectification notice to the vendor of a service kind (its id, number and
+    kind kept as plain data, its state read from vendors); else it is followed up here:
     open → in hand → resolved."""
 
     __tablename__ = "patrol_problem"
@@ -165,6 +171,10 @@ class PatrolProblem(EstateScopedMixin, BusinessRecord, db.Model):
     state: Mapped[str] = mapped_column(sa.String(20), default="open")
     repair_id: Mapped[int | None] = mapped_column(nullable=True, index=True)
     repair_number: Mapped[str] = mapped_column(sa.String(30), default="")
+    # The vendors plugin's rectification notice it became (plain data: vendors may be disabled later).
+    rectification_id: Mapped[int | None] = mapped_column(nullable=True, index=True)
+    rectification_number: Mapped[str] = mapped_column(sa.String(30), default="")
+    service_kind: Mapped[str] = mapped_column(sa.String(20), default="")
     follow_up: Mapped[str] = mapped_column(sa.String(500), default="")
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id"), nullable=True)

@@ -6,7 +6,10 @@ Rules: routes, checkpoints and plans belong to one estate; a checkpoint code is 
 estate; a plan's end is not before its start; a visit is of a checkpoint of the patrol's own
 estate and route, once per patrol (database constraint), by the patrol's patroller; a problem
 has a description, becomes a repair order (channel "patrol") when the repairs plugin is
-enabled, else is followed up here (open → in hand → resolved); a patrol is finished once.
+enabled, or — the patroller's choice when the vendors plugin is enabled — a rectification notice
+to the vendor holding the estate's contract of a service kind (vendors' documented
+``raise_rectification``), else is followed up here (open → in hand → resolved); a patrol is
+finished once.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from plugins.patrol.models import (
     FREQUENCIES,
     PLAN_KINDS,
     RESULTS,
+    SEND_TO,
     Patrol,
     PatrolCheckpoint,
     PatrolLogEntry,
@@ -49,6 +53,8 @@ REPAIR_CATEGORY = {"facilities": "public_area", "signs": "public_area", "cleanin
                    "greening": "public_area", "fire": "public_area", "parking": "public_area",
                    "renovation": "public_area", "people": "other"}
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
+#: The vendors' service kind a problem of each kind is offered to first (the form's default).
+VENDOR_KIND = {"cleaning": "cleaning", "greening": "greening", "people": "security", "parking": "security"}
 
 
 def _text(value, limit: int) -> str:
@@ -272,13 +278,61 @@ def start_patrol(user, checkpoint: PatrolCheckpoint, now: datetime) -> Patrol:
     return patrol
 
 
+def default_send_to() -> str:
+    """Where a problem goes when the patroller does not choose: a repair order when repairs is
+    enabled, else followed up here."""
+    return "repair" if is_enabled("repairs") else "here"
+
+
+def vendor_kinds(user, estate_id: int) -> list:
+    """The service kinds the estate has a vendor's contract in force for today (vendors'
+    documented ``contracts_in_force``); empty when vendors is disabled."""
+    if not is_enabled("vendors"):
+        return []
+    from plugins.vendors.services import contracts_in_force
+
+    return contracts_in_force(user, estate_id)
+
+
+def _check_send_to(user, estate: Estate, send_to: str, service_kind: str, deadline: date | None,
+                   now: datetime) -> str:
+    """Where the problem goes, checked before anything is saved (every refusal names its field)."""
+    send_to = send_to or default_send_to()
+    if send_to not in SEND_TO:
+        raise DomainError(_("Choose where the problem goes."), "send_to")
+    if send_to == "repair" and not is_enabled("repairs"):
+        raise DomainError(_("The repairs plugin is not enabled: no repair order can be made."), "send_to")
+    if send_to == "here" and is_enabled("repairs"):
+        raise DomainError(_("Choose a repair order or a rectification by the vendor."), "send_to")
+    if send_to != "vendor":
+        return send_to
+    if not is_enabled("vendors"):
+        raise DomainError(_("The vendors plugin is not enabled: no rectification can be sent to a vendor."),
+                          "send_to")
+    if not service_kind:
+        raise DomainError(_("Choose the vendor's service."), "service_kind")
+    if service_kind not in {c.service_kind for c in vendor_kinds(user, estate.id)}:
+        raise DomainError(_("No vendor's contract of this service is in force at %(estate)s today: nothing was "
+                            "recorded. Send the problem to repairs, or have the contract registered.",
+                            estate=estate.name), "service_kind")
+    if deadline is None:
+        raise DomainError(_("Enter the day the vendor must put it right by."), "deadline")
+    if deadline <= local_day(estate, now):
+        raise DomainError(_("The vendor's deadline must be after today."), "deadline")
+    return send_to
+
+
 def record_visit(user, checkpoint: PatrolCheckpoint, *, patrol: Patrol | None = None, result: str, note: str = "",
-                 category: str = "", contact_phone: str = "", photos=None,
+                 category: str = "", contact_phone: str = "", photos=None, send_to: str = "",
+                 service_kind: str = "", deadline: date | None = None,
                  now: datetime | None = None) -> PatrolVisit:
     """The patroller checked ``checkpoint`` on ``patrol`` (or, without one, on an on-the-spot
-    patrol started now). A problem is recorded with its description and, when the repairs plugin
-    is enabled, becomes a repair order (channel "patrol"). Photos are checked before anything is
-    saved and attached to the visit."""
+    patrol started now). A problem is recorded with its description and goes where ``send_to``
+    says: ``"repair"`` a repair order (channel "patrol", repairs enabled; the default then),
+    ``"vendor"`` a rectification notice with ``deadline`` to the vendor holding the estate's
+    contract of ``service_kind`` in force today (vendors enabled), ``"here"`` followed up in
+    patrol (only when repairs is disabled; the default then). Photos are checked before anything
+    is saved, attached to the visit and copied onto the notice."""
     now = now or utcnow()
     _require(user, "patrol.patrol")
     if checkpoint.estate_id not in user_estate_ids(user):
@@ -305,6 +359,7 @@ def record_visit(user, checkpoint: PatrolCheckpoint, *, patrol: Patrol | None = 
             raise DomainError(_("Describe the problem (at least 4 characters)."), "note")
         if category not in CHECKS:
             raise DomainError(_("Choose what the problem is about."), "category")
+        send_to = _check_send_to(user, checkpoint.estate, send_to, service_kind, deadline, now)
     fit_photos = _check_photos(photos)
     if patrol is not None:
         done = visit_of(patrol.id, checkpoint.id)
@@ -328,11 +383,14 @@ def record_visit(user, checkpoint: PatrolCheckpoint, *, patrol: Patrol | None = 
         patrol.state, patrol.started_at = "in_progress", now
     from core.attachments import save_upload
 
+    saved = []
     for storage in fit_photos:
         storage.stream.seek(0)
-        save_upload(storage, visit)
+        saved.append(save_upload(storage, visit))
     if result == "problem":
-        _problem(user, patrol, checkpoint, visit, category, note, contact_phone, now)
+        db.session.flush()
+        _problem(user, patrol, checkpoint, visit, category, note, contact_phone, now, send_to=send_to,
+                 service_kind=service_kind, deadline=deadline, photo_ids=[a.id for a in saved])
     visited = db.session.scalar(select(func.count()).select_from(PatrolVisit).where(PatrolVisit.patrol_id == patrol.id))
     if visited >= len(route_checkpoints(patrol.route_id)):
         patrol.state, patrol.finished_at = "done", now
@@ -340,13 +398,25 @@ def record_visit(user, checkpoint: PatrolCheckpoint, *, patrol: Patrol | None = 
     return visit
 
 
-def _problem(user, patrol, checkpoint, visit, category, note, contact_phone, now) -> PatrolProblem:
+def _problem(user, patrol, checkpoint, visit, category, note, contact_phone, now, *, send_to="repair",
+             service_kind="", deadline=None, photo_ids=()) -> PatrolProblem:
     problem = PatrolProblem(estate_id=checkpoint.estate_id, visit_id=visit.id, patrol_id=patrol.id,
                             checkpoint_id=checkpoint.id, category=category, description=note, found_at=now,
                             state="open")
     db.session.add(problem)
     db.session.flush()
-    if is_enabled("repairs"):
+    if send_to == "vendor":
+        from plugins.vendors.services import raise_rectification
+
+        notice = raise_rectification(
+            user, estate_id=checkpoint.estate_id, service_kind=service_kind,
+            title=_("Patrol %(number)s, checkpoint %(code)s %(name)s", number=patrol.number, code=checkpoint.code,
+                    name=checkpoint.name),
+            detail=note, deadline=deadline, source="patrol", source_ref=f"{patrol.number}/{checkpoint.code}",
+            attachment_ids=list(photo_ids))
+        problem.rectification_id, problem.rectification_number = notice.id, notice.number
+        problem.service_kind, problem.state = service_kind, "vendor"
+    elif send_to == "repair":
         from plugins.repairs import services as repairs
 
         estate = db.session.get(Estate, checkpoint.estate_id)
@@ -400,6 +470,9 @@ def follow_up(user, problem: PatrolProblem, *, state: str, note: str, now: datet
         raise DomainError(_("Choose one of your estates."))
     if problem.repair_number:
         raise DomainError(_("This problem is followed up by repair order %(number)s.", number=problem.repair_number))
+    if problem.rectification_number:
+        raise DomainError(_("This problem is followed up by rectification notice %(number)s.",
+                            number=problem.rectification_number))
     if state not in FOLLOW_UP_STATES:
         raise DomainError(_("Choose in hand or resolved."), "state")
     if problem.state == "resolved":
@@ -425,10 +498,30 @@ def repair_progress(user, problems) -> dict[int, str]:
     return {rid: state for rid, (_number, state) in repairs.repair_states_by_id(user, ids).items()}
 
 
+def rectification_progress(user, problems) -> dict:
+    """``{notice id: RectificationState}`` (number, state, label, deadline, overdue) of the
+    problems' rectification notices, read through the vendors plugin's documented
+    ``rectification_states`` (``{}`` when vendors is disabled; another estate's left out)."""
+    ids = [p.rectification_id for p in problems if p.rectification_id]
+    if not ids or not is_enabled("vendors"):
+        return {}
+    from plugins.vendors.services import rectification_states
+
+    return rectification_states(user, ids)
+
+
 def open_problems_filter():
-    """Problems still open: followed up here and not resolved, or sent to repairs (the repair's
-    own state says how far it is)."""
-    return PatrolProblem.state.in_(("open", "in_hand", "repair"))
+    """Problems still open: followed up here and not resolved, sent to repairs (the repair's
+    own state says how far it is) or to the vendor (the notice's state says)."""
+    return PatrolProblem.state.in_(("open", "in_hand", "repair", "vendor"))
+
+
+def on_rectification_closed(rectification) -> None:
+    """Listener of ``vendors_rectification_closed``: the problem carried by that notice is done with."""
+    for problem in db.session.scalars(select(PatrolProblem).where(
+            PatrolProblem.rectification_id == rectification.id, PatrolProblem.estate_id == rectification.estate_id)):
+        problem.state = "rectified"
+        problem.resolved_at = getattr(rectification, "closed_at", None) or utcnow()
 
 
 def on_repair_done(repair) -> None:

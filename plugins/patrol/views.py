@@ -36,6 +36,7 @@ from plugins.patrol.forms import (
     PLAN_KIND_LABELS,
     PROBLEM_STATE_LABELS,
     RESULT_LABELS,
+    SEND_TO_LABELS,
     CheckForm,
     CheckpointFilter,
     CheckpointForm,
@@ -62,7 +63,8 @@ from plugins.patrol.models import (
 bp = Blueprint("patrol", __name__, template_folder="templates")
 
 LABELS = dict(checks=CHECK_LABELS, plan_kinds=PLAN_KIND_LABELS, frequencies=FREQUENCY_LABELS,
-              patrol_states=PATROL_STATE_LABELS, results=RESULT_LABELS, problem_states=PROBLEM_STATE_LABELS)
+              patrol_states=PATROL_STATE_LABELS, results=RESULT_LABELS, problem_states=PROBLEM_STATE_LABELS,
+              send_to_labels=SEND_TO_LABELS)
 
 
 def _get(model, ident):
@@ -145,6 +147,19 @@ def _check_form(point, formdata=True):
         form.contact_phone.data = current_user.phone or point.estate.phone or ""
     if not is_enabled("repairs"):
         del form.contact_phone
+    if is_enabled("vendors"):
+        first = "repair" if is_enabled("repairs") else "here"
+        form.send_to.choices = [(first, SEND_TO_LABELS[first]), ("vendor", SEND_TO_LABELS["vendor"])]
+        kinds = services.vendor_kinds(current_user, point.estate_id)
+        form.service_kind.choices = [("", _("No vendor's contract is in force") if not kinds else "—")] + [
+            (k.service_kind, f"{k.label} · {k.vendor}") for k in kinds]
+        if not formdata:
+            form.send_to.data = first
+            wanted = services.VENDOR_KIND.get(form.category.data)
+            form.service_kind.data = wanted if wanted in {k.service_kind for k in kinds} else ""
+            form.deadline.data = services.local_day(point.estate, utcnow()) + timedelta(days=2)
+    else:
+        del form.send_to, form.service_kind, form.deadline
     return form
 
 
@@ -175,9 +190,15 @@ def checkpoint(checkpoint_id):
         visit = services.record_visit(
             current_user, point_now, patrol=patrol, result=form.result.data, note=form.note.data or "",
             category=form.category.data or "", photos=request.files.getlist("photos"),
-            contact_phone=(form.contact_phone.data or "") if "contact_phone" in form else "")
+            contact_phone=(form.contact_phone.data or "") if "contact_phone" in form else "",
+            send_to=(form.send_to.data or "") if "send_to" in form else "",
+            service_kind=(form.service_kind.data or "") if "service_kind" in form else "",
+            deadline=form.deadline.data if "deadline" in form else None)
         made["v"] = visit
         problem = db.session.scalar(select(PatrolProblem).where(PatrolProblem.visit_id == visit.id))
+        if problem is not None and problem.rectification_number:
+            return _("Problem recorded at %(code)s: rectification notice %(number)s sent to the vendor.",
+                     code=point_now.code, number=problem.rectification_number)
         if problem is not None and problem.repair_number:
             return _("Problem recorded at %(code)s: repair order %(number)s made.", code=point_now.code,
                      number=problem.repair_number)
@@ -207,6 +228,7 @@ def _patrol_page(patrol, status=200, finish_form=None):
         "patrol/patrol.html", patrol=patrol, visits=visits, problems=problems, photos=photos,
         checkpoints=checkpoints, visited=visited, missed=services.missed_checkpoints(patrol),
         progress=services.repair_progress(current_user, problems), repair_labels=_repair_labels(),
+        rects=services.rectification_progress(current_user, problems),
         late=patrol.is_late(), finish_form=finish_form or FinishForm(formdata=None),
         may_finish=patrol.state == "in_progress" and (patrol.patroller_id == current_user.id
                                                        or has_permission("patrol.manage")),
@@ -476,6 +498,7 @@ def filtered_problems(filters: ProblemFilter):
                                                        PatrolCheckpoint.name.like(pat, escape="\\")))
         stmt = stmt.where(or_(PatrolProblem.description.like(pat, escape="\\"),
                               PatrolProblem.repair_number.like(pat, escape="\\"),
+                              PatrolProblem.rectification_number.like(pat, escape="\\"),
                               PatrolProblem.checkpoint_id.in_(points)))
     if filters.state.data in PROBLEM_STATES:
         stmt = stmt.where(PatrolProblem.state == filters.state.data)
@@ -488,14 +511,20 @@ def filtered_problems(filters: ProblemFilter):
     return stmt
 
 
-def problems_page(filters: ProblemFilter, progress: dict) -> ListPage:
+def problems_page(filters: ProblemFilter, progress: dict, rects: dict | None = None) -> ListPage:
     repair_labels = _repair_labels()
+    rects = {} if rects is None else rects
 
     def state(p):
         text = str(PROBLEM_STATE_LABELS.get(p.state, p.state))
         if p.repair_id in progress:
             text += f" · {repair_labels.get(progress[p.repair_id], progress[p.repair_id])}"
+        if p.rectification_id in rects:
+            text += f" · {rects[p.rectification_id].label}"
         return text
+
+    def follow_number(p):
+        return p.repair_number or p.rectification_number
 
     return ListPage(filtered_problems(filters), [
         Column("found_at", _l("Found at"), lambda p: p.found_at, PatrolProblem.found_at, fmt="datetime",
@@ -503,7 +532,7 @@ def problems_page(filters: ProblemFilter, progress: dict) -> ListPage:
         Column("checkpoint", _l("Checkpoint"), lambda p: f"{p.checkpoint.code} {p.checkpoint.name}", css="wrap"),
         Column("description", _l("Problem"), lambda p: p.description, css="wrap"),
         Column("state", _l("State"), state, PatrolProblem.state),
-        Column("repair", _l("Repair order"), lambda p: p.repair_number, PatrolProblem.repair_number,
+        Column("repair", _l("Repair order or notice"), follow_number, PatrolProblem.repair_number,
                css="d-none d-md-table-cell"),
         Column("category", _l("The problem is about"), lambda p: CHECK_LABELS.get(p.category, p.category),
                css="d-none d-lg-table-cell"),
@@ -520,13 +549,16 @@ def problems():
         return render_template("patrol/list.html", title=_("Patrol problems"), filters=filters, page=None,
                                result=None, endpoint="patrol.problems"), 400
     progress: dict = {}
-    page = problems_page(filters, progress)
+    rects: dict = {}
+    page = problems_page(filters, progress, rects)
     if fmt := page.wants_export():
         rows = db.session.scalars(page.stmt).all()
         progress.update(services.repair_progress(current_user, rows))
+        rects.update(services.rectification_progress(current_user, rows))
         return page.export(fmt)
     result = page.page()
     progress.update(services.repair_progress(current_user, result.rows))
+    rects.update(services.rectification_progress(current_user, result.rows))
     return render_template("patrol/list.html", title=_("Patrol problems"), filters=filters, page=page,
                            result=result, endpoint="patrol.problems")
 
@@ -535,6 +567,7 @@ def _problem_page(problem, form=None, status=200):
     visit = db.session.get(PatrolVisit, problem.visit_id)
     return render_template("patrol/problem.html", problem=problem, visit=visit, photos=attachments_of(visit),
                            progress=services.repair_progress(current_user, [problem]),
+                           rects=services.rectification_progress(current_user, [problem]),
                            repair_labels=_repair_labels(), repairs_on=is_enabled("repairs"),
                            form=form or FollowUpForm(formdata=None), **LABELS), status
 
@@ -575,6 +608,7 @@ def _log_estate() -> Estate:
 def _log_context(estate: Estate, day: date) -> dict:
     data = services.building_log(estate, day)
     return dict(estate=estate, day=day, log=data, progress=services.repair_progress(current_user, data["problems"]),
+                rects=services.rectification_progress(current_user, data["problems"]),
                 repair_labels=_repair_labels(), estates=[db.session.get(Estate, i) for i in current_estate_ids()],
                 prev=(day - timedelta(days=1)).isoformat(), next=(day + timedelta(days=1)).isoformat(), **LABELS)
 

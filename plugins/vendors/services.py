@@ -10,12 +10,15 @@ items raise a rectification notice with a deadline after the inspection; a vendo
 open notice, a re-check follows a response (passed: closed; still failing: open again with a new
 deadline); one evaluation per contract and month, recomputed while a draft, frozen once confirmed.
 
-The documented service for other plugins is :func:`raise_rectification`.
+The documented services for other plugins are :func:`raise_rectification` (write),
+:func:`contracts_in_force` and :func:`rectification_states` (read). A notice re-checked as passed
+is announced with the event hook ``vendors_rectification_closed`` (``hookspecs.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -420,6 +423,72 @@ def raise_rectification(user, *, estate_id: int, service_kind: str, title: str, 
                   source_ref=source_ref, attachment_ids=attachment_ids)
 
 
+@dataclass(frozen=True)
+class ContractInForce:
+    """A service kind the estate has a contract for today (what :func:`raise_rectification` uses)."""
+
+    service_kind: str
+    label: str
+    vendor: str
+    number: str
+
+
+def contracts_in_force(user, estate_id: int) -> list[ContractInForce]:
+    """The service kinds of the estate with a contract in force today, each with the contract
+    :func:`raise_rectification` would pick (the latest started), in the order of
+    :data:`SERVICE_KINDS`. Empty for an estate that is not the user's. A read service for other
+    plugins (a form offering "rectification by the vendor" lists these kinds)."""
+    if not estate_id or estate_id not in user_estate_ids(user):
+        return []
+    from plugins.vendors.forms import KIND_LABELS
+
+    estate = db.session.get(Estate, estate_id)
+    out = []
+    for kind in SERVICE_KINDS:
+        contract = contract_for(estate_id, kind, estate_today(estate))
+        if contract is not None:
+            out.append(ContractInForce(kind, str(KIND_LABELS[kind]), contract.vendor.name, contract.number))
+    return out
+
+
+@dataclass(frozen=True)
+class RectificationState:
+    """What another plugin shows of a notice it raised: its number, state code and translated
+    label, deadline, and whether it is overdue (open past its deadline, in the estate's today)."""
+
+    id: int
+    number: str
+    state: str
+    label: str
+    deadline: date
+    overdue: bool
+    estate_id: int
+
+
+def rectification_states(user, ids: Iterable[int]) -> dict[int, RectificationState]:
+    """``{id: RectificationState}`` of the notices ``ids`` that belong to the user's estates (one
+    query; an unknown id or another estate's notice is left out). No vendors permission is needed:
+    the caller shows its own record's notice. A read service for other plugins (cleaning,
+    greening, patrol), so that they never read vendors' tables or labels themselves."""
+    from plugins.vendors.forms import RECT_STATE_LABELS
+
+    wanted = {i for i in ids if isinstance(i, int)}
+    allowed = user_estate_ids(user)
+    if not wanted or not allowed:
+        return {}
+    rows = db.session.execute(select(Rectification.id, Rectification.number, Rectification.state,
+                                     Rectification.deadline, Rectification.estate_id)
+                              .where(Rectification.id.in_(wanted), Rectification.estate_id.in_(allowed))).all()
+    todays = {}
+    out = {}
+    for rid, number, state, deadline, estate_id in rows:
+        if estate_id not in todays:
+            todays[estate_id] = estate_today(db.session.get(Estate, estate_id))
+        out[rid] = RectificationState(rid, number, state, str(RECT_STATE_LABELS.get(state, state)), deadline,
+                                      state == "open" and deadline < todays[estate_id], estate_id)
+    return out
+
+
 def _last_step(rect: Rectification, kind: str) -> RectificationStep | None:
     return db.session.scalar(select(RectificationStep).where(
         RectificationStep.rectification_id == rect.id, RectificationStep.kind == kind)
@@ -478,6 +547,9 @@ def recheck(user, rect: Rectification, *, checked_on: date | None, passed: bool,
         rect.state = "closed"
         rect.closed_at = utcnow()
         new_deadline = None
+        from core.plugins import hook
+
+        hook("vendors_rectification_closed")(rectification=rect)
     else:
         if not note:
             raise DomainError(_("Say what still fails."), "note")

@@ -141,3 +141,58 @@ def test_disabled_vendors_answers_404_and_other_plugins_see_it_off(client, db, s
     assert not is_enabled("vendors")
     assert client.get("/vendors/").status_code == 404
     assert client.get(f"/vendors/contracts/{staff.c1.id}").status_code == 404
+
+
+def test_the_read_services_show_only_the_users_estates(db, staff, clock):
+    """``contracts_in_force`` and ``rectification_states`` (documented for cleaning, greening,
+    patrol): the user's estates only, the state's label translated, overdue by the estate's day."""
+    with acting_as(staff.sup):
+        r = services.raise_rectification(staff.sup, estate_id=staff.e1.id, service_kind="cleaning", title="垃圾满溢",
+                                         detail="2号垃圾点", deadline=staff.today + timedelta(days=1),
+                                         source="patrol", source_ref="XS-1/P-01")
+        db.session.commit()
+    kinds = services.contracts_in_force(staff.clerk, staff.e1.id)
+    assert [(k.service_kind, k.label, k.vendor, k.number) for k in kinds] == [
+        ("cleaning", "Cleaning", "洁美保洁服务有限公司", "BJ-E01-01")]
+    assert services.contracts_in_force(staff.clerk, staff.e2.id) == []  # not the clerk's estate
+    st = services.rectification_states(staff.tech, [r.id, 999999])  # no vendors permission needed
+    assert list(st) == [r.id]
+    assert (st[r.id].number, st[r.id].state, st[r.id].label, st[r.id].deadline, st[r.id].overdue) == (
+        r.number, "open", "Waiting for the vendor", staff.today + timedelta(days=1), False)
+    assert services.rectification_states(staff.sup_e2, [r.id]) == {}
+    clock.shift(timedelta(days=2))
+    assert services.rectification_states(staff.sup, [r.id])[r.id].overdue is True
+
+
+def test_a_passed_recheck_fires_vendors_rectification_closed(db, staff, temp_plugin, make_app):
+    from plugins.vendors import hookspecs
+
+    assert "patrol" in hookspecs.vendors_rectification_closed.__doc__
+    seen = []
+
+    class Listener:
+        @staticmethod
+        def vendors_rectification_closed(rectification):
+            seen.append((rectification.number, rectification.state, rectification.source_ref))
+
+    from core import hookimpl
+    from core.plugins import plugins
+
+    Listener.vendors_rectification_closed = hookimpl(Listener.vendors_rectification_closed)
+
+    plugins().pm.register(Listener, name="listener-test")
+    plugins()._callers.clear()
+    try:
+        with acting_as(staff.sup):
+            r = services.raise_rectification(staff.sup, estate_id=staff.e1.id, service_kind="cleaning",
+                                             title="垃圾满溢", detail="2号垃圾点",
+                                             deadline=staff.today + timedelta(days=1), source="patrol",
+                                             source_ref="XS-1/P-01")
+            services.record_response(staff.sup, r, responded_on=staff.today, responder="周经理", note="已清运")
+            assert seen == []
+            services.recheck(staff.sup, r, checked_on=staff.today, passed=True)
+            db.session.commit()
+    finally:
+        plugins().pm.unregister(name="listener-test")
+        plugins()._callers.clear()
+    assert seen == [(r.number, "closed", "XS-1/P-01")]

@@ -1,0 +1,15 @@
+"""Event hooks the vendors plugin offers to others (prefixed with its code)."""
+
+from core import hookspec
+
+
+@hookspec
+def vendors_rectification_closed(rectification):
+    """Called inside the transaction when a rectification notice is re-checked as passed (closed).
+
+    ``rectification`` has ``id, number, estate_id, contract_id, state`` (``"closed"``),
+    ``closed_at``, ``source`` and ``source_ref`` (the plugin that raised it through
+    ``raise_rectification`` and its record, plain data). A plugin that raised the notice may mark
+    its own record done here (patrol marks the problem *rectified*). An exception rolls the
+    re-check back.
+    """
