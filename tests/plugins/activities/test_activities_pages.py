@@ -206,7 +206,7 @@ def test_another_estates_activity_is_not_found(client, db, staff, make_activity)
     assert client.post(f"/activities/{theirs.id}/cancel", data={"cancel-reason": "x"}).status_code == 404
     assert client.post(f"/activities/signups/{s.id}/cancel").status_code == 404
     assert client.post(f"/activities/expenses/{e.id}/void", data={"void-reason": "x"}).status_code == 404
-    for url in ("/activities/", "/activities/plan", "/activities/report", f"/search?q=河畔"):
+    for url in ("/activities/", "/activities/plan", "/activities/report", "/search?q=河畔"):
         assert "河畔运动会" not in client.get(url).get_data(as_text=True), url
     assert db.session.get(Activity, theirs.id).state == "approved"
 
