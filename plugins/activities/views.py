@@ -78,8 +78,9 @@ def filtered(filters: ActivityFilter):
     if filters.q.data and filters.q.data.strip():
         pat = _like(filters.q.data.strip())
         stmt = stmt.where(or_(Activity.theme.like(pat, escape="\\"), Activity.number.like(pat, escape="\\")))
-    if (filters.year.data or "").strip().isdigit():
-        stmt = stmt.where(Activity.year == _year(filters.year.data))
+    raw = (filters.year.data or "").strip()
+    if raw.isdigit() and len(raw) == 4:  # anything else is no year: the filter is left out
+        stmt = stmt.where(Activity.year == int(raw))
     if filters.state.data in STATES:
         stmt = stmt.where(Activity.state == filters.state.data)
     return stmt

@@ -212,9 +212,12 @@ def test_another_estates_activity_is_not_found(client, db, staff, make_activity)
 
 
 def test_list_filters_and_xlsx_export(client, db, staff, make_activity):
-    make_activity("approved", theme="中秋灯谜晚会", budget=Decimal("1500.00"))
+    a = make_activity("approved", theme="中秋灯谜晚会", budget=Decimal("1500.00"))
     make_activity("draft", theme="乒乓球友谊赛")
     login(client, staff.sup)
+    assert "中秋灯谜晚会" in client.get(f"/activities/?year={a.year}").get_data(as_text=True)
+    assert "中秋灯谜晚会" not in client.get(f"/activities/?year={a.year + 1}").get_data(as_text=True)
+    assert "中秋灯谜晚会" in client.get("/activities/?year=abc").get_data(as_text=True)  # no year: no filter
     page = client.get("/activities/?q=乒乓").get_data(as_text=True)
     assert "乒乓球友谊赛" in page and "中秋灯谜晚会" not in page
     page = client.get("/activities/?state=approved").get_data(as_text=True)
