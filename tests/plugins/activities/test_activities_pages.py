@@ -154,6 +154,11 @@ def test_held_attendance_expense_photos_summary_and_print(client, db, staff, mak
     printed = client.get(f"/activities/{a.id}/print").get_data(as_text=True)
     assert "居民猜灯谜" in printed and "很热闹" in printed and r1.name in printed and "party.png" in printed
     assert '<td class="print-attended">1</td>' in printed
+    from core.attachments import Attachment
+
+    photo = db.session.scalar(select(Attachment).where(Attachment.owner_table == "activities_activity"))
+    served = client.get(f"/attachments/{photo.id}")
+    assert served.status_code == 200 and served.data == PNG
 
 
 def test_cancel_needs_a_reason_and_is_kept(client, db, staff, make_activity):
