@@ -1,0 +1,15 @@
+{
+    "code": "activities",
+    "name": "Community activities",
+    "version": "0.1.0",
+    "summary": "Yearly activity plans per estate, approval, residents' sign-up with a capacity, attendance, spending against budget, photos and the summary after the event (社区文化)",
+    "category": "operations",
+    "sequence": 110,
+    "author": "PropDesk",
+    "license": "AGPL-3.0-or-later",
+    "depends": [],
+    "uses": [],
+    "core_api": ">=1.2,<2",
+    "default_enabled": True,
+    "purgeable": False,
+}
