@@ -1,6 +1,7 @@
 """Forms and the translated labels of the front desk plugin."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -30,7 +31,7 @@ PASS_STATE_LABELS = {"applied": _l("Waiting for approval"), "approved": _l("Appr
                      "used": _l("Used")}
 CHANNEL_LABELS = {"phone": _l("Phone"), "walk_in": _l("Walk-in"), "hotline": _l("Hotline message")}
 TOPIC_LABELS = {"fees": _l("Fees"), "repairs": _l("Repairs"), "decoration": _l("Decoration"),
-                "parking": _l("Parking"), "move": _l("Moving in or out"), "certificates": _l("Certificates"),
+                "parking": lazy_pgettext("enquiry topic", "Parking"), "move": _l("Moving in or out"), "certificates": _l("Certificates"),
                 "notices": _l("Notices"), "other": _l("Other")}
 OUTCOME_LABELS = {"answered": _l("Answered"), "repair": _l("Forwarded as a repair"),
                   "complaint": _l("Forwarded as a complaint"), "message": _l("Message taken")}
