@@ -29,8 +29,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from core.errors import DomainError
