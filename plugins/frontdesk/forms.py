@@ -1,6 +1,7 @@
 """Forms and the translated labels of the front desk plugin."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -28,7 +29,7 @@ from plugins.frontdesk.models import (
 APPLICANT_LABELS = {"owner": _l("Owner"), "tenant": _l("Tenant"), "business": _l("Tenant business")}
 PASS_STATE_LABELS = {"applied": _l("Waiting for approval"), "approved": _l("Approved"), "refused": _l("Refused"),
                      "used": _l("Used")}
-CHANNEL_LABELS = {"phone": _l("Phone"), "walk_in": _l("Walk-in"), "hotline": _l("Hotline message")}
+CHANNEL_LABELS = {"phone": _l("Phone"), "walk_in": lazy_pgettext("enquiry channel", "Walk-in"), "hotline": _l("Hotline message")}
 TOPIC_LABELS = {"fees": _l("Fees"), "repairs": _l("Repairs"), "decoration": _l("Decoration"),
                 "parking": _l("Parking"), "move": _l("Moving in or out"), "certificates": _l("Certificates"),
                 "notices": _l("Notices"), "other": _l("Other")}

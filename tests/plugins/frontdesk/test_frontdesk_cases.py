@@ -47,3 +47,20 @@ def test_without_complaints_the_number_is_plain_text(client, db, staff):
     with without(db, "complaints"):
         detail = client.get(f"/frontdesk/enquiries/{row.id}").text
     assert complaint.number in detail and "/complaints/" not in detail and "case-state" not in detail
+
+
+def test_a_walk_in_enquiry_reads_as_a_visit_in_chinese_not_a_repair_report(client, db, make_user, staff):
+    desk = make_user("frontdesk", [staff.e1], locale="zh_CN", username="desk9", full_name="胡英")
+    row = record(desk, staff.e1, channel="walk_in")
+    db.session.commit()
+    login(client, desk)
+    page = client.get(f"/frontdesk/enquiries/{row.id}").text
+    assert "来访" in page and "上门报修" not in page  # repairs' "Walk-in" is a walk-in repair report
+
+
+def test_an_unapproved_pass_prints_without_a_none_number(client, make_pass, staff):
+    row = make_pass()
+    login(client, staff.desk)
+    page = client.get(f"/frontdesk/passes/{row.id}/print").text
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "None" not in title and "Not approved" in page
