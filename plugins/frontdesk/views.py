@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext, pgettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -459,7 +460,7 @@ def filtered_parcels(filters: ParcelFilter):
 
 def _parcel_state(r) -> str:
     if r.collected_at is not None:
-        return _("Collected")
+        return pgettext("parcel", "Collected")
     return _("Not collected in time") if r.flagged_at or services.is_overdue(r) else _("Waiting")
 
 
@@ -584,7 +585,7 @@ def visitors():
     _default_estate(form)
     page = ListPage(_simple_list(Visitor, filters, [Visitor.visitor_name, Visitor.vehicle_plate, Visitor.host_name]), [
         Column("arrived_at", _l("Arrived at"), lambda r: r.arrived_at, Visitor.arrived_at, fmt="datetime"),
-        Column("visitor", _l("Visitor"), lambda r: r.visitor_name, Visitor.visitor_name, show="always"),
+        Column("visitor", lazy_pgettext("visitor register", "Visitor"), lambda r: r.visitor_name, Visitor.visitor_name, show="always"),
         Column("unit", _l("Visiting unit"), lambda r: r.unit.number if r.unit else ""),
         Column("host", _l("Visiting whom"), lambda r: r.host_name),
         Column("purpose", _l("Purpose"), lambda r: r.purpose, css="wrap"),
@@ -700,7 +701,7 @@ def vehicles():
         Column("unit", _l("Unit"), lambda r: r.unit.number),
         Column("holder", _l("Holder"), lambda r: r.holder_name, VehiclePass.holder_name),
         Column("card", _l("Access card number"), lambda r: r.card_number),
-        Column("issued_on", _l("Issued on"), lambda r: r.issued_on, VehiclePass.issued_on, fmt="date"),
+        Column("issued_on", lazy_pgettext("vehicle pass", "Issued on"), lambda r: r.issued_on, VehiclePass.issued_on, fmt="date"),
         Column("due", _l("Valid until"), lambda r: r.valid_until, VehiclePass.valid_until, fmt="date"),
         Column("returned_on", _l("Returned on"), lambda r: r.returned_on, VehiclePass.returned_on, fmt="date"),
         Column("estate", _l("Estate"), lambda r: r.estate.name, VehiclePass.estate_id),
@@ -759,7 +760,7 @@ def certificates():
         Column("unit", _l("Unit"), lambda r: r.unit.number),
         Column("applicant", _l("Applicant"), lambda r: r.applicant_name, Certificate.applicant_name, show="always"),
         Column("purpose", _l("Purpose"), lambda r: r.purpose, css="wrap"),
-        Column("issued_at", _l("Issued at"), lambda r: r.issued_at, Certificate.issued_at, fmt="datetime"),
+        Column("issued_at", lazy_pgettext("certificate", "Issued at"), lambda r: r.issued_at, Certificate.issued_at, fmt="datetime"),
         Column("estate", _l("Estate"), lambda r: r.estate.name, Certificate.estate_id),
     ], "-issued_at", _("Certificates"), "certificates")
 

@@ -64,3 +64,25 @@ def test_an_unapproved_pass_prints_without_a_none_number(client, make_pass, staf
     page = client.get(f"/frontdesk/passes/{row.id}/print").text
     title = page.split("<title>", 1)[1].split("</title>", 1)[0]
     assert "None" not in title and "Not approved" in page
+
+
+def test_desk_words_in_chinese_are_the_desks_not_other_modules(client, db, make_user, staff):
+    """Same English, other meaning: a parcel "Collected" is 已领取 (not fees' 实收), a register's
+    "Visitor" 访客 (not visits' 回访人), a certificate is 开具 and its time 开具时间 (not repairs'
+    派单时间), a vehicle pass is 发放."""
+    from core.audit import acting_as
+    from plugins.frontdesk import services
+
+    desk = make_user("frontdesk", [staff.e1], locale="zh_CN", username="desk9", full_name="胡英")
+    with acting_as(desk):
+        parcel = services.receive_parcel(desk, estate_id=staff.e1.id, unit_number="1-1-101", recipient_name="陈建华")
+        db.session.commit()
+    login(client, desk)
+    page = client.get(f"/frontdesk/parcels/{parcel.id}").text
+    assert "已领取" in page and "实收" not in page
+    page = client.get("/frontdesk/visitors").text
+    assert "访客" in page and "回访人" not in page
+    page = client.get("/frontdesk/certificates").text
+    assert "开具" in page and "领用出库" not in page and "派单时间" not in page
+    page = client.get("/frontdesk/vehicles").text
+    assert "发放" in page and "领用出库" not in page and "发出日期" not in page
