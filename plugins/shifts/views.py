@@ -201,8 +201,10 @@ def _grid_export(roster):
         abort(403)
     days, people, cells = _grid(roster)
     headers = [_("Member of staff")] + [f"{d.day} {WEEKDAYS[d.weekday()]}" for d in days]
-    rows = [[u.full_name] + [cells.get(u.id, {}).get(d).pattern.code if d in cells.get(u.id, {}) else ""
-                             for d in days] for u in people]
+    def cell(e):
+        return f"{e.pattern.code} {e.post.name}" if e.post is not None else e.pattern.code
+
+    rows = [[u.full_name] + [cell(cells[u.id][d]) if d in cells.get(u.id, {}) else "" for d in days] for u in people]
     rows.append([])
     for p in services.patterns(roster.estate_id, active_only=False):
         rows.append([p.code, p.name, f"{p.starts:%H:%M}–{p.ends:%H:%M}"])

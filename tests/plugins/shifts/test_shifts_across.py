@@ -144,3 +144,23 @@ def test_a_holiday_overlap_on_the_grid_is_shown_and_nothing_saved(client, staff,
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422 and "overlapping shifts" in page and "grid-error" in page
     assert _count(RosterEntry.roster_id == holiday.id) == 0
+
+
+def test_the_printed_and_exported_schedule_show_each_cells_post(client, staff):
+    import io
+
+    from openpyxl import load_workbook
+
+    with acting_as(staff.sup):
+        r = services.create_roster(staff.sup, estate_id=staff.e1.id, first_day=APRIL)
+        services.set_cells(staff.sup, r, {(staff.clerk.id, APRIL): staff.A.id, (staff.clerk2.id, APRIL): staff.A.id},
+                           {(staff.clerk.id, APRIL): staff.post.id, (staff.clerk2.id, APRIL): None})
+        db.session.commit()
+    login(client, staff.sup)
+    page = client.get(f"/shifts/rosters/{r.id}/print").get_data(as_text=True)
+    assert 'A<sup class="cell-post">1</sup>' in page and page.count('class="cell-post"') == 1
+    assert "needs 2" in page
+    rows = list(load_workbook(io.BytesIO(client.get(f"/shifts/rosters/{r.id}?export=xlsx").data)).active
+                .iter_rows(values_only=True))
+    by_name = {row[0]: row for row in rows if row}
+    assert by_name["孙丽"][1] == "A 前台" and by_name["周静"][1] == "A"
