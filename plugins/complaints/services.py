@@ -35,6 +35,30 @@ from plugins.complaints.models import (
 MAX_TEXT = 5000
 
 
+# -- read services for other plugins -------------------------------------------
+def complaint_states(user, estate_id: int, numbers) -> dict[str, dict]:
+    """``{complaint number: {"id", "number", "state", "label", "open", "url"}}`` for those of
+    ``numbers`` that are complaints of estate ``estate_id``, when ``user`` may see them (the estate
+    is one of theirs and they hold ``complaints.view``; else ``{}``). ``label`` is the translated
+    state, ``open`` is true while it is recorded or being handled (not yet replied to), ``url``
+    its own page (needs a request context). Read-only, one query. The front desk links a forwarded enquiry to its complaint and
+    shows how far it has got."""
+    from flask import url_for
+
+    from core.permissions import has_permission
+    from plugins.complaints.labels import STATE_LABELS
+    from plugins.complaints.models import OPEN_STATES
+
+    wanted = {n.strip() for n in numbers or () if n and n.strip()}
+    if not wanted or estate_id not in user_estate_ids(user) or not has_permission("complaints.view", user):
+        return {}
+    rows = db.session.execute(select(Complaint.number, Complaint.id, Complaint.state).where(
+        Complaint.estate_id == estate_id, Complaint.number.in_(wanted)))
+    return {number: {"id": cid, "number": number, "state": state, "label": str(STATE_LABELS.get(state, state)),
+                     "open": state in OPEN_STATES, "url": url_for("complaints.detail", complaint_id=cid)}
+            for number, cid, state in rows}
+
+
 # -- helpers -------------------------------------------------------------------
 def _when(at: datetime | None, not_before: datetime | None = None, field: str | None = "at") -> datetime:
     now = utcnow()

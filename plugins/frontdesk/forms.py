@@ -29,7 +29,7 @@ from plugins.frontdesk.models import (
 APPLICANT_LABELS = {"owner": _l("Owner"), "tenant": _l("Tenant"), "business": _l("Tenant business")}
 PASS_STATE_LABELS = {"applied": _l("Waiting for approval"), "approved": _l("Approved"), "refused": _l("Refused"),
                      "used": _l("Used")}
-CHANNEL_LABELS = {"phone": _l("Phone"), "walk_in": _l("Walk-in"), "hotline": _l("Hotline message")}
+CHANNEL_LABELS = {"phone": _l("Phone"), "walk_in": lazy_pgettext("enquiry channel", "Walk-in"), "hotline": _l("Hotline message")}
 TOPIC_LABELS = {"fees": _l("Fees"), "repairs": _l("Repairs"), "decoration": _l("Decoration"),
                 "parking": lazy_pgettext("enquiry topic", "Parking"), "move": _l("Moving in or out"), "certificates": _l("Certificates"),
                 "notices": _l("Notices"), "other": _l("Other")}
@@ -114,7 +114,7 @@ class CollectForm(Form):
 
 class VisitorForm(Form):
     estate_id = SelectField(_l("Estate"), coerce=int, validate_choice=False)
-    visitor_name = StringField(_l("Visitor"), validators=[InputRequired(message=_l("Enter the visitor's name.")),
+    visitor_name = StringField(lazy_pgettext("visitor register", "Visitor"), validators=[InputRequired(message=_l("Enter the visitor's name.")),
                                                           Length(max=100)])
     visitor_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30), Phone()])
     unit_number = StringField(_l("Visiting unit"), validators=[Optional(), Length(max=30), UnitNumber()])
@@ -213,5 +213,5 @@ class SimpleFilter(FilterForm):
 
 class VehicleFilter(FilterForm):
     q = StringField(_l("Pass number, plate, card or unit"))
-    scope = SelectField(_l("Passes"), choices=options([("held", _l("Held")), ("returned", _l("Returned")),
+    scope = SelectField(_l("Passes"), choices=options([("held", lazy_pgettext("vehicle pass", "Held")), ("returned", _l("Returned")),
                                                        ("all", _l("All passes"))]), validate_choice=False)

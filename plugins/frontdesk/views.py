@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext, pgettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -338,13 +339,38 @@ def filtered_enquiries(filters: EnquiryFilter):
     return stmt
 
 
-def _case_link(number: str) -> str | None:
-    """The repair or complaint page of a forwarded enquiry, when its plugin is enabled."""
-    if number.startswith("BX-") and services.repairs_on():
-        return url_for("repairs.index", q=number)
-    if number.startswith("TS-") and services.complaints_on():
-        return url_for("complaints.index", q=number)
-    return None
+def _case(row: Enquiry) -> dict | None:
+    """The repair or complaint a forwarded enquiry became, as the user may see it now:
+    ``{"url", "label"}`` (its own page and its translated state) through the partner's documented
+    read service (repairs' ``repair_states``, complaints' ``complaint_states``), or None when the
+    plugin is disabled or the case is not the user's to see. Looked up once per request."""
+    number = row.forwarded_number
+    if not number:
+        return None
+    cache = g.setdefault("frontdesk_cases", {})
+    key = (row.estate_id, number)
+    if key not in cache:
+        found = None
+        if number.startswith("BX-") and services.repairs_on():
+            from plugins.repairs import services as repairs  # documented: repair_states (read-only)
+
+            hit = repairs.repair_states(current_user, row.estate_id, [number]).get(number)
+            if hit is not None:
+                found = {"url": url_for("repairs.detail", repair_id=hit["id"]), "label": hit["label"]}
+        elif number.startswith("TS-") and services.complaints_on():
+            # documented read service: complaint_states
+            from plugins.complaints import services as complaints
+
+            hit = complaints.complaint_states(current_user, row.estate_id, [number]).get(number)
+            if hit is not None:
+                found = {"url": hit["url"], "label": hit["label"]}
+        cache[key] = found
+    return cache[key]
+
+
+def _case_link(row: Enquiry) -> str | None:
+    case = _case(row)
+    return case["url"] if case else None
 
 
 @bp.route("/enquiries")
@@ -361,7 +387,7 @@ def enquiries():
         Column("question", _l("What was asked"), lambda r: r.question, css="wrap"),
         Column("state", _l("Outcome"), lambda r: OUTCOME_LABELS.get(r.outcome, r.outcome), Enquiry.outcome),
         Column("forwarded", _l("Case number"), lambda r: r.forwarded_number, Enquiry.forwarded_number,
-               link=lambda r: _case_link(r.forwarded_number) or url_for("frontdesk.enquiry_detail", enquiry_id=r.id)),
+               link=lambda r: _case_link(r) or url_for("frontdesk.enquiry_detail", enquiry_id=r.id)),
         Column("channel", _l("Channel"), lambda r: CHANNEL_LABELS.get(r.channel, r.channel)),
         Column("estate", _l("Estate"), lambda r: r.estate.name, Enquiry.estate_id),
     ], "-received_at", _("Enquiries and calls"), "enquiries")
@@ -414,14 +440,7 @@ def enquiry_new():
 @require("frontdesk.view")
 def enquiry_detail(enquiry_id):
     row = get_scoped_or_404(Enquiry, enquiry_id)
-    link = _case_link(row.forwarded_number)
-    if row.forwarded_number.startswith("BX-") and services.repairs_on():
-        from plugins.repairs import services as repairs  # documented: repair_states (read-only)
-
-        found = repairs.repair_states(current_user, row.estate_id, [row.forwarded_number])
-        if row.forwarded_number in found:
-            link = url_for("repairs.detail", repair_id=found[row.forwarded_number]["id"])
-    return render_template("frontdesk/enquiry_detail.html", e=row, phone=_phone, case_link=link, **LABELS)
+    return render_template("frontdesk/enquiry_detail.html", e=row, phone=_phone, case=_case(row), **LABELS)
 
 
 # -- mail and parcels -------------------------------------------------------------------------------
@@ -441,7 +460,7 @@ def filtered_parcels(filters: ParcelFilter):
 
 def _parcel_state(r) -> str:
     if r.collected_at is not None:
-        return _("Collected")
+        return pgettext("parcel", "Collected")
     return _("Not collected in time") if r.flagged_at or services.is_overdue(r) else _("Waiting")
 
 
@@ -566,7 +585,7 @@ def visitors():
     _default_estate(form)
     page = ListPage(_simple_list(Visitor, filters, [Visitor.visitor_name, Visitor.vehicle_plate, Visitor.host_name]), [
         Column("arrived_at", _l("Arrived at"), lambda r: r.arrived_at, Visitor.arrived_at, fmt="datetime"),
-        Column("visitor", _l("Visitor"), lambda r: r.visitor_name, Visitor.visitor_name, show="always"),
+        Column("visitor", lazy_pgettext("visitor register", "Visitor"), lambda r: r.visitor_name, Visitor.visitor_name, show="always"),
         Column("unit", _l("Visiting unit"), lambda r: r.unit.number if r.unit else ""),
         Column("host", _l("Visiting whom"), lambda r: r.host_name),
         Column("purpose", _l("Purpose"), lambda r: r.purpose, css="wrap"),
@@ -682,7 +701,7 @@ def vehicles():
         Column("unit", _l("Unit"), lambda r: r.unit.number),
         Column("holder", _l("Holder"), lambda r: r.holder_name, VehiclePass.holder_name),
         Column("card", _l("Access card number"), lambda r: r.card_number),
-        Column("issued_on", _l("Issued on"), lambda r: r.issued_on, VehiclePass.issued_on, fmt="date"),
+        Column("issued_on", lazy_pgettext("vehicle pass", "Issued on"), lambda r: r.issued_on, VehiclePass.issued_on, fmt="date"),
         Column("due", _l("Valid until"), lambda r: r.valid_until, VehiclePass.valid_until, fmt="date"),
         Column("returned_on", _l("Returned on"), lambda r: r.returned_on, VehiclePass.returned_on, fmt="date"),
         Column("estate", _l("Estate"), lambda r: r.estate.name, VehiclePass.estate_id),
@@ -741,7 +760,7 @@ def certificates():
         Column("unit", _l("Unit"), lambda r: r.unit.number),
         Column("applicant", _l("Applicant"), lambda r: r.applicant_name, Certificate.applicant_name, show="always"),
         Column("purpose", _l("Purpose"), lambda r: r.purpose, css="wrap"),
-        Column("issued_at", _l("Issued at"), lambda r: r.issued_at, Certificate.issued_at, fmt="datetime"),
+        Column("issued_at", lazy_pgettext("certificate", "Issued at"), lambda r: r.issued_at, Certificate.issued_at, fmt="datetime"),
         Column("estate", _l("Estate"), lambda r: r.estate.name, Certificate.estate_id),
     ], "-issued_at", _("Certificates"), "certificates")
 

@@ -104,10 +104,12 @@ def scheduled_jobs():
     from datetime import timedelta
 
     from core.jobs import Job
-    from plugins.meetings.jobs import notify_overdue
+    from plugins.meetings.jobs import notify_overdue, plan_weekly
 
     return [Job("meetings.notify_overdue", _l("Tell owners about overdue action items of meetings"),
-                timedelta(hours=1), notify_overdue)]
+                timedelta(hours=1), notify_overdue),
+            Job("meetings.plan_weekly", _l("Call next week's weekly meeting of each estate"),
+                timedelta(days=1), plan_weekly)]
 
 
 @hookimpl

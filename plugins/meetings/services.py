@@ -255,6 +255,49 @@ def plan_meeting(user, *, estate_id: int, kind: str, title: str, starts_at: date
     return meeting
 
 
+def next_week(estate, now: datetime) -> tuple[datetime, datetime]:
+    """Next week in the estate's local time, Monday 00:00 to the Monday after, as aware UTC."""
+    tz = tz_of(estate)
+    today = local_day(now, estate)
+    monday = today + timedelta(days=7 - today.weekday())
+    start = datetime.combine(monday, time(0), tzinfo=tz)
+    return start.astimezone(ZoneInfo("UTC")), (start + timedelta(days=7)).astimezone(ZoneInfo("UTC"))
+
+
+def plan_next_weekly(estate, now: datetime) -> Meeting | None:
+    """Call next week's weekly meeting of ``estate`` at its slot, unless a weekly meeting of that
+    week exists already (whatever its state) or the estate has nobody to hold it; used by the job
+    ``meetings.plan_weekly``. The attendees are the estate's staff (``meetings.view``); the
+    minute-taker and chair, place and title follow the last weekly meeting (the minute-taker
+    otherwise the first with ``meetings.manage``). The title is in the site's language."""
+    first, last = next_week(estate, now)
+    if db.session.scalar(select(Meeting.id).where(
+            Meeting.estate_id == estate.id, Meeting.kind == "weekly", Meeting.starts_at >= first,
+            Meeting.starts_at < last).limit(1)) is not None:
+        return None
+    members = staff(estate.id)
+    if not members:
+        return None
+    ids = [u.id for u in members]
+    previous = db.session.scalar(select(Meeting).where(Meeting.estate_id == estate.id, Meeting.kind == "weekly")
+                                 .order_by(Meeting.starts_at.desc()).limit(1))
+    managers = [u.id for u in users_with_permission(estate.id, "meetings.manage") if u.id in ids]
+    taker = (previous.minute_taker_id if previous is not None and previous.minute_taker_id in ids
+             else (managers[0] if managers else ids[0]))
+    chair = previous.chair_id if previous is not None and previous.chair_id in ids else None
+    starts_at = next_weekly_slot(estate, first)
+    meeting = Meeting(estate_id=estate.id, number=next_number(MEETING_PREFIX, estate, starts_at), kind="weekly",
+                      title=_text(_("Weekly meeting %(day)s", day=local_day(starts_at, estate).isoformat()), 200),
+                      starts_at=starts_at, place=previous.place if previous is not None else "",
+                      minute_taker_id=taker, chair_id=chair, state="planned")
+    db.session.add(meeting)
+    db.session.flush()
+    for uid in ids:
+        db.session.add(MeetingAttendee(estate_id=estate.id, meeting_id=meeting.id, user_id=uid))
+    db.session.flush()
+    return meeting
+
+
 def record_minutes(user, meeting: Meeting, *, minutes: str, decisions: str = "", present_ids=(),
                    at: datetime | None = None) -> None:
     """The minute-taker (or a manager) records who came, the minutes and the decisions."""

@@ -63,6 +63,10 @@ class NoteForm(Form):
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 
+class PublishForm(NoteForm):
+    understaffed_ok = BooleanField(_l("Publish although a post is below its staff needed"))
+
+
 class ChangeForm(Form):
     roster_id = SelectField(_l("Schedule"), coerce=int, validate_choice=False)
     kind = SelectField(_l("Request"), choices=_choices(REQUEST_LABELS, ("swap", "change")), validate_choice=False)

@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -271,8 +272,24 @@ def entries(roster: Roster, user_id: int | None = None) -> list[RosterEntry]:
 
 def _check_overlaps(roster: Roster, user_ids: Iterable[int]) -> None:
     """Refuse when one person's shifts in the schedule overlap (a night shift into the next
-    morning's, say)."""
-    _overlaps(_cells(roster, list(user_ids)))
+    morning's, say), or overlap a shift of theirs in another published schedule (a holiday
+    schedule and the month's schedule of the same days)."""
+    _overlaps(_cells(roster, list(user_ids)), roster)
+
+
+def _published_elsewhere(roster: Roster, user_ids) -> list[RosterEntry]:
+    """The people's cells around ``roster``'s days in the other published schedules (of any
+    estate): not the versions of ``roster``'s own schedule, which it replaces."""
+    ids = [u for u in user_ids if u]
+    if not ids:
+        return []
+    same = sa.and_(Roster.estate_id == roster.estate_id, Roster.kind == roster.kind,
+                   Roster.first_day == roster.first_day)
+    others = select(Roster.id).where(Roster.state == "published", sa.not_(same))
+    return list(db.session.scalars(select(RosterEntry).where(
+        RosterEntry.user_id.in_(ids), RosterEntry.roster_id.in_(others),
+        RosterEntry.day >= roster.first_day - timedelta(days=1),
+        RosterEntry.day <= roster.last_day + timedelta(days=1))))
 
 
 def set_cells(user, roster: Roster, cells: dict[tuple[int, date], int | None],
@@ -368,8 +385,36 @@ def _publish(user, roster: Roster, now: datetime) -> Roster:
     return roster
 
 
-def publish(user, roster: Roster, note: str = "") -> Roster:
-    """Publish a draft to the departments; the version published before is withdrawn (kept)."""
+def understaffed(roster: Roster) -> list[dict]:
+    """Where a post is below the staff it needs: each day and shift on which somebody is posted
+    there but fewer than the post's ``staff_needed``. ``[{day, post, pattern, count, needed}]``,
+    by day. (A post nobody is posted to on a day is not staffed that day: not counted.)"""
+    counts: dict[tuple, int] = {}
+    for e in entries(roster):
+        if e.post_id is not None:
+            counts[(e.day, e.post_id, e.pattern_id)] = counts.get((e.day, e.post_id, e.pattern_id), 0) + 1
+    out = []
+    for (day, post_id, pattern_id), count in counts.items():
+        post = db.session.get(ShiftPost, post_id)
+        if count < post.staff_needed:
+            out.append({"day": day, "post": post, "pattern": db.session.get(ShiftPattern, pattern_id),
+                        "count": count, "needed": post.staff_needed})
+    return sorted(out, key=lambda r: (r["day"], r["pattern"].starts, r["post"].name))
+
+
+def understaffed_text(gaps: list[dict], limit: int = 3) -> str:
+    parts = [_("%(post)s on %(day)s, %(shift)s: %(count)d of %(needed)d", post=g["post"].name,
+               day=day_text(g["day"]), shift=g["pattern"].name, count=g["count"], needed=g["needed"])
+             for g in gaps[:limit]]
+    if len(gaps) > limit:
+        parts.append(_("%(num)d more", num=len(gaps) - limit))
+    return "; ".join(parts)
+
+
+def publish(user, roster: Roster, note: str = "", understaffed_ok: bool = False) -> Roster:
+    """Publish a draft to the departments; the version published before is withdrawn (kept).
+    A schedule with a post below its staff needed is published only when the supervisor confirms
+    it (``understaffed_ok``)."""
     _require(user, "shifts.plan")
     estate = _estate(user, roster.estate_id)
     if roster.state != "draft":
@@ -378,6 +423,13 @@ def publish(user, roster: Roster, note: str = "") -> Roster:
         raise DomainError(_("The schedule is empty: give people their shifts first."))
     if roster.kind == "holiday":
         _check_holiday_in_time(estate, roster.first_day, field=None)
+    # another schedule of the same days may have been published since these cells were set
+    _check_overlaps(roster, {e.user_id for e in entries(roster)})
+    gaps = understaffed(roster)
+    if gaps and not understaffed_ok:
+        raise DomainError(_("Posts below their staff needed: %(gaps)s. Confirm that it is published "
+                            "short-staffed, or post more people first.", gaps=understaffed_text(gaps)),
+                          "understaffed_ok")
     if note:
         roster.note = _text(note, 500)
     return _publish(user, roster, utcnow())
@@ -511,11 +563,11 @@ def _changed(req: ChangeRequest, roster: Roster) -> dict:
                                     "instead."), "other_day")
             del cells[(req.user_id, req.day)], cells[(req.other_user_id, req.other_day)]
             cells[(req.other_user_id, req.day)], cells[(req.user_id, req.other_day)] = mine, theirs
-    _overlaps(cells)
+    _overlaps(cells, roster)
     return cells
 
 
-def _overlaps(cells: dict) -> None:
+def _overlaps(cells: dict, roster: Roster | None = None) -> None:
     by_person: dict[int, list] = {}
     for (uid, day), (pid, _post, starts, ends) in cells.items():
         by_person.setdefault(uid, []).append((starts, ends, day, pid))
@@ -528,6 +580,19 @@ def _overlaps(cells: dict) -> None:
                                     first=db.session.get(ShiftPattern, a[3]).name, day=day_text(a[2]),
                                     second=db.session.get(ShiftPattern, b[3]).name, next=day_text(b[2])),
                                   f"c-{uid}-{b[2].isoformat()}")
+    if roster is None:
+        return
+    for e in _published_elsewhere(roster, by_person):
+        for starts, ends, day, pid in by_person[e.user_id]:
+            if starts < e.ends_at and e.starts_at < ends:
+                raise DomainError(_("%(name)s would work overlapping shifts: %(first)s on %(day)s here and "
+                                    "%(second)s on %(next)s in the published %(schedule)s (%(estate)s).",
+                                    name=db.session.get(User, e.user_id).full_name,
+                                    first=db.session.get(ShiftPattern, pid).name, day=day_text(day),
+                                    second=e.pattern.name, next=day_text(e.day),
+                                    schedule=roster_title(db.session.get(Roster, e.roster_id)),
+                                    estate=db.session.get(Estate, e.estate_id).name),
+                                  f"c-{e.user_id}-{day.isoformat()}")
 
 
 def _apply(req: ChangeRequest, roster: Roster) -> None:

@@ -44,6 +44,7 @@ from plugins.shifts.forms import (
     NoteForm,
     PatternForm,
     PostForm,
+    PublishForm,
     RequestFilter,
     RosterFilter,
     RosterForm,
@@ -169,21 +170,29 @@ def _grid(roster: Roster):
     return days, rows, cells
 
 
-def _roster_page(roster, status=200, values=None, error=None, fill_form=None):
+def _roster_page(roster, status=200, values=None, error=None, fill_form=None, publish_form=None):
     days, people, cells = _grid(roster)
     editable = roster.state == "draft" and has_permission("shifts.plan")
     fill_form = fill_form or FillForm(prefix="fill", formdata=None)
     fill_form.user_id.choices = [(u.id, u.full_name) for u in people]
     pats = services.patterns(roster.estate_id, active_only=False)
-    counts = {}
+    counts, posted = {}, {}
     for by_day in cells.values():
         for d, e in by_day.items():
             counts[(d, e.pattern_id)] = counts.get((d, e.pattern_id), 0) + 1
+            if e.post_id is not None:
+                posted[(d, e.post_id)] = posted.get((d, e.post_id), 0) + 1
+    gaps = services.understaffed(roster)
+    short = {}
+    for g in gaps:  # the footer cell of a post on a day: which shifts are short
+        short.setdefault((g["day"], g["post"].id), []).append(g)
     return render_template(
         "shifts/roster.html", roster=roster, title=services.roster_title(roster), days=days, people=people,
         cells=cells, patterns=pats, active_patterns=[p for p in pats if p.active], editable=editable,
-        values=values or {}, error=error, fill_form=fill_form, note_form=NoteForm(prefix="publish"),
+        values=values or {}, error=error, fill_form=fill_form, note_form=publish_form or PublishForm(prefix="publish"),
         versions=services.versions(roster), counts=counts, today=services.estate_today(roster.estate),
+        posts=services.posts(roster.estate_id), posted=posted, short=short, gaps=gaps,
+        gaps_text=services.understaffed_text(gaps, limit=5) if gaps else "",
         **LABELS), status
 
 
@@ -192,8 +201,10 @@ def _grid_export(roster):
         abort(403)
     days, people, cells = _grid(roster)
     headers = [_("Member of staff")] + [f"{d.day} {WEEKDAYS[d.weekday()]}" for d in days]
-    rows = [[u.full_name] + [cells.get(u.id, {}).get(d).pattern.code if d in cells.get(u.id, {}) else ""
-                             for d in days] for u in people]
+    def cell(e):
+        return f"{e.pattern.code} {e.post.name}" if e.post is not None else e.pattern.code
+
+    rows = [[u.full_name] + [cell(cells[u.id][d]) if d in cells.get(u.id, {}) else "" for d in days] for u in people]
     rows.append([])
     for p in services.patterns(roster.estate_id, active_only=False):
         rows.append([p.code, p.name, f"{p.starts:%H:%M}–{p.ends:%H:%M}"])
@@ -204,11 +215,12 @@ def _grid_export(roster):
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _parse_cells(roster) -> dict:
-    """The grid's submitted cells ``c-<user id>-<YYYY-MM-DD>`` → pattern id or None (off)."""
+def _parse_cells(roster, prefix: str = "c-") -> dict:
+    """The grid's submitted cells ``c-<user id>-<YYYY-MM-DD>`` → pattern id or None (off), or with
+    ``prefix="p-"`` the cells' posts → post id or None."""
     cells = {}
     for name, value in request.form.items():
-        if not name.startswith("c-"):
+        if not name.startswith(prefix):
             continue
         try:
             _c, uid, day = name.split("-", 2)
@@ -234,8 +246,10 @@ def roster(roster_id):
     values = {}
     try:
         cells = _parse_cells(row)
+        posts_by_cell = _parse_cells(row, "p-")
         values = {f"c-{u}-{d.isoformat()}": v for (u, d), v in cells.items()}
-        changed = services.set_cells(current_user, row, cells)
+        values.update({f"p-{u}-{d.isoformat()}": v for (u, d), v in posts_by_cell.items()})
+        changed = services.set_cells(current_user, row, cells, posts_by_cell if posts_by_cell else None)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
@@ -268,14 +282,14 @@ def fill(roster_id):
 @require("shifts.plan")
 def publish(roster_id):
     row = get_scoped_or_404(Roster, roster_id)
-    form = NoteForm(prefix="publish")
+    form = PublishForm(prefix="publish")
 
     def act():
-        services.publish(current_user, row, note=form.note.data or "")
+        services.publish(current_user, row, note=form.note.data or "", understaffed_ok=form.understaffed_ok.data)
         return _("%(title)s published as version %(version)d.", title=services.roster_title(row), version=row.version)
 
     return record_action(form, act, redirect_to=url_for("shifts.roster", roster_id=roster_id), flash_unplaced=True,
-                         rerender=lambda f: _roster_page(get_scoped_or_404(Roster, roster_id), 422))
+                         rerender=lambda f: _roster_page(get_scoped_or_404(Roster, roster_id), 422, publish_form=f))
 
 
 @bp.route("/rosters/<int:roster_id>/revise", methods=["POST"])

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from conftest import at, login
 from sqlalchemy import func, select
 
 from core.audit import acting_as
 from core.forms import new_once_key
 from plugins.meetings import services
 from plugins.meetings.models import ActionItem, Meeting, ShiftHandover
+from tests.plugins.meetings.conftest import at, login
 
 
 def n(db, model, *where):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from conftest import at
 from sqlalchemy import func, select
 
 from core.audit import acting_as
@@ -19,6 +18,7 @@ from plugins.meetings.models import (
     MeetingAttendee,
     ShiftHandover,
 )
+from tests.plugins.meetings.conftest import at
 
 
 def n(db, model, *where):
