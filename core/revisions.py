@@ -58,6 +58,15 @@ def all_query():
     return select(Revision.name, Revision.value)
 
 
+def read_all(connection) -> dict[str, int]:
+    """Every counter, read on ``connection`` as plain SQL: the statement is the same on
+    every request, so it skips SQLAlchemy's statement compilation and caching."""
+    return dict(connection.exec_driver_sql(_ALL_SQL).all())
+
+
+_ALL_SQL = "SELECT name, value FROM core_revision"
+
+
 def current() -> dict[str, int]:
     """The counters as this request read them (read now outside a request)."""
     from core.extensions import db
@@ -66,7 +75,7 @@ def current() -> dict[str, int]:
     cache = request_cache()
     revs = cache.get("revisions")
     if revs is None:
-        revs = dict(db.session.connection().execute(all_query()).all())
+        revs = read_all(db.session.connection())
         cache["revisions"] = revs
     return revs
 
