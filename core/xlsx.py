@@ -6,7 +6,7 @@ formats each row's XML directly and writes it into the zip member as the rows co
 the handful of styles a list needs declared once:
 
 - text as inline strings (characters XML 1.0 cannot hold are dropped, as a spreadsheet
-  could not show them either);
+  could not show them either); an empty text is no cell, as openpyxl leaves it;
 - ``int`` and ``float`` as numbers; ``bool`` as a boolean;
 - ``Decimal`` as an exact number whose format shows as many decimals as the value has
   (``#,##0.00`` for money), so a reader gets the number and sees the amount as written;
@@ -135,8 +135,8 @@ def _serial(value: datetime | date) -> str:
 
 def _cell(ref: str, value) -> str:
     """One ``<c>`` element (empty string for ``None``)."""
-    if value is None:
-        return ""
+    if value is None or value == "":
+        return ""  # no cell, as openpyxl writes an empty text: read back as empty (None)
     kind = type(value)
     if kind is str:
         return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(_ILLEGAL.sub("", value))}</t></is></c>'

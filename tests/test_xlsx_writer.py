@@ -42,7 +42,7 @@ def test_cells_keep_their_types_and_formats():
     assert ws["E3"].number_format == "#,##0.000000"  # at most six places shown; the value is kept
     assert Decimal(str(second[4])) == Decimal("0.1234567")
     assert second[5] == datetime(1900, 3, 1) and second[6] == datetime(2026, 1, 1)
-    assert second[7] is False and second[8] == time(8, 30) and second[9] == ""
+    assert second[7] is False and second[8] == time(8, 30) and second[9] is None  # empty text: no cell
     assert ws.column_dimensions["K"].width >= 12
 
 
