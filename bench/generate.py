@@ -157,7 +157,7 @@ def ensure_accounts(estate_ids: list[int]) -> None:
     with acting_as(None):
         roles = ensure_roles()
         depts = {}
-        for code, name in DEPARTMENTS:
+        for code, name, _zh in DEPARTMENTS:
             dept = db.session.scalar(select(Department).where(Department.code == code))
             if dept is None:
                 dept = Department(code=code, name=name)

@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bench.common import OUT_DIR, app_config, use_bench_env
+from bench.common import OUT_DIR, app_config, median_p90_ms, use_bench_env
 from bench.generate import BATCH, estate_code, generate
 
 TARGET_MS = 50.0
@@ -140,17 +140,6 @@ def generate_inventory(db_url: str, items: int, movements: int, seed: int = 42, 
     return {"store_id": store_id}
 
 
-def _median_ms(fn, n: int) -> tuple[float, float]:
-    fn()
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.9) - 1]
-
-
 def measure(db_url: str, store_id: int, runs: int) -> dict:
     from sqlalchemy import func, select
 
@@ -215,7 +204,7 @@ def measure(db_url: str, store_id: int, runs: int) -> dict:
             db.session.execute(summed).all()
             db.session.rollback()
 
-        med, _p90 = _median_ms(by_sum, max(3, runs // 10))
+        med, _p90 = median_p90_ms(by_sum, max(3, runs // 10))
         out["sum_of_movements"] = {"median_ms": round(med, 2)}
         raw.close()
         db.session.remove()
@@ -226,7 +215,7 @@ def measure(db_url: str, store_id: int, runs: int) -> dict:
             if resp.status_code != 200:
                 raise RuntimeError(f"GET {url} answered {resp.status_code}")
 
-        med, p90 = _median_ms(page, max(3, runs // 10))
+        med, p90 = median_p90_ms(page, max(3, runs // 10))
         out[key] = {"url": url, "median_ms": round(med, 2), "p90_ms": round(p90, 2)}
     out["dialect"] = dialect
     return out

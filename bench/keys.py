@@ -29,10 +29,7 @@ Prints one line per figure and writes ``bench/out/keys.json``. See ``bench/READM
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import os
-import platform
 import random
 import sys
 import tempfile
@@ -42,9 +39,16 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.common import OUT_DIR, app_config, use_bench_env
+from bench.common import (
+    BenchRun,
+    app_config,
+    bulk_load,
+    first_estate_id,
+    ratio_figures,
+    use_bench_env,
+)
 from bench.generate import BATCH, estate_code, generate
-from bench.run import TALLY, Figure, _cpus, _dispose, _load, _safe_url, emit, run_section
+from bench.run import Figure, _dispose, _load, emit, run_section
 
 TARGET_RATIO = 2.0
 TARGET_MS = 50.0
@@ -123,21 +127,10 @@ LOAN_COLUMNS = ("estate_id", "key_id", "borrower_kind", "borrower_name", "borrow
                 "created_at", "updated_at", "created_by_id", "updated_by_id")
 
 
-def _copy_loans(conn, rows) -> None:
-    """PostgreSQL: ``COPY keys_loan (…) FROM STDIN`` (psycopg 3), the fastest bulk load."""
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY keys_loan ({', '.join(LOAN_COLUMNS)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _insert_loans(conn, rows) -> None:
-    """SQLite: executemany of a plain ``INSERT`` in batches."""
+def _load_loans(conn, rows, postgres: bool) -> None:
     from plugins.keys.models import KeyLoan
 
-    stmt = KeyLoan.__table__.insert()
-    for start in range(0, len(rows), BATCH):
-        conn.execute(stmt, [dict(zip(LOAN_COLUMNS, r, strict=True)) for r in rows[start:start + BATCH]])
+    bulk_load(conn, KeyLoan.__table__, LOAN_COLUMNS, rows, postgres, BATCH)
 
 
 def generate_keys(db_url: str, keys: int = 20_000, loans: int = 1_000_000, units: int = 20_000,
@@ -198,7 +191,7 @@ def generate_keys(db_url: str, keys: int = 20_000, loans: int = 1_000_000, units
                                            lender, out_share=0.03))
                 if len(chunk) >= 100_000 or i == len(key_ids) - 1:
                     conn = db.session.connection()
-                    (_copy_loans if postgres else _insert_loans)(conn, chunk)
+                    _load_loans(conn, chunk, postgres)
                     db.session.commit()
                     done += len(chunk)
                     chunk = []
@@ -216,20 +209,6 @@ def generate_keys(db_url: str, keys: int = 20_000, loans: int = 1_000_000, units
 
 
 # -- measuring ----------------------------------------------------------------------
-def _first_estate(app) -> int:
-    from sqlalchemy import select
-
-    from core.extensions import db
-    from core.models import Estate
-
-    with app.app_context():
-        estate_id = db.session.scalar(select(Estate.id).where(Estate.code == estate_code(0)))
-        db.session.remove()
-    if estate_id is None:
-        raise SystemExit(f"no estate {estate_code(0)}: generate the data first")
-    return estate_id
-
-
 def page_urls(now: datetime) -> list[tuple[str, str, str]]:
     """(key, label, url): the loan register as staff open it, one estate in view."""
     month = f"{now.year}-{now.month:02d}"
@@ -442,14 +421,8 @@ def data_sizes(app) -> dict:
     return out
 
 
-def _figures(res: dict, figures: list[Figure], judged: bool = True) -> None:
-    for r in res.values():
-        ok = None
-        if judged and r["raw_ms"]:
-            ok = r["server_ms"] <= TARGET_RATIO * r["raw_ms"] and r["server_ms"] < TARGET_MS
-        emit(figures, Figure("keys", r["label"], r["server_ms"], "ms",
-                             f"raw SQL {r['raw_ms']:.2f} ms ({r['statements']} stmt), ×{r['ratio']}",
-                             f"≤ {TARGET_RATIO:g}× raw and < {TARGET_MS:g} ms" if judged else "(reported)", ok))
+def _figures(res: dict, figures: list, judged: bool = True) -> None:
+    ratio_figures("keys", res, figures, TARGET_RATIO, TARGET_MS, judged)
 
 
 def main(argv=None) -> int:
@@ -478,17 +451,8 @@ def main(argv=None) -> int:
     if args.generate_only:
         generate_keys(args.db, args.keys, args.loans, args.units, args.estates, args.seed, say)
         return 0
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "db": _safe_url(args.db), "quick": args.quick,
-                     "config": cfg, "python": platform.python_version(), "machine": platform.machine(),
-                     "cpus": _cpus(), "load_avg_start": _load(), "targets": {"ratio": TARGET_RATIO, "ms": TARGET_MS}}
-    errors: dict = {}
-    logged: dict = {}
-    figures: list[Figure] = []
-    logging.getLogger().addHandler(TALLY)
-    out = OUT_DIR / "keys.json"
-    t_all = time.perf_counter()
-    try:
+    with BenchRun("keys", args.db, args.quick, cfg, {"ratio": TARGET_RATIO, "ms": TARGET_MS}, say) as run:
+        results, errors, logged, figures = run.results, run.errors, run.logged, run.figures
         if not args.no_generate:
             results["generate"] = generate_keys(args.db, args.keys, args.loans, args.units, args.estates,
                                                 args.seed, say)
@@ -502,7 +466,7 @@ def main(argv=None) -> int:
         freeze_startup_objects()
         results["sizes"] = data_sizes(app)
         say("data: " + ", ".join(f"{k} {v:,}" for k, v in results["sizes"].items()))
-        estate_id = _first_estate(app)
+        estate_id = first_estate_id(app)
         res = run_section("data", lambda: measure_data(app, hook_app, estate_id, cfg), errors, logged)
         if res:
             results["data"] = res
@@ -527,18 +491,8 @@ def main(argv=None) -> int:
             for e in res["error_samples"]:
                 say(f"      error: {e}")
         _dispose(app, hook_app, par_app)
-    finally:
-        results["figures"] = [f.__dict__ for f in figures]
-        results["errors"] = errors
-        results["logged"] = logged
-        results["total_s"] = round(time.perf_counter() - t_all, 1)
-        results["load_avg_end"] = _load()
-        out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
-        tmp_dir.cleanup()
-    judged = [f for f in figures if f.ok is not None]
-    say(f"\n{sum(1 for f in judged if f.ok)} of {len(judged)} targets met; {len(errors)} section(s) failed; "
-        f"{results['total_s']} s in all; details in {out.relative_to(OUT_DIR.parent.parent)}")
-    return 1 if errors else 0
+    tmp_dir.cleanup()
+    return run.exit_code
 
 
 if __name__ == "__main__":

@@ -22,10 +22,7 @@ per figure and writes ``bench/out/patrol.json``. See ``bench/README.md`` ("Patro
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import os
-import platform
 import random
 import sys
 import tempfile
@@ -34,9 +31,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench.common import OUT_DIR, app_config, use_bench_env
+from bench.common import (
+    BenchRun,
+    app_config,
+    bulk_load,
+    first_estate_id,
+    ratio_figures,
+    use_bench_env,
+)
 from bench.generate import BATCH, estate_code, generate
-from bench.run import TALLY, Figure, _cpus, _dispose, _load, _safe_url, emit, run_section
+from bench.run import _dispose, run_section
 
 TARGET_RATIO = 2.0
 TARGET_MS = 50.0
@@ -53,15 +57,7 @@ VISIT_COLUMNS = ("estate_id", "patrol_id", "checkpoint_id", "visited_at", "visit
 
 
 def _bulk(conn, table, columns, rows, postgres: bool) -> None:
-    if postgres:  # COPY … FROM STDIN (psycopg 3), the fastest bulk load
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    stmt = table.insert()
-    for start in range(0, len(rows), BATCH):
-        conn.execute(stmt, [dict(zip(columns, r, strict=True)) for r in rows[start:start + BATCH]])
+    bulk_load(conn, table, columns, rows, postgres, BATCH)
 
 
 def generate_patrols(db_url: str, visits: int = 2_000_000, routes: int = 10, checkpoints: int = 20,
@@ -176,20 +172,6 @@ def generate_patrols(db_url: str, visits: int = 2_000_000, routes: int = 10, che
     return summary
 
 
-def _first_estate(app) -> int:
-    from sqlalchemy import select
-
-    from core.extensions import db
-    from core.models import Estate
-
-    with app.app_context():
-        estate_id = db.session.scalar(select(Estate.id).where(Estate.code == estate_code(0)))
-        db.session.remove()
-    if estate_id is None:
-        raise SystemExit(f"no estate {estate_code(0)}: generate the data first")
-    return estate_id
-
-
 def measure_board(app, hook_app, estate_id, cfg) -> dict:
     """Today's board's data work, as the page runs it, against its SQL replayed raw."""
     from flask import session
@@ -254,14 +236,8 @@ def data_sizes(app) -> dict:
     return out
 
 
-def _figures(res: dict, figures: list[Figure], judged: bool = True) -> None:
-    for r in res.values():
-        ok = None
-        if judged and r["raw_ms"]:
-            ok = r["server_ms"] <= TARGET_RATIO * r["raw_ms"] and r["server_ms"] < TARGET_MS
-        emit(figures, Figure("patrol", r["label"], r["server_ms"], "ms",
-                             f"raw SQL {r['raw_ms']:.2f} ms ({r['statements']} stmt), ×{r['ratio']}",
-                             f"≤ {TARGET_RATIO:g}× raw and < {TARGET_MS:g} ms" if judged else "(reported)", ok))
+def _figures(res: dict, figures: list, judged: bool = True) -> None:
+    ratio_figures("patrol", res, figures, TARGET_RATIO, TARGET_MS, judged)
 
 
 def main(argv=None) -> int:
@@ -290,17 +266,8 @@ def main(argv=None) -> int:
     if args.generate_only:
         generate_patrols(*gen)
         return 0
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "db": _safe_url(args.db), "quick": args.quick,
-                     "config": cfg, "python": platform.python_version(), "machine": platform.machine(),
-                     "cpus": _cpus(), "load_avg_start": _load(), "targets": {"ratio": TARGET_RATIO, "ms": TARGET_MS}}
-    errors: dict = {}
-    logged: dict = {}
-    figures: list[Figure] = []
-    logging.getLogger().addHandler(TALLY)
-    out = OUT_DIR / "patrol.json"
-    t_all = time.perf_counter()
-    try:
+    with BenchRun("patrol", args.db, args.quick, cfg, {"ratio": TARGET_RATIO, "ms": TARGET_MS}, say) as run:
+        results, errors, logged, figures = run.results, run.errors, run.logged, run.figures
         if not args.no_generate:
             results["generate"] = generate_patrols(*gen)
         from core import create_app
@@ -311,7 +278,7 @@ def main(argv=None) -> int:
         freeze_startup_objects()
         results["sizes"] = data_sizes(app)
         say("data: " + ", ".join(f"{k} {v:,}" for k, v in results["sizes"].items()))
-        estate_id = _first_estate(app)
+        estate_id = first_estate_id(app)
         res = run_section("board", lambda: measure_board(app, hook_app, estate_id, cfg), errors, logged)
         if res:
             results["board"] = res
@@ -321,18 +288,8 @@ def main(argv=None) -> int:
             results["pages"] = res
             _figures(res, figures, judged=False)
         _dispose(app, hook_app)
-    finally:
-        results["figures"] = [f.__dict__ for f in figures]
-        results["errors"] = errors
-        results["logged"] = logged
-        results["total_s"] = round(time.perf_counter() - t_all, 1)
-        results["load_avg_end"] = _load()
-        out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
-        tmp_dir.cleanup()
-    judged = [f for f in figures if f.ok is not None]
-    say(f"\n{sum(1 for f in judged if f.ok)} of {len(judged)} targets met; {len(errors)} section(s) failed; "
-        f"{results['total_s']} s in all; details in {out.relative_to(OUT_DIR.parent.parent)}")
-    return 1 if errors else 0
+    tmp_dir.cleanup()
+    return run.exit_code
 
 
 if __name__ == "__main__":

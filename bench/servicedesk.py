@@ -21,19 +21,16 @@ Prints one line per figure and writes ``bench/out/servicedesk.json``. See
 from __future__ import annotations
 
 import argparse
-import json
-import logging
-import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.common import OUT_DIR, app_config, median, ms, p90, sample_many, use_bench_env
+from bench.common import OUT_DIR, BenchRun, app_config, median, ms, p90, sample_many, use_bench_env
 from bench.generate import estate_code
 from bench.inproc import QueryLog, _get, logged_in_client, raw_connection, user_request
-from bench.run import TALLY, Figure, _cpus, _dispose, _load, _safe_url, emit, run_section
+from bench.run import Figure, _dispose, _load, emit, run_section
 
 TARGET_RATIO = 2.0
 TARGET_MS = 100.0
@@ -352,18 +349,9 @@ def main(argv=None) -> int:
     tmp_dir = tempfile.TemporaryDirectory(prefix="propdesk-bench-sd-")
     instance = Path(tmp_dir.name) / "instance"
     use_bench_env(instance)
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "db": _safe_url(args.db),
-                     "quick": args.quick, "config": cfg, "python": platform.python_version(),
-                     "machine": platform.machine(), "cpus": _cpus(), "load_avg_start": _load(),
-                     "targets": {"ratio": TARGET_RATIO, "ms": TARGET_MS}}
-    errors: dict = {}
-    logged: dict = {}
-    figures: list[Figure] = []
-    logging.getLogger().addHandler(TALLY)
-    out = OUT_DIR / "servicedesk.json"
-    t_all = time.perf_counter()
-    try:
+    say = lambda *a: print(*a, flush=True)  # noqa: E731
+    with BenchRun("servicedesk", args.db, args.quick, cfg, {"ratio": TARGET_RATIO, "ms": TARGET_MS}, say) as run:
+        results, errors, logged, figures = run.results, run.errors, run.logged, run.figures
         if not args.no_generate:
             t0 = time.perf_counter()
             results["generate"] = generate_servicedesk(args.db, args.repairs, args.complaints, args.units,
@@ -409,19 +397,8 @@ def main(argv=None) -> int:
             results["other_pages"] = res
             figures_for("iii", res, figures, judged=False)
         _dispose(app, hook_app)
-    finally:
-        results["figures"] = [f.__dict__ for f in figures]
-        results["errors"] = errors
-        results["logged"] = logged
-        results["total_s"] = round(time.perf_counter() - t_all, 1)
-        results["load_avg_end"] = _load()
-        out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
-        tmp_dir.cleanup()
-    judged = [f for f in figures if f.ok is not None]
-    met = sum(1 for f in judged if f.ok)
-    print(f"\n{met} of {len(judged)} targets met; {len(errors)} section(s) failed; "
-          f"{results['total_s']} s in all; details in {out.relative_to(OUT_DIR.parent.parent)}")
-    return 1 if errors else 0
+    tmp_dir.cleanup()
+    return run.exit_code
 
 
 if __name__ == "__main__":

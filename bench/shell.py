@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 
-from bench.common import OUT_DIR, app_config, median, ms, p90, use_bench_env
+from bench.common import OUT_DIR, app_config, median, ms, p90, sample_cpu, use_bench_env
 from bench.inproc import QueryLog, logged_in_client
 
 PAGES = {
@@ -39,28 +39,6 @@ def add_trivial_page(app) -> None:
         return render_template(template)
 
     app.add_url_rule("/__bench_trivial", "bench_trivial", trivial)
-
-
-def sample_cpu(fns: dict, budget: float, min_n: int = 15, warmup: int = 3):
-    """Wall and CPU (this process) seconds of each call, interleaved round-robin. The CPU
-    time moves less than the wall time when other work shares the machine's cores."""
-    import time
-
-    for _ in range(warmup):
-        for fn in fns.values():
-            fn()
-    wall: dict = {n: [] for n in fns}
-    cpu: dict = {n: [] for n in fns}
-    start = time.perf_counter()
-    rounds = 0
-    while rounds < min_n or time.perf_counter() - start < budget:
-        for name, fn in fns.items():
-            c0, t0 = time.process_time(), time.perf_counter()
-            fn()
-            wall[name].append(time.perf_counter() - t0)
-            cpu[name].append(time.process_time() - c0)
-        rounds += 1
-    return wall, cpu
 
 
 def measure(db_url: str, roles: list[str], seconds: float) -> dict:

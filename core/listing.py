@@ -311,7 +311,7 @@ class ListPage:
 
     def export(self, fmt: str) -> Response:
         """The whole list as a streamed download: CSV written chunk by chunk as the rows are
-        read; XLSX through openpyxl's write-only mode (rows go to a temporary file as they
+        read; XLSX through :mod:`core.xlsx` (rows go to a temporary file as they
         are read, the finished file is then sent in pieces). Memory stays flat whatever the
         number of rows; the keys are read (and the 413 decided) before the response starts."""
         from flask import stream_with_context
@@ -346,8 +346,6 @@ def _cell(value):
 CSV_FLUSH_ROWS = 1000
 #: Rows whose widths decide the XLSX columns' (write-only sheets take them before any row).
 XLSX_WIDTH_ROWS = 500
-#: Bytes per piece of a finished XLSX file sent.
-XLSX_PIECE = 256 * 1024
 
 
 def csv_chunks(headers: list[str], rows):
@@ -368,48 +366,26 @@ def csv_chunks(headers: list[str], rows):
     yield buf.getvalue().encode("utf-8")
 
 
-def _xlsx_sheet(title: str, headers: list[str], first_rows: list):
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet((str(title) or "Sheet")[:31].replace("/", "-"))
+def _widths(headers: list[str], first_rows: list) -> list[float]:
     widths = [max(8, len(h) * 2) for h in headers]
     for row in first_rows:
-        for i, v in enumerate(row):
+        for i, v in enumerate(row[:len(widths)]):
             if v is not None:
                 widths[i] = min(50, max(widths[i], len(str(v)) + 2))
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for h in headers:
-        cell = WriteOnlyCell(ws, value=h)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-    return wb, ws
+    return widths
 
 
 def xlsx_chunks(title: str, headers: list[str], rows):
-    """A real spreadsheet (bold frozen header, widths from the first rows, typed cells),
-    written in openpyxl's write-only mode as ``rows`` yields them, then sent in pieces."""
-    import tempfile
+    """A real spreadsheet (bold frozen header, widths from the first rows, typed cells:
+    numbers, exact decimals with as many places shown as they have, dates), written as
+    ``rows`` yields them by :mod:`core.xlsx` into a temporary file, then sent in pieces."""
     from itertools import chain, islice
+
+    from core import xlsx
 
     rows = iter(rows)
     first = list(islice(rows, XLSX_WIDTH_ROWS))
-    wb, ws = _xlsx_sheet(title, headers, first)
-    for row in chain(first, rows):
-        ws.append(row)
-    with tempfile.TemporaryFile() as out:
-        wb.save(out)
-        out.seek(0)
-        while piece := out.read(XLSX_PIECE):
-            yield piece
+    yield from xlsx.chunks(title, [str(h) for h in headers], chain(first, rows), _widths(headers, first))
 
 
 def xlsx_bytes(title: str, headers: list[str], rows) -> bytes:

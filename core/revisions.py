@@ -8,7 +8,9 @@ one statement (``core.site.refresh_if_changed``), in every worker:
   departments — what the page shell computes once per user (permission codes, estates,
   the menu);
 - ``data`` (:data:`DATA`): any other change written through the ORM session — what the
-  dashboard's cached figures depend on.
+  dashboard's cached figures and the menu's badges depend on;
+- ``notifications`` (:data:`NOTIFICATIONS`): notifications written or read — the unread
+  count beside the bell (kept with the badges), without emptying the dashboard's cache.
 
 A transaction that changed rows (ORM flushes, and ``insert``/``update``/``delete``
 statements run through the session) moves the counters it touched in ``before_commit``,
@@ -28,15 +30,16 @@ from sqlalchemy.exc import IntegrityError
 
 ACCESS = "access"
 DATA = "data"
+NOTIFICATIONS = "notifications"
 ACCESS_TABLES = frozenset({
     "core_user", "core_role", "core_role_permission", "core_user_role", "core_user_estate",
     "core_estate", "core_department",
 })
-#: Writes that move no cached figure: the counters themselves, bookkeeping, and the
-#: notifications (their unread count is read live on every page).
+NOTIFICATION_TABLES = frozenset({"core_notification"})
+#: Writes that move no cached figure: the counters themselves and bookkeeping.
 QUIET_TABLES = frozenset({
     "core_revision", "core_login_attempt", "core_job_lease", "core_audit_log", "core_once_key",
-    "core_notification", "alembic_version",
+    "alembic_version",
 })
 #: How many entries a cache keeps before it is emptied (one per user, or user's view).
 MAX_ENTRIES = 2000
@@ -55,6 +58,15 @@ def all_query():
     return select(Revision.name, Revision.value)
 
 
+def read_all(connection) -> dict[str, int]:
+    """Every counter, read on ``connection`` as plain SQL: the statement is the same on
+    every request, so it skips SQLAlchemy's statement compilation and caching."""
+    return dict(connection.exec_driver_sql(_ALL_SQL).all())
+
+
+_ALL_SQL = "SELECT name, value FROM core_revision"
+
+
 def current() -> dict[str, int]:
     """The counters as this request read them (read now outside a request)."""
     from core.extensions import db
@@ -63,7 +75,7 @@ def current() -> dict[str, int]:
     cache = request_cache()
     revs = cache.get("revisions")
     if revs is None:
-        revs = dict(db.session.connection().execute(all_query()).all())
+        revs = read_all(db.session.connection())
         cache["revisions"] = revs
     return revs
 
@@ -107,7 +119,8 @@ def unsettled(name: str) -> bool:
 def _mark(session, table: str | None) -> None:
     if not table or table in QUIET_TABLES:
         return
-    session.info.setdefault(_PENDING, set()).add(ACCESS if table in ACCESS_TABLES else DATA)
+    kind = ACCESS if table in ACCESS_TABLES else NOTIFICATIONS if table in NOTIFICATION_TABLES else DATA
+    session.info.setdefault(_PENDING, set()).add(kind)
 
 
 def _table_of(obj) -> str | None:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import g, session
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 
-def _menu(user, estates):
+def _menu(user, estates) -> tuple:
     """The user's menu for this estate view and locale (``core.ui.Menu``), made once and
     kept until users, roles, grants, memberships or the enabled set change
     (``core.revisions``), or the minute changes: badges whose query compares with "now"
-    hold the time they were made, so a menu is made again every minute. Only its one
-    badge statement runs on each page."""
+    hold the time they were made, so a menu is made again every minute. Its one badge
+    statement runs only when a write moved the counters since (:func:`_counted`).
+
+    Returns the menu, its key and version (the badges are kept under them, see
+    :func:`_counted`) and whether the session holds changes not committed yet."""
     from flask_babel import get_locale
 
     from core import revisions
@@ -32,7 +38,42 @@ def _menu(user, estates):
         menu = build_menu(user, estates, unread)
         if not unsettled:
             revisions.keep("menu", subject, version, menu)
-    return menu
+    return menu, subject, version, unsettled
+
+
+def _counted(menu, subject, version, unsettled: bool) -> tuple[list, int, dict]:
+    """The menu's sections with their badges and the unread notifications: the badge
+    statement runs when a write moved the ``data`` or ``notifications`` counter since it
+    last ran for this user's menu, or the minute changed (in ``version``), not on every page.
+    The third item holds the menu's HTML per page kind (:func:`_sidebar`)."""
+    from core import revisions
+
+    revs = revisions.current()
+    version = (version, revs.get(revisions.DATA), revs.get(revisions.NOTIFICATIONS))
+    unsettled = unsettled or revisions.unsettled(revisions.DATA)
+    found = None if unsettled else revisions.kept("badges", subject, version)
+    if found is None:
+        counts: dict = {}
+        found = (menu.counted(counts), counts.get("unread", 0), {})
+        if not unsettled:
+            revisions.keep("badges", subject, version, found)
+    return found
+
+
+def _no_sidebar(_endpoint=None) -> Markup:
+    return Markup("")
+
+
+def _sidebar(nav: list, rendered: dict, endpoint: str | None) -> Markup:
+    """The menu's links (``core/_sidebar.html``) with the current page's marked: rendered
+    once per menu, badges and endpoint, then reused as long as the badges are."""
+    html = rendered.get(endpoint)
+    if html is None:
+        from flask import current_app
+
+        template = current_app.jinja_env.get_template("core/_sidebar.html")
+        html = rendered[endpoint] = Markup(template.render(nav=nav, shell_endpoint=endpoint))
+    return html
 
 
 def shell_context() -> dict:
@@ -41,7 +82,7 @@ def shell_context() -> dict:
     cache = request_cache()
     if "shell" in cache:
         return cache["shell"]
-    ctx: dict = {"nav": [], "my_estates": [], "current_estate": None, "unread": 0}
+    ctx: dict = {"nav": [], "my_estates": [], "current_estate": None, "unread": 0, "sidebar": _no_sidebar}
     # An error page sent while the database is unusable reads nothing from it.
     if getattr(current_user, "is_authenticated", False) and not g.get("propdesk_minimal_shell"):
         from core.security import current_estate_ids, estate_choices
@@ -51,9 +92,7 @@ def shell_context() -> dict:
         chosen = session.get("estate_id")
         ctx["current_estate"] = next((e for e in ctx["my_estates"] if e.id == chosen), None)
         estates = current_estate_ids()
-        menu = _menu(current_user, estates)
-        counts: dict = {}
-        ctx["nav"] = menu.counted(counts)
-        ctx["unread"] = counts.get("unread", 0)
+        ctx["nav"], ctx["unread"], rendered = _counted(*_menu(current_user, estates))
+        ctx["sidebar"] = partial(_sidebar, ctx["nav"], rendered)
     cache["shell"] = ctx
     return ctx

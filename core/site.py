@@ -288,7 +288,7 @@ def refresh_if_changed() -> None:
 
     pm = plugins()
     # Every counter in the same read: the shell's and the dashboard's caches key on them.
-    revs = dict(db.session.connection().execute(revisions.all_query()).all())
+    revs = revisions.read_all(db.session.connection())
     request_cache()["revisions"] = revs
     rev = revs.get(PLUGINS_REVISION) or 0
     if rev != pm.revision:

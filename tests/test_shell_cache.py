@@ -154,3 +154,29 @@ def test_the_dashboard_figures_move_with_a_new_repair_and_with_the_clock(client,
     assert figures() == (1, 0, None)
     clock.shift(timedelta(minutes=5))  # past its due time: overdue, with nothing written
     assert figures() == (1, 1, "1")
+
+
+def bell(page: str) -> str | None:
+    found = re.search(r'bi-bell"></i>(<span class="badge[^>]*>(\d+)</span>)?</a>', page)
+    assert found, "no bell in the top bar"
+    return found.group(2)
+
+
+def test_the_badges_are_counted_when_something_changed_not_on_every_page(client, login_as, db, estates):
+    from core.models import User
+    from core.notify import notify
+
+    user = login_as("clerk", estates=[estates[0]])
+    assert bell(client.get("/estates/units").get_data(as_text=True)) is None
+    sql = statements(db, lambda: client.get("/estates/units"))
+    assert not [s for s in sql if "core_notification" in s]  # kept: no badge statement
+    before = counters(db)
+    notify([db.session.get(User, user.id)], "Water off on Friday")
+    db.session.commit()
+    after = counters(db)
+    assert after[revisions.NOTIFICATIONS] == before.get(revisions.NOTIFICATIONS, 0) + 1
+    assert after.get(revisions.DATA) == before.get(revisions.DATA)  # the dashboard keeps its figures
+    page = client.get("/estates/units").get_data(as_text=True)
+    assert bell(page) == "1" and 'class="sidebar-link active" href="/estates/units"' in page
+    assert client.post("/notifications/read").status_code == 302  # marked read (an UPDATE statement)
+    assert bell(client.get("/estates/units").get_data(as_text=True)) is None

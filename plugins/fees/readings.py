@@ -99,27 +99,42 @@ def grid_rows(meters: list[Meter], period: date) -> list[GridRow]:
     if ids:
         existing = {r.meter_id: r for r in db.session.scalars(select(MeterReading).where(
             MeterReading.meter_id.in_(ids), MeterReading.period == period, MeterReading.voided_at.is_(None)))}
-    last = _latest_before(ids, period)
+    last = _previous_figures(ids, period)
     rows = []
     for m in meters:
-        before = last.get(m.id)
-        rows.append(GridRow(m, previous=before.value if before else None,
-                            previous_usage=before.usage if before else None, existing=existing.get(m.id)))
+        previous, usage = last.get(m.id, (None, None))
+        rows.append(GridRow(m, previous=previous, previous_usage=usage, existing=existing.get(m.id)))
     return rows
+
+
+def _latest_query(part: list[int], period: date, *columns):
+    latest = (select(MeterReading.meter_id, func.max(MeterReading.period).label("period"))
+              .where(MeterReading.meter_id.in_(part), MeterReading.period < period,
+                     MeterReading.voided_at.is_(None))
+              .group_by(MeterReading.meter_id).subquery())
+    return (select(*columns).join(latest, and_(MeterReading.meter_id == latest.c.meter_id,
+                                                MeterReading.period == latest.c.period))
+            .where(MeterReading.voided_at.is_(None)))
+
+
+def _previous_figures(meter_ids: list[int], period: date) -> dict[int, tuple[Decimal, Decimal]]:
+    """Each meter's latest live reading before ``period`` as ``(value, usage)``: the grid
+    shows only these two figures, so plain columns rather than reading objects (a page of
+    hundreds of meters)."""
+    found: dict[int, tuple[Decimal, Decimal]] = {}
+    for i in range(0, len(meter_ids), 900):
+        stmt = _latest_query(meter_ids[i:i + 900], period, MeterReading.meter_id, MeterReading.value,
+                             MeterReading.usage)
+        for meter_id, value, usage in db.session.execute(stmt):
+            found[meter_id] = (value, usage)
+    return found
 
 
 def _latest_before(meter_ids: list[int], period: date) -> dict[int, MeterReading]:
     """Each meter's latest live reading before ``period`` (a query per 900 meters)."""
     found: dict[int, MeterReading] = {}
     for i in range(0, len(meter_ids), 900):
-        part = meter_ids[i:i + 900]
-        latest = (select(MeterReading.meter_id, func.max(MeterReading.period).label("period"))
-                  .where(MeterReading.meter_id.in_(part), MeterReading.period < period,
-                         MeterReading.voided_at.is_(None))
-                  .group_by(MeterReading.meter_id).subquery())
-        for r in db.session.scalars(select(MeterReading).join(latest, and_(
-                MeterReading.meter_id == latest.c.meter_id, MeterReading.period == latest.c.period))
-                .where(MeterReading.voided_at.is_(None))):
+        for r in db.session.scalars(_latest_query(meter_ids[i:i + 900], period, MeterReading)):
             found[r.meter_id] = r
     return found
 
