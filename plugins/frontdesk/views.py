@@ -202,9 +202,9 @@ def passes():
         Column("goods", _l("Goods"), lambda r: r.goods, css="wrap"),
         Column("valid_from", _l("Valid from"), lambda r: r.valid_from, GoodsPass.valid_from, fmt="date"),
         Column("valid_until", _l("Valid until"), lambda r: r.valid_until, GoodsPass.valid_until, fmt="date"),
-        Column("plate", _l("Vehicle plate"), lambda r: r.vehicle_plate),
-        Column("applied_at", _l("Applied at"), lambda r: r.applied_at, GoodsPass.applied_at, fmt="datetime"),
-        Column("used_at", _l("Used at"), lambda r: r.use.used_at if r.use else None, fmt="datetime"),
+        Column("plate", _l("Vehicle plate"), lambda r: r.vehicle_plate, show="xxl"),
+        Column("applied_at", _l("Applied at"), lambda r: r.applied_at, GoodsPass.applied_at, fmt="datetime", show="xxl"),
+        Column("used_at", _l("Used at"), lambda r: r.use.used_at if r.use else None, fmt="datetime", show="xxl"),
         Column("estate", _l("Estate"), lambda r: r.estate.name, GoodsPass.estate_id),
     ], "-applied_at", _("Goods-out passes"), "goods-out-passes")
     return _page("frontdesk/passes.html", page, filters)
@@ -458,13 +458,13 @@ def parcels():
         Column("recipient", _l("Recipient"), lambda r: r.recipient_name, Parcel.recipient_name, show="always"),
         Column("state", _l("State"), _parcel_state),
         Column("kind", _l("Kind"), lambda r: PARCEL_LABELS.get(r.kind, r.kind), Parcel.kind),
-        Column("carrier", _l("Carrier"), lambda r: r.carrier),
-        Column("tracking", _l("Tracking number"), lambda r: r.tracking_number, Parcel.tracking_number),
+        Column("carrier", _l("Carrier"), lambda r: r.carrier, show="xxl"),
+        Column("tracking", _l("Tracking number"), lambda r: r.tracking_number, Parcel.tracking_number, show="xxl"),
         Column("shelf", _l("Shelf"), lambda r: r.shelf, Parcel.shelf),
         Column("received_at", _l("Received at"), lambda r: r.received_at, Parcel.received_at, fmt="datetime"),
-        Column("notified", _l("Times told"), lambda r: r.notified_count, fmt="number"),
+        Column("notified", _l("Times told"), lambda r: r.notified_count, fmt="number", show="xxl"),
         Column("collected_at", _l("Collected at"), lambda r: r.collected_at, Parcel.collected_at, fmt="datetime"),
-        Column("collector", _l("Collected by (signature)"), lambda r: r.collector_name),
+        Column("collector", _l("Collected by (signature)"), lambda r: r.collector_name, show="xxl"),
         Column("estate", _l("Estate"), lambda r: r.estate.name, Parcel.estate_id),
     ], "-received_at", _("Mail and parcels"), "parcels")
     return _page("frontdesk/parcels.html", page, filters)
@@ -624,7 +624,7 @@ def licences():
                                                        DogLicence.breed]), [
         Column("number", _l("Licence number"), lambda r: r.licence_number, DogLicence.licence_number),
         Column("unit", _l("Unit"), lambda r: r.unit.number),
-        Column("owner", _l("Dog owner"), lambda r: r.owner_name, DogLicence.owner_name, show="always"),
+        Column("owner", _l("Dog owner"), lambda r: r.owner_name, DogLicence.owner_name),
         Column("dog", _l("Dog"), lambda r: " · ".join(x for x in (r.dog_name, r.breed, r.colour) if x)),
         Column("vaccinated_on", _l("Rabies vaccination on"), lambda r: r.vaccinated_on, DogLicence.vaccinated_on,
                fmt="date"),
