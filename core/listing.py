@@ -79,8 +79,9 @@ class Column:
 #: where, its state and its deadline. A list names such columns with these keys.
 PHONE_COLUMNS = frozenset({"number", "tag", "unit", "place", "where", "state", "due", "reply_due"})
 #: Column keys whose values are codes (numbers, unit numbers, the case a record is about): on one
-#: line at every width, never broken at their hyphens (class ``code``; so are the first column and
-#: dates, times, amounts). Hand-made tables give their code cells the same class.
+#: line at every width, never broken at their hyphens (class ``code``, as is the first column).
+#: Dates, times and amounts (class ``fig``) stay on one line from 768 px on; a phone may show a
+#: date-time's time under its date. Hand-made tables give their cells the same classes.
 CODE_COLUMNS = frozenset({"number", "tag", "unit", "source"})
 BREAKPOINTS = ("sm", "md", "lg", "xl", "xxl")
 
@@ -94,8 +95,11 @@ def responsive(columns: Sequence[Column]) -> list[Column]:
         if show != "always" and show not in BREAKPOINTS:
             raise ValueError(f"Column {c.key!r}: show={show!r} is not 'always' or one of {BREAKPOINTS}")
         classes = c.css.split()
-        if (i == 0 or c.key in CODE_COLUMNS or c.fmt) and "wrap" not in classes:
-            classes.append("code")
+        if "wrap" not in classes:
+            if c.fmt:
+                classes.append("fig")
+            elif i == 0 or c.key in CODE_COLUMNS:
+                classes.append("code")
         if show != "always" and "d-none" not in classes:
             classes += ["d-none", f"d-{show}-table-cell"]
         css = " ".join(classes)

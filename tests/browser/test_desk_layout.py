@@ -7,7 +7,11 @@ front-desk lists — as the administrator in Chinese with the Chinese demo data,
 - 390 px: the page never scrolls sideways, and the columns that matter (number, unit, state,
   due — ``th[data-col]``, as the list macro marks them) are all in the window;
 - at both widths a case number (``BX-20261202-0001``) stays on one line, never broken at its
-  hyphens, and no header, badge or button stands one character a line.
+  hyphens; no header, badge or button stands one character a line, and no short Chinese word
+  in a cell (已关闭) is broken over two lines.
+
+The dashboard, the repairs list and the new repair form are walked too (the page never scrolls
+sideways); ``PROPDESK_SCREENSHOTS`` keeps a screenshot of every page at both widths.
 """
 
 from __future__ import annotations
@@ -21,6 +25,18 @@ from tests.browser.test_list_layout import MATTER
 pytestmark = pytest.mark.browser
 
 MEASURE = """(wanted) => {
+  // The lines an element's text takes: the tops of its text's boxes (not of the boxes of the
+  // elements inside, a label or a button, whose edges lie a pixel or two off the text's).
+  const lines = (el) => {
+    const tops = new Set();
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top / 4));
+    }
+    return tops;
+  };
   const tables = [];
   for (const table of document.querySelectorAll('main table.table')) {
     if (!table.getClientRects().length) continue;
@@ -40,19 +56,22 @@ MEASURE = """(wanted) => {
   for (const el of document.querySelectorAll('main table td a, main table td')) {
     const text = el.innerText.trim();
     if (!/^[A-Z]{1,4}[A-Z0-9]*-[0-9A-Z-]{6,}$/.test(text) || !el.getClientRects().length) continue;
-    const range = document.createRange();
-    range.selectNodeContents(el);
-    const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+    const tops = lines(el);
     if (tops.size > 1) wrapped.push(text);
   }
   const broken = [];
   for (const el of document.querySelectorAll('main table th, main table .badge, main table .btn, h1 .btn')) {
     const text = el.innerText.trim();
     if (text.length < 2 || /\\s/.test(text) || !el.getClientRects().length) continue;
-    const range = document.createRange();
-    range.selectNodeContents(el);
-    const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+    const tops = lines(el);
     if (tops.size > 1 && tops.size >= text.length) broken.push(text);
+  }
+  // A short Chinese word in a cell (two to four characters, 已关闭, 给水) broken over lines.
+  for (const el of document.querySelectorAll('main table td')) {
+    const text = el.innerText.trim();
+    if (!/^[\u4e00-\u9fff]{2,4}$/.test(text) || !el.getClientRects().length) continue;
+    const tops = lines(el);
+    if (tops.size > 1) broken.push(text);
   }
   return {tables, wrapped, broken, viewport: window.innerWidth,
           page: document.scrollingElement.scrollWidth};
@@ -94,7 +113,7 @@ def daily_urls(app) -> list[str]:
         batch = db.session.scalar(select(VisitBatch.id).order_by(VisitBatch.id).limit(1))
         key = db.session.scalar(select(KeyLoan.key_id).order_by(KeyLoan.id).limit(1))
         repair = db.session.scalar(select(WorkOrder.repair_id).join(Repair).order_by(WorkOrder.id).limit(1))
-    urls = [f"/estates/units/{unit}", f"/residents/{resident}", "/fees/desk", f"/fees/desk/units/{unit}",
+    urls = ["/", "/repairs/", "/repairs/new", f"/estates/units/{unit}", f"/residents/{resident}", "/fees/desk", f"/fees/desk/units/{unit}",
             f"/fees/arrears/units/{unit}", "/visits/", f"/visits/{visit}", "/visits/visitors", "/keys/",
             f"/keys/{key}", "/keys/approvals", "/keys/keepers", "/keys/loans", f"/repairs/{repair}",
             "/frontdesk/", "/frontdesk/log", "/frontdesk/parcels", "/frontdesk/visitors", "/frontdesk/passes",
