@@ -78,9 +78,11 @@ class Column:
 #: Column keys a phone always shows (unless the column says otherwise): what a record is and
 #: where, its state and its deadline. A list names such columns with these keys.
 PHONE_COLUMNS = frozenset({"number", "tag", "unit", "place", "where", "state", "due", "reply_due"})
-#: Column keys whose values are codes (numbers, unit numbers): on one line from 768 px on (class
-#: ``code``; so are the first column and dates, times, amounts), broken at their hyphens on a phone.
-CODE_COLUMNS = frozenset({"number", "tag", "unit"})
+#: Column keys whose values are codes (numbers, unit numbers, the case a record is about): on one
+#: line at every width, never broken at their hyphens (class ``code``, as is the first column).
+#: Dates, times and amounts (class ``fig``) stay on one line from 768 px on; a phone may show a
+#: date-time's time under its date. Hand-made tables give their cells the same classes.
+CODE_COLUMNS = frozenset({"number", "tag", "unit", "source"})
 BREAKPOINTS = ("sm", "md", "lg", "xl", "xxl")
 
 
@@ -93,8 +95,11 @@ def responsive(columns: Sequence[Column]) -> list[Column]:
         if show != "always" and show not in BREAKPOINTS:
             raise ValueError(f"Column {c.key!r}: show={show!r} is not 'always' or one of {BREAKPOINTS}")
         classes = c.css.split()
-        if (i == 0 or c.key in CODE_COLUMNS or c.fmt) and "wrap" not in classes:
-            classes.append("code")
+        if "wrap" not in classes:
+            if c.fmt:
+                classes.append("fig")
+            elif i == 0 or c.key in CODE_COLUMNS:
+                classes.append("code")
         if show != "always" and "d-none" not in classes:
             classes += ["d-none", f"d-{show}-table-cell"]
         css = " ".join(classes)
@@ -180,8 +185,17 @@ class ListPage:
                  rows: Callable[[Sequence], Iterable] | None = None):
         self.stmt = stmt
         self.load_rows = rows
-        self.columns = responsive(columns)
-        self.by_key = {c.key: c for c in self.columns}
+        #: Every column, as the exports have them.
+        self.export_columns = responsive(columns)
+        #: The columns the page shows: all but the estate's for a user of one estate only (it
+        #: says nothing to them; issue 15).
+        self.columns = self.export_columns
+        if any(c.key == "estate" for c in self.columns):
+            from core.security import user_estate_ids
+
+            if len(user_estate_ids()) <= 1:
+                self.columns = [c for c in self.columns if c.key != "estate"]
+        self.by_key = {c.key: c for c in self.export_columns}
         self.default_sort = default_sort
         self.title = title
         self.export_name = export_name
@@ -295,7 +309,7 @@ class ListPage:
             yield from self.rows_for(ids[start:start + EXPORT_CHUNK])
 
     def _rows(self, ids: Sequence | None = None):
-        values = [c.value for c in self.columns]
+        values = [c.value for c in self.export_columns]
         labels: dict[int, tuple] = {}  # a label (lazy string) is translated once, not on every row
         for row in self._records(ids):
             out = []
@@ -320,7 +334,7 @@ class ListPage:
 
         if not has_permission("core.export"):
             abort(403)
-        headers = [str(c.label) for c in self.columns]
+        headers = [str(c.label) for c in self.export_columns]
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
         ids = self._keys()
         if fmt == "csv":

@@ -43,7 +43,7 @@ class UserForm(Form):
     estates = SelectMultipleField(_l("Estates"), coerce=int)
     all_estates = BooleanField(_l("Sees every estate (company level)"))
     active = BooleanField(_l("Active"), default=True)
-    locale = SelectField(_l("Language"), choices=options([("", _l("Browser default")), ("en", "English"),
+    locale = SelectField(_l("Language"), choices=options([("", _l("Same as the browser")), ("en", "English"),
                                                   ("zh_CN", "简体中文")]), default="",
                          coerce=lambda v: v or "")
     password = PasswordField(_l("New password"), validators=[Optional(), Length(min=8, max=200)])

@@ -643,7 +643,7 @@ def licences():
                                                        DogLicence.breed]), [
         Column("number", _l("Licence number"), lambda r: r.licence_number, DogLicence.licence_number),
         Column("unit", _l("Unit"), lambda r: r.unit.number),
-        Column("owner", _l("Dog owner"), lambda r: r.owner_name, DogLicence.owner_name, show="sm"),
+        Column("owner", _l("Dog owner"), lambda r: r.owner_name, DogLicence.owner_name),
         Column("dog", _l("Dog"), lambda r: " · ".join(x for x in (r.dog_name, r.breed, r.colour) if x)),
         Column("vaccinated_on", _l("Rabies vaccination on"), lambda r: r.vaccinated_on, DogLicence.vaccinated_on,
                fmt="date"),
