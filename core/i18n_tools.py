@@ -33,7 +33,14 @@ def catalogs() -> list[tuple[Path, list[Path]]]:
 
 
 def compile_all(quiet: bool = True) -> None:
-    for tdir, _src in catalogs():
+    """Compile every ``.po`` newer than its ``.mo``: the core's, the built-in plugins', and those
+    of installed third-party plugins whose folder we may write (a plugin installed with
+    ``pip install -e`` while its authors work on it; a packaged plugin ships its ``.mo``)."""
+    import os
+
+    folders = [tdir for tdir, _src in catalogs()]
+    folders += [t for _owner, t in installed_catalogs() if t not in folders and os.access(t, os.W_OK)]
+    for tdir in folders:
         for po in tdir.glob("*/LC_MESSAGES/messages.po"):
             mo = po.with_suffix(".mo")
             if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
