@@ -641,7 +641,8 @@ def licences():
     today = today_local()
     page = ListPage(_simple_list(DogLicence, filters, [DogLicence.licence_number, DogLicence.owner_name,
                                                        DogLicence.breed]), [
-        Column("number", _l("Licence number"), lambda r: r.licence_number, DogLicence.licence_number),
+        Column("number", _l("Licence number"), lambda r: r.licence_number, DogLicence.licence_number,
+               link=lambda r: url_for("frontdesk.licence_print", dog_licence_id=r.id)),
         Column("unit", _l("Unit"), lambda r: r.unit.number),
         Column("owner", _l("Dog owner"), lambda r: r.owner_name, DogLicence.owner_name),
         Column("dog", _l("Dog"), lambda r: " · ".join(x for x in (r.dog_name, r.breed, r.colour) if x)),
@@ -680,6 +681,15 @@ def licences():
     return record_action(form, act, redirect_to=url_for("frontdesk.licences"), rerender=lambda f: render(f, 422))
 
 
+@bp.route("/licences/<int:dog_licence_id>/print")
+@require("frontdesk.view")
+def licence_print(dog_licence_id):
+    """The licence card handed to the dog's owner (A4, with the office's seal)."""
+    row = get_scoped_or_404(DogLicence, dog_licence_id)
+    return render_template("frontdesk/licence_print.html", d=row,
+                           expired=row.valid_until < today_local(), **LABELS)
+
+
 # -- vehicle passes -----------------------------------------------------------------------------------
 @bp.route("/vehicles", methods=["GET", "POST"])
 @require("frontdesk.view")
@@ -696,7 +706,8 @@ def vehicles():
     elif filters.scope.data == "returned":
         stmt = stmt.where(VehiclePass.returned_on.is_not(None))
     page = ListPage(stmt, [
-        Column("number", _l("Pass number"), lambda r: r.number, VehiclePass.number),
+        Column("number", _l("Pass number"), lambda r: r.number, VehiclePass.number,
+               link=lambda r: url_for("frontdesk.vehicle_print", vehicle_id=r.id)),
         Column("plate", _l("Plate number"), lambda r: r.plate, VehiclePass.plate, show="always"),
         Column("unit", _l("Unit"), lambda r: r.unit.number),
         Column("holder", _l("Holder"), lambda r: r.holder_name, VehiclePass.holder_name),
@@ -728,6 +739,14 @@ def vehicles():
         return _("Vehicle pass %(number)s issued for %(plate)s.", number=row.number, plate=row.plate)
 
     return record_action(form, act, redirect_to=url_for("frontdesk.vehicles"), rerender=lambda f: render(f, 422))
+
+
+@bp.route("/vehicles/<int:vehicle_id>/print")
+@require("frontdesk.view")
+def vehicle_print(vehicle_id):
+    """The vehicle pass handed to its holder (A4, with the office's seal); a returned pass says so."""
+    row = get_scoped_or_404(VehiclePass, vehicle_id)
+    return render_template("frontdesk/vehicle_print.html", v=row, **LABELS)
 
 
 @bp.route("/vehicles/<int:vehicle_id>/return", methods=["POST"])
