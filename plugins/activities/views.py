@@ -92,14 +92,14 @@ def _columns():
                link=lambda a: url_for("activities.detail", activity_id=a.id)),
         Column("theme", _l("Theme"), lambda a: a.theme, Activity.theme, css="wrap", show="always"),
         Column("starts", _l("Starts at"), lambda a: a.starts_at, Activity.starts_at, fmt="datetime"),
-        Column("place", _l("Place"), lambda a: a.place, Activity.place, css="wrap"),
+        Column("place", _l("Place"), lambda a: a.place, Activity.place, css="wrap", show="xxl"),
         Column("state", _l("State"), lambda a: STATE_LABELS.get(a.state, a.state), Activity.state),
         Column("signed_up", _l("Signed up"), lambda a: a.signed_up, Activity.signed_up, fmt="number"),
-        Column("capacity", _l("Places"), lambda a: a.capacity, Activity.capacity, fmt="number"),
-        Column("attended", _l("Attended"), lambda a: a.attended_count, fmt="number"),
+        Column("capacity", _l("Places"), lambda a: a.capacity, Activity.capacity, fmt="number", show="xxl"),
+        Column("attended", _l("Attended"), lambda a: a.attended_count, fmt="number", show="xxl"),
         Column("budget", _l("Budget"), lambda a: a.budget, Activity.budget, fmt="money"),
         Column("spent", _l("Spent"), lambda a: Decimal(a.spent or 0).quantize(Decimal("0.01")), fmt="money"),
-        Column("organisers", _l("Organisers"), lambda a: a.organiser_names, css="wrap"),
+        Column("organisers", _l("Organisers"), lambda a: a.organiser_names, css="wrap", show="xxl"),
         Column("estate", _l("Estate"), lambda a: a.estate.name, Activity.estate_id),
     ]
 
