@@ -139,6 +139,23 @@ def _page(template, page, filters, **kw):
                            **LABELS, **kw)
 
 
+def _register(template, page, filters, form, act, redirect_to, **kw):
+    """A register's page: its list (exported or printed on request) above the form that adds an
+    entry. A refused entry shows the page again with the form's errors (422); a user who may
+    only look gets the page with 403 on a POST."""
+    def render(f, status=200):
+        if request.method == "GET":
+            return _page(template, page, filters, form=f, **kw)
+        return render_template(template, page=page, result=page.page(), filters=filters, form=f,
+                               print_url=_print_url(), **LABELS, **kw), status
+
+    if request.method == "GET":
+        return render(form)
+    if not has_permission("frontdesk.record"):
+        return render(form, 403)
+    return record_action(form, act, redirect_to=redirect_to, rerender=lambda f: render(f, 422))
+
+
 def _form_page(form, title, status=200, lookup=None, intro=None, cancel=None, template="frontdesk/form.html"):
     return render_template(template, form=form, title=title, lookup=lookup, intro=intro,
                            cancel=cancel or url_for("frontdesk.index"), **LABELS), status
@@ -595,19 +612,6 @@ def visitors():
         Column("estate", _l("Estate"), lambda r: r.estate.name, Visitor.estate_id),
     ], "-arrived_at", _("Visitor register"), "visitors")
 
-    def render(f, status=200):
-        if request.method == "GET" and (fmt := page.wants_export()):
-            return page.export(fmt)
-        if request.method == "GET" and (printed := _printed(page)) is not None:
-            return printed
-        return render_template("frontdesk/visitors.html", page=page, result=page.page(), filters=filters, form=f,
-                               print_url=_print_url(), **LABELS), status
-
-    if request.method == "GET":
-        return render(form)
-    if not has_permission("frontdesk.record"):
-        return render(form, 403)
-
     def act():
         row = services.register_visitor(
             current_user, estate_id=form.estate_id.data, visitor_name=form.visitor_name.data,
@@ -615,7 +619,7 @@ def visitors():
             host_name=form.host_name.data or "", purpose=form.purpose.data, vehicle_plate=form.vehicle_plate.data or "")
         return _("Visitor %(name)s registered.", name=row.visitor_name)
 
-    return record_action(form, act, redirect_to=url_for("frontdesk.visitors"), rerender=lambda f: render(f, 422))
+    return _register("frontdesk/visitors.html", page, filters, form, act, url_for("frontdesk.visitors"))
 
 
 @bp.route("/visitors/<int:visitor_id>/left", methods=["POST"])
@@ -656,19 +660,6 @@ def licences():
         Column("estate", _l("Estate"), lambda r: r.estate.name, DogLicence.estate_id),
     ], "due", _("Dog licences"), "dog-licences")
 
-    def render(f, status=200):
-        if request.method == "GET" and (fmt := page.wants_export()):
-            return page.export(fmt)
-        if request.method == "GET" and (printed := _printed(page)) is not None:
-            return printed
-        return render_template("frontdesk/licences.html", page=page, result=page.page(), filters=filters, form=f,
-                               print_url=_print_url(), **LABELS), status
-
-    if request.method == "GET":
-        return render(form)
-    if not has_permission("frontdesk.record"):
-        return render(form, 403)
-
     def act():
         row = services.register_licence(
             current_user, estate_id=form.estate_id.data, unit_number=form.unit_number.data,
@@ -678,7 +669,7 @@ def licences():
             valid_until=form.valid_until.data)
         return _("Dog licence %(number)s registered.", number=row.licence_number)
 
-    return record_action(form, act, redirect_to=url_for("frontdesk.licences"), rerender=lambda f: render(f, 422))
+    return _register("frontdesk/licences.html", page, filters, form, act, url_for("frontdesk.licences"))
 
 
 @bp.route("/licences/<int:dog_licence_id>/print")
@@ -718,19 +709,6 @@ def vehicles():
         Column("estate", _l("Estate"), lambda r: r.estate.name, VehiclePass.estate_id),
     ], "-issued_on", _("Vehicle passes and cards"), "vehicle-passes")
 
-    def render(f, status=200):
-        if request.method == "GET" and (fmt := page.wants_export()):
-            return page.export(fmt)
-        if request.method == "GET" and (printed := _printed(page)) is not None:
-            return printed
-        return render_template("frontdesk/vehicles.html", page=page, result=page.page(), filters=filters, form=f,
-                               return_form=ReturnForm(), print_url=_print_url(), **LABELS), status
-
-    if request.method == "GET":
-        return render(form)
-    if not has_permission("frontdesk.record"):
-        return render(form, 403)
-
     def act():
         row = services.issue_vehicle_pass(
             current_user, estate_id=form.estate_id.data, unit_number=form.unit_number.data,
@@ -738,7 +716,8 @@ def vehicles():
             card_number=form.card_number.data or "", valid_until=form.valid_until.data)
         return _("Vehicle pass %(number)s issued for %(plate)s.", number=row.number, plate=row.plate)
 
-    return record_action(form, act, redirect_to=url_for("frontdesk.vehicles"), rerender=lambda f: render(f, 422))
+    return _register("frontdesk/vehicles.html", page, filters, form, act, url_for("frontdesk.vehicles"),
+                     return_form=ReturnForm())
 
 
 @bp.route("/vehicles/<int:vehicle_id>/print")
@@ -783,18 +762,6 @@ def certificates():
         Column("estate", _l("Estate"), lambda r: r.estate.name, Certificate.estate_id),
     ], "-issued_at", _("Certificates"), "certificates")
 
-    def render(f, status=200):
-        if request.method == "GET" and (fmt := page.wants_export()):
-            return page.export(fmt)
-        if request.method == "GET" and (printed := _printed(page)) is not None:
-            return printed
-        return render_template("frontdesk/certificates.html", page=page, result=page.page(), filters=filters,
-                               form=f, print_url=_print_url(), **LABELS), status
-
-    if request.method == "GET":
-        return render(form)
-    if not has_permission("frontdesk.record"):
-        return render(form, 403)
     made = {}
 
     def act():
@@ -803,9 +770,8 @@ def certificates():
             applicant_name=form.applicant_name.data, purpose=form.purpose.data or "")
         return _("Certificate %(number)s issued: print it.", number=made["c"].number)
 
-    return record_action(form, act, redirect_to=lambda: url_for("frontdesk.certificate_print",
-                                                                certificate_id=made["c"].id),
-                         rerender=lambda f: render(f, 422))
+    return _register("frontdesk/certificates.html", page, filters, form, act,
+                     lambda: url_for("frontdesk.certificate_print", certificate_id=made["c"].id))
 
 
 @bp.route("/certificates/<int:certificate_id>")
