@@ -19,7 +19,7 @@ from core.actions import Once, record_action
 from core.errors import DomainError
 from core.estates import building_choices as _building_choices
 from core.extensions import db
-from core.i18n import mask_phone, to_local
+from core.i18n import mask_id, mask_phone, to_local
 from core.listing import Column, ListPage
 from core.listing import like_pattern as _like
 from core.models import Estate, Unit, User, utcnow
@@ -93,6 +93,10 @@ def _row_place(r) -> str:
 
 def _phone(value: str) -> str:
     return value if has_permission("core.residents.private") else mask_phone(value)
+
+
+def _id_number(value: str) -> str:
+    return value if has_permission("core.residents.private") else mask_id(value)
 
 
 def _yes(value: bool) -> str:
@@ -519,7 +523,7 @@ def loans_print():
     for chunk in range(0, len(ids), 1000):  # plain rows (services.loan_rows), a thousand at a time
         by_id.update((r.id, r) for r in services.loan_rows(ids[chunk:chunk + 1000]))
     return render_template("keys/loans_print.html", loans=[by_id[i] for i in ids], month=f"{y}-{m:02d}",
-                           place=_row_place, **LABELS)
+                           place=_row_place, phone=_phone, id_number=_id_number, **LABELS)
 
 
 # -- keepers -------------------------------------------------------------------------------
