@@ -14,12 +14,13 @@ Plugin authors get, in any test suite once ``propdesk`` is installed:
 The whole test session runs on a **shifted clock** (time-machine): it starts at
 ``PROPDESK_TEST_NOW`` (an ISO date-time with its offset), by default
 ``DEFAULT_TEST_NOW``, and ticks on from there, so no test depends on the day or
-the hour the suite happens to run. CI runs the suite again at awkward instants
-(New Year just after midnight in Shanghai, 29 February just after midnight).
+the hour the suite happens to run. CI runs the PostgreSQL pass at New Year just after
+midnight in Shanghai and the SQLite suite again on 29 February just after midnight.
 
 The database is real: a SQLite file per test session, or PostgreSQL when
 ``PROPDESK_TEST_DB=postgres`` and ``PROPDESK_TEST_DATABASE_URL`` are set. It is
-migrated once (core + every built-in plugin branch) and emptied after each test.
+migrated once (core + every built-in plugin branch) and emptied after each test. Apps are
+kept for the next test that asks for the same one (see ``make_app``).
 """
 
 from __future__ import annotations
@@ -217,12 +218,36 @@ def _empty_tables(url: str) -> None:
         con.close()
 
 
+# Apps built for earlier tests of this worker, by the plugins and configuration asked for.
+# Building one (loading the plugins, compiling ~450 URL rules) costs more than most tests;
+# between tests only the data goes (the tables are emptied), so an app that a test left
+# as it found it serves the next test that asks for the same one.
+_BUILT: dict = {}
+
+
+def _shape(app) -> tuple:
+    """What a test could change in an app that emptying the tables does not undo."""
+    pm = app.extensions["propdesk_plugins"]
+    return (len(app.url_map._rules), tuple(app.blueprints), tuple(pm.order),
+            tuple((c, i.loaded, i.skip_reason) for c, i in sorted(pm.infos.items())),
+            len(pm.pm.get_plugins()), tuple(sorted(app.jinja_env.globals)),
+            tuple(sorted(app.jinja_env.filters)))
+
+
 @pytest.fixture
-def make_app(propdesk_database, tmp_path):
-    """Factory for apps on the shared test database; they are torn down after the test."""
+def make_app(propdesk_database, tmp_path, request):
+    """Factory for apps on the shared test database; they are torn down after the test.
+
+    An app without third-party ``extra`` plugins is kept for the next test asking for the
+    same plugins and configuration, with its configuration restored, its caches dropped and
+    the instance folder moved to the new test's ``tmp_path``. A test that adds routes,
+    blueprints or hook implementations to its app marks itself ``@pytest.mark.fresh_app``;
+    an app whose shape changed anyway is not kept.
+    """
     from core import create_app
 
     made = []
+    fresh = request.node.get_closest_marker("fresh_app") is not None
 
     def factory(plugins=None, extra=None, **config):
         cfg = base_config(propdesk_database, tmp_path)
@@ -231,17 +256,34 @@ def make_app(propdesk_database, tmp_path):
         if extra:
             cfg["PROPDESK_EXTRA_PLUGINS"] = dict(extra)
         cfg.update(config)
-        app = create_app(cfg)
-        made.append(app)
+        key = None
+        if not extra and not fresh:
+            environ = sorted((k, v) for k, v in os.environ.items() if k.startswith(("PROPDESK_", "FLASK_")))
+            key = (propdesk_database, repr(sorted((k, v) for k, v in cfg.items() if k != "PROPDESK_INSTANCE")),
+                   repr(environ))
+        kept = _BUILT.pop(key, None) if key else None
+        if kept is not None:
+            app, settings, shape = kept
+            app.config.clear()
+            app.config.update(settings)
+            app.config["PROPDESK_INSTANCE"] = str(tmp_path)
+            app.extensions.pop("propdesk_caches", None)
+            app.extensions["propdesk_plugins"].revision = -1  # the enabled set is read again
+        else:
+            app = create_app(cfg)
+            settings, shape = dict(app.config), _shape(app)
+        made.append((app, key, settings, shape))
         return app
 
     yield factory
     from core.extensions import db
 
-    for app in made:
+    for app, key, settings, shape in made:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+        if key is not None and key not in _BUILT and _shape(app) == shape:
+            _BUILT[key] = (app, settings, shape)
     _empty_tables(propdesk_database)
 
 
@@ -376,6 +418,7 @@ def temp_plugin(tmp_path, monkeypatch):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "plugins(*codes): load only these plugins in the app fixture")
+    config.addinivalue_line("markers", "fresh_app: build the test's apps anew (it adds routes or hooks to them)")
     _start_session_clock()
 
 

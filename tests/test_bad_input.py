@@ -196,6 +196,7 @@ def test_a_postgresql_database_that_is_dropped_gives_logged_in_staff_the_503_pag
         server.dispose()
 
 
+@pytest.mark.fresh_app  # it adds a route
 def test_an_error_page_after_a_failed_statement_still_renders(client, login_as, estates, db, app):
     """The 404 page after a statement failed: the transaction is rolled back first."""
     from flask import abort

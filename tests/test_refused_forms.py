@@ -109,6 +109,7 @@ def test_a_refused_form_answers_422_with_its_error_and_saves_nothing(client, log
     assert unchanged() == before
 
 
+@pytest.mark.fresh_app  # it adds a route
 def test_the_rule_holds_for_a_view_that_forgot_the_status(app, client, login_as, estates):
     """A plugin's view that shows its refused form again with a plain 200 answers 422; a
     redirect, a GET and an htmx request keep what the view gave."""
