@@ -22,7 +22,7 @@ from core.models import BusinessRecord, EstateScopedMixin, UTCDateTime, utcnow
 FREQUENCIES = ("daily", "weekly", "monthly")
 REMEDIES = ("rework", "vendor")
 CHECK_STATES = ("passed", "open", "verified")
-STEP_KINDS = ("rework", "vendor", "passed", "failed")
+STEP_KINDS = ("rework", "vendor", "passed", "failed", "rectified")
 PEST_KINDS = ("pest_control", "disinfection")
 PESTS = ("rats", "cockroaches", "mosquitoes", "flies")
 

@@ -109,6 +109,14 @@ def scheduled_jobs():
                 timedelta(hours=1), notify_overdue)]
 
 
+
+@hookimpl(optionalhook=True)
+def vendors_rectification_closed(rectification):
+    from plugins.greening.services import on_rectification_closed
+
+    on_rectification_closed(rectification)
+
+
 @hookimpl
 def demo_data(estate, users):
     from plugins.greening.demo import load

@@ -23,7 +23,7 @@ TASK_KINDS = ("watering", "pruning", "fertilising", "pest_control", "other")
 SEASONS = ("all", "spring", "summer", "autumn", "winter")
 REMEDIES = ("rework", "vendor")
 CHECK_STATES = ("passed", "open", "verified")
-STEP_KINDS = ("rework", "vendor", "passed", "failed")
+STEP_KINDS = ("rework", "vendor", "passed", "failed", "rectified")
 REQUEST_STATES = ("active", "ended")
 
 
