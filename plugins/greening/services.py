@@ -309,6 +309,7 @@ def on_rectification_closed(rectification) -> None:
                                  note=rectification.number, by_id=acting_user_id() or check.inspector_id))
     db.session.flush()
 
+
 def open_filter():
     return GreenCheck.state == "open"
 
