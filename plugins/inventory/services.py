@@ -28,9 +28,8 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select, type_coerce, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import record_sql_change
@@ -529,37 +528,10 @@ def purchase_plan(estate_ids) -> list[dict]:
     return plan
 
 
-class _DecimalText(sa.types.TypeDecorator):
-    """A number SQLite already wrote with its scale (``printf('%.2f', …)``), read as ``Decimal``:
-    the conversion is ``Decimal(text)`` itself, one C call a value, where a ``Numeric`` column on
-    SQLite (which stores a float) formats the float in Python first. For NOT NULL columns only."""
-
-    impl = sa.String
-    cache_ok = True
-
-    def result_processor(self, dialect, coltype):
-        return Decimal
-
-
-def _stock_stmt():
-    return _stock_stmt_for(db.engine.dialect.name)
-
-
 @cache
-def _stock_stmt_for(dialect: str):
-    """Every active item of a store room (``store_id``) with its stock, by code. On SQLite the
-    three numbers are formatted by the database at their column's scale (quantities 3 places,
-    value 2) and read as ``Decimal`` — the same values a ``Numeric`` column gives, at a third of
-    the cost for 5,000 items; PostgreSQL returns ``numeric`` as ``Decimal`` already."""
+def _stock_stmt():
     t = Item.__table__.c
-    if dialect == "sqlite":
-        def num(col, scale):
-            return type_coerce(func.printf(f"%.{scale}f", col), _DecimalText()).label(col.name)
-
-        numbers = (num(t.min_stock, 3), num(t.on_hand, 3), num(t.stock_value, 2))
-    else:
-        numbers = (t.min_stock, t.on_hand, t.stock_value)
-    return (select(t.id, t.code, t.name, t.kind, t.unit, t.spec, *numbers)
+    return (select(t.id, t.code, t.name, t.kind, t.unit, t.spec, t.min_stock, t.on_hand, t.stock_value)
             .where(t.store_id == bindparam("store_id"), t.active.is_(True)).order_by(t.code))
 
 

@@ -272,8 +272,8 @@ def test_the_database_refuses_a_negative_stock_whatever_the_application_does(db,
 
 
 def test_stock_on_hand_reads_exact_decimals_at_the_columns_scale(db, staff, store, item):
-    """``stock_on_hand`` (the store page's data; on SQLite the numbers come formatted by the
-    database, see ``_stock_stmt_for``) gives each active item's stock as the ORM does: ``Decimal``
+    """``stock_on_hand`` (the store page's data, read without the ORM) gives each active item's
+    stock as the ORM does: ``Decimal``
     quantities with three places and values with two, by code, retired items left out."""
     room = store()
     a = item(room, code="WJ-002", on_hand="2.5", cost="3.33", min_stock="4")
