@@ -103,10 +103,20 @@ def scheduled_jobs():
     from datetime import timedelta
 
     from core.jobs import Job
-    from plugins.cleaning.jobs import notify_overdue
+    from plugins.cleaning.jobs import notify_missed, notify_overdue
 
     return [Job("cleaning.notify_overdue", _l("Warn about cleaning shortcomings not put right by their deadline"),
-                timedelta(hours=1), notify_overdue)]
+                timedelta(hours=1), notify_overdue),
+            Job("cleaning.notify_missed", _l("Warn once about the cleaning inspections due yesterday and not done"),
+                timedelta(hours=1), notify_missed)]
+
+
+
+@hookimpl(optionalhook=True)
+def vendors_rectification_closed(rectification):
+    from plugins.cleaning.services import on_rectification_closed
+
+    on_rectification_closed(rectification)
 
 
 @hookimpl

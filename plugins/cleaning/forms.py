@@ -24,7 +24,8 @@ FREQUENCY_LABELS = {"daily": _l("Daily"), "weekly": _l("Weekly"), "monthly": _l(
 REMEDY_LABELS = {"rework": _l("Rework by the cleaners"), "vendor": _l("Rectification by the vendor")}
 STATE_LABELS = {"passed": _l("Passed"), "open": _l("Waiting for verification"), "verified": _l("Put right, verified")}
 STEP_LABELS = {"rework": _l("Sent to rework"), "vendor": _l("Rectification notice to the vendor"),
-               "passed": _l("Verified: put right"), "failed": _l("Verified: still failing")}
+               "passed": _l("Verified: put right"), "failed": _l("Verified: still failing"),
+               "rectified": _l("Re-checked at the vendor: put right")}
 PEST_KIND_LABELS = {"pest_control": _l("Pest control (four pests)"), "disinfection": _l("Disinfection")}
 PEST_LABELS = {"rats": _l("Rats"), "cockroaches": _l("Cockroaches"), "mosquitoes": _l("Mosquitoes"),
                "flies": _l("Flies")}

@@ -22,7 +22,7 @@ from core.models import BusinessRecord, EstateScopedMixin, UTCDateTime, utcnow
 FREQUENCIES = ("daily", "weekly", "monthly")
 REMEDIES = ("rework", "vendor")
 CHECK_STATES = ("passed", "open", "verified")
-STEP_KINDS = ("rework", "vendor", "passed", "failed")
+STEP_KINDS = ("rework", "vendor", "passed", "failed", "rectified")
 PEST_KINDS = ("pest_control", "disinfection")
 PESTS = ("rats", "cockroaches", "mosquitoes", "flies")
 
@@ -39,6 +39,8 @@ class CleanArea(EstateScopedMixin, BusinessRecord, db.Model):
     vendor: Mapped[str] = mapped_column(sa.String(200), default="")
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # The last local day whose missed inspections were notified (the daily job: once a day).
+    missed_notified_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
 
     estate = relationship("Estate", lazy="joined", viewonly=True)
 

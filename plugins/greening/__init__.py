@@ -103,10 +103,20 @@ def scheduled_jobs():
     from datetime import timedelta
 
     from core.jobs import Job
-    from plugins.greening.jobs import notify_overdue
+    from plugins.greening.jobs import notify_missed, notify_overdue
 
     return [Job("greening.notify_overdue", _l("Warn about greening shortcomings not put right by their deadline"),
-                timedelta(hours=1), notify_overdue)]
+                timedelta(hours=1), notify_overdue),
+            Job("greening.notify_missed", _l("Warn once about the greening inspections due yesterday and not done"),
+                timedelta(hours=1), notify_missed)]
+
+
+
+@hookimpl(optionalhook=True)
+def vendors_rectification_closed(rectification):
+    from plugins.greening.services import on_rectification_closed
+
+    on_rectification_closed(rectification)
 
 
 @hookimpl

@@ -25,7 +25,8 @@ REMEDY_LABELS = {"rework": _l("Rework by the gardeners"), "vendor": _l("Rectific
 REQUEST_STATE_LABELS = {"active": _l("Being served"), "ended": _l("Ended")}
 STATE_LABELS = {"passed": _l("Passed"), "open": _l("Waiting for verification"), "verified": _l("Put right, verified")}
 STEP_LABELS = {"rework": _l("Sent to rework"), "vendor": _l("Rectification notice to the vendor"),
-               "passed": _l("Verified: put right"), "failed": _l("Verified: still failing")}
+               "passed": _l("Verified: put right"), "failed": _l("Verified: still failing"),
+               "rectified": _l("Re-checked at the vendor: put right")}
 IN_HOUSE = _l("Own gardeners")
 
 

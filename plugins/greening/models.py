@@ -23,7 +23,7 @@ TASK_KINDS = ("watering", "pruning", "fertilising", "pest_control", "other")
 SEASONS = ("all", "spring", "summer", "autumn", "winter")
 REMEDIES = ("rework", "vendor")
 CHECK_STATES = ("passed", "open", "verified")
-STEP_KINDS = ("rework", "vendor", "passed", "failed")
+STEP_KINDS = ("rework", "vendor", "passed", "failed", "rectified")
 REQUEST_STATES = ("active", "ended")
 
 
@@ -45,6 +45,8 @@ class GreenArea(EstateScopedMixin, BusinessRecord, db.Model):
     vendor: Mapped[str] = mapped_column(sa.String(200), default="")
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # The last local day whose missed inspections were notified (the daily job: once a day).
+    missed_notified_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
 
     estate = relationship("Estate", lazy="joined", viewonly=True)
 

@@ -1,7 +1,10 @@
 """Demo patrols: two routes of an estate with their checkpoints, a daily staff patrol, an evening
 patrol and the supervisor's weekly patrol, three weeks of patrols through the services (most
 complete, a few late or with a checkpoint missed, some problems sent to repairs or followed up
-here), today's patrols due, and a few lines of the building log.
+here), today's patrols due, and a few lines of the building log. When the vendors plugin holds a
+cleaning (or greening) contract in force at the estate, one problem found half an hour ago is sent to
+that vendor as a rectification notice: patrol's ``sequence`` (91) puts its demo after vendors'
+(90), so the vendors demo's contracts exist by then.
 
 Every text is in the site's language (``core.demo.demo_text``). An estate where no supervisor
 works gets nothing.
@@ -20,7 +23,7 @@ from core.extensions import db
 from core.models import utcnow
 from core.security import user_estate_ids
 from plugins.patrol import services
-from plugins.patrol.models import Patrol, PatrolRoute
+from plugins.patrol.models import Patrol, PatrolCheckpoint, PatrolRoute
 
 T = demo_text
 
@@ -91,6 +94,27 @@ def _walk(patrol, rng, now, skip_one: bool, problem_rate: float, problem_at: int
         services.finish(user, patrol, now=at + timedelta(minutes=3))
 
 
+def _send_one_to_a_vendor(estate, user, now, today) -> None:
+    """A problem found half an hour ago at the lobby goes to the cleaning vendor (else the greening
+    one at the garden) as a rectification notice, through the vendors plugin's documented
+    services; nothing when vendors is disabled or holds no such contract."""
+    kinds = {c.service_kind for c in services.vendor_kinds(user, estate.id)}
+    pick = next(((kind, code, problem) for kind, code, problem in (
+        ("cleaning", "P-01", ("Rubbish left by the lobby lift, floor not mopped", "大堂电梯口垃圾未清，地面未拖")),
+        ("greening", "P-06", ("Lawn by the path dried out and not watered", "路边草坪枯黄，未按时浇水")))
+        if kind in kinds), None)
+    if pick is None:
+        return
+    kind, code, problem = pick
+    point = db.session.scalar(select(PatrolCheckpoint).where(PatrolCheckpoint.estate_id == estate.id,
+                                                             PatrolCheckpoint.code == code))
+    at = now - timedelta(minutes=30)
+    with acting_as(user):
+        services.record_visit(user, point, result="problem", note=T(*problem), category=kind,
+                              contact_phone=user.phone or PHONE, send_to="vendor", service_kind=kind,
+                              deadline=today + timedelta(days=3), now=at)
+
+
 def load(estate, users) -> None:
     if db.session.scalar(select(PatrolRoute.id).where(PatrolRoute.estate_id == estate.id).limit(1)):
         return
@@ -127,6 +151,7 @@ def load(estate, users) -> None:
                     if not p.repair_number]
         for p in problems[:1]:
             services.follow_up(sup, p, state="resolved", note=T("Put right by the caretaker", "已由维修工处理"))
+        _send_one_to_a_vendor(estate, staff, now, today)
         for n, (en, zh) in enumerate(NOTES):
             at = now - timedelta(days=n, hours=2)
             services.add_log_entry(staff, estate_id=estate.id, at=at, text=T(en, zh), now=now)

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import String, TypeDecorator, and_, case, func, literal_column, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import DomainError
@@ -609,10 +609,27 @@ def checkpoint_totals(route_ids) -> dict[int, int]:
     return dict(rows.all())
 
 
-def _board_statement(one_estate: bool):
+class _UTCText(TypeDecorator):
+    """A NOT NULL UTC date-time SQLite hands over as ISO text with its zone (``… || '+00:00'``),
+    read by ``datetime.fromisoformat`` — one C call, where ``UTCDateTime`` on SQLite parses the
+    text and then sets the zone in Python, value by value."""
+
+    impl = String
+    cache_ok = True
+
+    def result_processor(self, dialect, coltype):
+        return datetime.fromisoformat
+
+
+def _utc_text(col):
+    return type_coerce(type_coerce(col, String) + literal_column("'+00:00'"), _UTCText()).label(col.name)
+
+
+def _board_statement(one_estate: bool, dialect: str = ""):
     """Today's board as one statement, built once: each patrol due in the window with its route,
     patroller, checkpoints visited and problems (counted on ``uq_patrol_visit_patrol_checkpoint``),
-    the route's active checkpoints, and whether it is late."""
+    the route's active checkpoints, and whether it is late. On SQLite ``due_at``/``due_by`` come
+    as ISO text with the zone (``_UTCText``): the same aware date-times, a third of the cost."""
     from sqlalchemy import bindparam
 
     from core.models import UTCDateTime
@@ -626,7 +643,8 @@ def _board_statement(one_estate: bool):
     total = (select(func.count()).select_from(c).where(c.c.route_id == p.route_id, c.c.active.is_(True))
              .scalar_subquery())
     late = case((p.finished_at.is_not(None), p.finished_at > p.due_by), else_=p.due_by < now)
-    return (select(p.id, p.number, p.due_at, p.due_by, p.state,
+    due_at, due_by = (_utc_text(p.due_at), _utc_text(p.due_by)) if dialect == "sqlite" else (p.due_at, p.due_by)
+    return (select(p.id, p.number, due_at, due_by, p.state,
                    r.name.label("route"), u.full_name.label("patroller"), visited.label("visited"),
                    total.label("total"), problems.label("problems"), late.label("late"))
             .select_from(Patrol.__table__.join(PatrolRoute.__table__, r.id == p.route_id)
@@ -638,7 +656,7 @@ def _board_statement(one_estate: bool):
 
 
 #: The statement for one estate (the estate switcher on one: no list of ids to expand) and for several.
-_BOARD: dict[bool, object] = {}
+_BOARD: dict[tuple[bool, str], object] = {}
 
 
 def board(estate_ids, start: datetime, end: datetime, now: datetime | None = None) -> list:
@@ -648,11 +666,12 @@ def board(estate_ids, start: datetime, end: datetime, now: datetime | None = Non
     due_by, state, route, patroller, visited, total, problems, late``)."""
     ids = list(estate_ids) or [0]
     one = len(ids) == 1
-    if one not in _BOARD:
-        _BOARD[one] = _board_statement(one)
+    conn = db.session.connection()
+    key = (one, conn.dialect.name)
+    if key not in _BOARD:
+        _BOARD[key] = _board_statement(*key)
     params = {"id": ids[0]} if one else {"ids": ids}
-    return db.session.connection().execute(_BOARD[one], {**params, "start": start, "end": end,
-                                                         "now": now or utcnow()}).all()
+    return conn.execute(_BOARD[key], {**params, "start": start, "end": end, "now": now or utcnow()}).all()
 
 
 def today_figures(estate_ids, now: datetime | None = None, tz: str = "Asia/Shanghai") -> dict:

@@ -10,6 +10,7 @@ def vendors_rectification_closed(rectification):
     ``rectification`` has ``id, number, estate_id, contract_id, state`` (``"closed"``),
     ``closed_at``, ``source`` and ``source_ref`` (the plugin that raised it through
     ``raise_rectification`` and its record, plain data). A plugin that raised the notice may mark
-    its own record done here (patrol marks the problem *rectified*). An exception rolls the
+    its own record done here (patrol marks the problem *rectified*; cleaning and greening mark
+    the inspection *verified*). An exception rolls the
     re-check back.
     """

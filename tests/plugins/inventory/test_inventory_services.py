@@ -269,3 +269,24 @@ def test_the_database_refuses_a_negative_stock_whatever_the_application_does(db,
         raised = True
     db.session.rollback()
     assert raised
+
+
+def test_stock_on_hand_reads_exact_decimals_at_the_columns_scale(db, staff, store, item):
+    """``stock_on_hand`` (the store page's data, read without the ORM) gives each active item's
+    stock as the ORM does: ``Decimal``
+    quantities with three places and values with two, by code, retired items left out."""
+    room = store()
+    a = item(room, code="WJ-002", on_hand="2.5", cost="3.33", min_stock="4")
+    b = item(room, code="WJ-001", on_hand=7, cost="0.10")
+    c = item(room, code="WJ-003")
+    other = item(store("KF-2"), code="WJ-009", on_hand=1)
+    c.active = False
+    db.session.commit()
+    rows = services.stock_on_hand(room.id)
+    assert [r.code for r in rows] == ["WJ-001", "WJ-002"]
+    db.session.expire_all()
+    for r, it in zip(rows, (db.session.get(Item, b.id), db.session.get(Item, a.id)), strict=True):
+        assert r.id == it.id and (r.min_stock, r.on_hand, r.stock_value) == (it.min_stock, it.on_hand, it.stock_value)
+        assert all(type(x) is Decimal for x in (r.min_stock, r.on_hand, r.stock_value))
+    assert [str(x) for x in rows[1][6:]] == ["4.000", "2.500", "8.33"] and str(rows[0].stock_value) == "0.70"
+    assert other.id not in {r.id for r in rows}

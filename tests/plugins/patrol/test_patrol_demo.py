@@ -41,3 +41,40 @@ def test_demo_patrols(app, make_user):
     assert sorted(names) == ["Daily public areas", "Evening perimeter"]  # the tests' site speaks English
     demo.load(estate, users)
     assert n(PatrolRoute) == 2
+
+
+def test_the_demo_sends_one_problem_to_the_vendors_demo_contract(app, make_user):
+    """Patrol's demo runs after vendors' (manifest ``sequence``), so ``make run`` holds a patrol
+    problem sent to the demo's cleaning vendor as a rectification notice."""
+    from core.plugins import plugins
+    from core.site import enable, refresh
+    from plugins.vendors.models import Rectification
+
+    enable("vendors")
+    db.session.commit()
+    refresh(force=True)
+    order = [i.plugin_name for i in plugins().implementations("demo_data")]
+    assert order.index("vendors") < order.index("patrol")
+    estate = make_estate("D01", "Demo Garden", units=("1-1-101",))
+    users = {role: make_user(role, [estate], username=f"d{role}", phone="1380013800" + str(n))
+             for n, role in enumerate(("manager", "supervisor", "clerk", "frontdesk", "technician"))}
+    for _code, _res, err in plugins().call_each("demo_data", estate=estate, users=users):
+        assert err is None
+    db.session.commit()
+    sent = db.session.scalars(select(PatrolProblem).where(PatrolProblem.rectification_id.is_not(None))).all()
+    assert len(sent) == 1
+    p = sent[0]
+    assert (p.state, p.service_kind) == ("vendor", "cleaning") and p.rectification_number.startswith("WZ-D01-")
+    notice = db.session.get(Rectification, p.rectification_id)
+    assert (notice.source, notice.number, notice.contract.service_kind) == ("patrol", p.rectification_number,
+                                                                          "cleaning")
+    assert notice.state == "open" and notice.estate_id == estate.id
+
+
+def test_without_vendors_the_demo_sends_nothing_to_a_vendor(app, make_user):
+    estate = make_estate("D01", "Demo Garden", units=("1-1-101",))
+    users = {role: make_user(role, [estate], username=f"d{role}") for role in ("supervisor", "frontdesk")}
+    demo.load(estate, users)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(PatrolProblem)
+                             .where(PatrolProblem.rectification_id.is_not(None))) == 0

@@ -230,3 +230,20 @@ def test_a_problem_found_is_offered_to_other_plugins(app, staff, route, temp_plu
         plugins()._callers.clear()
     db.session.rollback()
     assert seen == [("P-01", "门禁读卡器失灵")]
+
+
+def test_the_board_gives_aware_utc_times_as_the_orm_does(app, staff, route, clock):
+    """On SQLite the board reads its due times as ISO text with the zone (``_UTCText``): the
+    rows carry the same aware UTC date-times as the patrols themselves."""
+    clock.move_to(MORNING)
+    plan(staff, route)
+    services.generate_due()
+    db.session.commit()
+    start, end = services.day_bounds(DAY, SHANGHAI)
+    rows = services.board([staff.e1.id], start, end)
+    patrols = {p.id: p for p in db.session.scalars(select(Patrol))}
+    assert rows
+    for r in rows:
+        assert (r.due_at, r.due_by) == (patrols[r.id].due_at, patrols[r.id].due_by)
+        assert r.due_at.utcoffset() == timedelta(0) and r.due_by > r.due_at
+    assert [r.due_at for r in rows] == sorted(r.due_at for r in rows)

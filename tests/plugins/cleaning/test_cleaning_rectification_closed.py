@@ -1,0 +1,95 @@
+"""The vendors plugin's ``vendors_rectification_closed``: a passed re-check of the notice that
+carried an inspection's shortcomings verifies that inspection here (a ``rectified`` step saying
+who and when, audited), and the page shows it; with vendors disabled the by-hand verification
+remains."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core.audit import acting_as
+from core.models.system import AuditLog
+from plugins.cleaning import services
+from plugins.cleaning.models import CleanCheck
+from tests.plugins.cleaning.conftest import all_ok, login, set_vendors
+
+
+def _sent(db, s):
+    with acting_as(s.sup):
+        c = services.record_inspection(s.sup, s.area, inspected_on=s.today - timedelta(days=1),
+                                       results=all_ok(s.t1, s.t2, s.t3, 擦拭信报箱="信报箱积灰"), remedy="vendor",
+                                       deadline=s.today + timedelta(days=2))
+        db.session.commit()
+    return c.id
+
+
+def _close(db, s, rect_id, passed=True):
+    from plugins.vendors import services as vendors
+    from plugins.vendors.models import Rectification
+
+    with acting_as(s.manager):
+        rect = db.session.get(Rectification, rect_id)
+        vendors.record_response(s.manager, rect, responded_on=s.today, responder="王经理", note="已清洁")
+        vendors.recheck(s.manager, rect, checked_on=s.today, passed=passed, note="" if passed else "仍脏",
+                        new_deadline=None if passed else s.today + timedelta(days=3))
+        db.session.commit()
+
+
+def test_a_passed_recheck_at_the_vendor_verifies_the_inspection(db, client, staff):
+    s = staff
+    cid = _sent(db, s)
+    c = db.session.get(CleanCheck, cid)
+    _close(db, s, c.rectification_id)
+    db.session.expire_all()
+    c = db.session.get(CleanCheck, cid)
+    assert (c.state, c.verified_on) == ("verified", s.today)
+    step = c.steps[-1]
+    assert (step.kind, step.by_id, step.happened_on, step.note) == ("rectified", s.manager.id, s.today,
+                                                                    c.rectification_number)
+    audit = db.session.scalars(select(AuditLog).where(AuditLog.table_name == "cleaning_clean_check",
+                                                      AuditLog.record_id == str(cid))).all()
+    assert any(a.user_id == s.manager.id and "verified" in str(a.changes) for a in audit)
+    login(client, s.sup)
+    page = client.get(f"/cleaning/checks/{cid}").get_data(as_text=True)
+    assert "Re-checked at the vendor: put right" in page and "Closed" in page
+    assert f'action="/cleaning/checks/{cid}/verify"' not in page  # nothing left to verify
+
+
+def test_a_failed_recheck_leaves_the_inspection_open(db, staff):
+    s = staff
+    cid = _sent(db, s)
+    _close(db, s, db.session.get(CleanCheck, cid).rectification_id, passed=False)
+    db.session.expire_all()
+    c = db.session.get(CleanCheck, cid)
+    assert c.state == "open" and [st.kind for st in c.steps] == ["vendor"]
+
+
+def test_verified_by_hand_first_then_closed_at_the_vendor_adds_nothing(db, staff):
+    s = staff
+    cid = _sent(db, s)
+    with acting_as(s.sup):
+        services.verify(s.sup, db.session.get(CleanCheck, cid), verified_on=s.today, passed=True)
+        db.session.commit()
+    _close(db, s, db.session.get(CleanCheck, cid).rectification_id)
+    db.session.expire_all()
+    c = db.session.get(CleanCheck, cid)
+    assert c.state == "verified" and [st.kind for st in c.steps] == ["vendor", "passed"]
+
+
+def test_with_vendors_disabled_the_inspection_is_verified_by_hand(db, client, staff):
+    s = staff
+    cid = _sent(db, s)
+    set_vendors(False)
+    login(client, s.sup)
+    page = client.get(f"/cleaning/checks/{cid}").get_data(as_text=True)
+    number = db.session.get(CleanCheck, cid).rectification_number
+    assert number in page and "/vendors/rectifications/" not in page
+    assert f'action="/cleaning/checks/{cid}/verify"' in page
+    with acting_as(s.sup):
+        services.verify(s.sup, db.session.get(CleanCheck, cid), verified_on=s.today, passed=True)
+        db.session.commit()
+    db.session.expire_all()
+    c = db.session.get(CleanCheck, cid)
+    assert c.state == "verified" and [st.kind for st in c.steps] == ["vendor", "passed"]
