@@ -286,13 +286,42 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
         .where(user_role.c.user_id == bindparam("uid"))
     )
 
+    from sqlalchemy.orm import make_transient_to_detached
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    user_columns = [attr.key for attr in User.__mapper__.column_attrs]
+
+    def _user_row(uid: int):
+        """The user's row as of this request's counters: read from the database when users,
+        roles or grants changed since it was last read (``core.revisions``, ``access``) or
+        this session holds such changes, else rebuilt from the values kept then — no query.
+        A user disabled, signed out everywhere or renamed moves the counter in the same
+        commit, so the next request reads the row again: nothing of it is ever stale."""
+        user = db.session.identity_map.get(sa_inspect(User).identity_key_from_primary_key((uid,)))
+        if user is not None:  # this session has it already (a test keeping one session)
+            return user
+        version = revisions.current().get(revisions.ACCESS)
+        unsettled = revisions.unsettled(revisions.ACCESS)
+        row = None if unsettled else revisions.kept("user_rows", uid, version)
+        if row is None:
+            user = db.session.get(User, uid, options=user_options)
+            if user is not None and not unsettled:
+                revisions.keep("user_rows", uid, version, tuple(getattr(user, k) for k in user_columns))
+            return user
+        user = User.__mapper__.class_manager.new_instance()
+        for key, value in zip(user_columns, row, strict=True):
+            set_committed_value(user, key, value)
+        make_transient_to_detached(user)  # persistent once added: no INSERT, no SELECT
+        db.session.add(user)
+        return user
+
     @login_manager.user_loader
     def _load_user(ident: str):
         try:
             uid, version = (int(x) for x in ident.split(":", 1))
         except ValueError:
             return None
-        user = db.session.get(User, uid, options=user_options)
+        user = _user_row(uid)
         if user is None or user.session_version != version or not user.active:
             return None
         if "roles" not in sa_inspect(user).dict:

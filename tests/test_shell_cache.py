@@ -180,3 +180,29 @@ def test_the_badges_are_counted_when_something_changed_not_on_every_page(client,
     assert bell(page) == "1" and 'class="sidebar-link active" href="/estates/units"' in page
     assert client.post("/notifications/read").status_code == 302  # marked read (an UPDATE statement)
     assert bell(client.get("/estates/units").get_data(as_text=True)) is None
+
+
+def test_the_user_row_is_read_once_and_again_as_soon_as_users_change(client, login_as, db, estates):
+    """The shell keeps the signed-in user's row until users, roles or grants change: a page
+    reads no ``core_user`` row, yet a rename, a deactivation or a sign-out everywhere shows
+    on the very next request."""
+    from core.models import User
+
+    uid = login_as("clerk", estates=[estates[0]]).id
+    for _ in range(2):  # the test's session keeps no user object the request could reuse
+        db.session.remove()
+        client.get("/estates/units")
+    db.session.remove()
+    sql = statements(db, lambda: client.get("/estates/units"))
+    assert not [s for s in sql if "FROM core_user " in s or "FROM core_user\n" in s], sql
+    row = db.session.get(User, uid)
+    row.full_name = "Renamed Clerk"
+    db.session.commit()
+    db.session.remove()
+    assert "Renamed Clerk" in client.get("/estates/units").get_data(as_text=True)
+    row = db.session.get(User, uid)
+    row.active = False
+    db.session.commit()
+    db.session.remove()
+    resp = client.get("/estates/units")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
