@@ -306,12 +306,19 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
         if row is None:
             user = db.session.get(User, uid, options=user_options)
             if user is not None and not unsettled:
-                revisions.keep("user_rows", uid, version, tuple(getattr(user, k) for k in user_columns))
+                state = sa_inspect(user)
+                revisions.keep("user_rows", uid, version, (tuple(getattr(user, k) for k in user_columns),
+                                                          state.load_options, state.load_path))
             return user
+        values, load_options, load_path = row
         user = User.__mapper__.class_manager.new_instance()
-        for key, value in zip(user_columns, row, strict=True):
+        for key, value in zip(user_columns, values, strict=True):
             set_committed_value(user, key, value)
         make_transient_to_detached(user)  # persistent once added: no INSERT, no SELECT
+        # As ``get`` leaves them: a rollback (an error page) expires the user, and its
+        # reload then keeps roles, estates and department lazy, as on a loaded user.
+        state = sa_inspect(user)
+        state.load_options, state.load_path = load_options, load_path
         db.session.add(user)
         return user
 
