@@ -436,6 +436,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         datetime=i18n.fmt_datetime,
         date=i18n.fmt_date,
+        list_date=i18n.list_date,
         money=i18n.fmt_money,
         number=i18n.fmt_number,
         mask_phone=i18n.mask_phone,
