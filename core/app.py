@@ -286,13 +286,49 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
         .where(user_role.c.user_id == bindparam("uid"))
     )
 
+    from sqlalchemy.orm import make_transient_to_detached
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    user_columns = [attr.key for attr in User.__mapper__.column_attrs]
+
+    def _user_row(uid: int):
+        """The user's row as of this request's counters: read from the database when users,
+        roles or grants changed since it was last read (``core.revisions``, ``access``) or
+        this session holds such changes, else rebuilt from the values kept then — no query.
+        A user disabled, signed out everywhere or renamed moves the counter in the same
+        commit, so the next request reads the row again: nothing of it is ever stale."""
+        user = db.session.identity_map.get(sa_inspect(User).identity_key_from_primary_key((uid,)))
+        if user is not None:  # this session has it already (a test keeping one session)
+            return user
+        version = revisions.current().get(revisions.ACCESS)
+        unsettled = revisions.unsettled(revisions.ACCESS)
+        row = None if unsettled else revisions.kept("user_rows", uid, version)
+        if row is None:
+            user = db.session.get(User, uid, options=user_options)
+            if user is not None and not unsettled:
+                state = sa_inspect(user)
+                revisions.keep("user_rows", uid, version, (tuple(getattr(user, k) for k in user_columns),
+                                                          state.load_options, state.load_path))
+            return user
+        values, load_options, load_path = row
+        user = User.__mapper__.class_manager.new_instance()
+        for key, value in zip(user_columns, values, strict=True):
+            set_committed_value(user, key, value)
+        make_transient_to_detached(user)  # persistent once added: no INSERT, no SELECT
+        # As ``get`` leaves them: a rollback (an error page) expires the user, and its
+        # reload then keeps roles, estates and department lazy, as on a loaded user.
+        state = sa_inspect(user)
+        state.load_options, state.load_path = load_options, load_path
+        db.session.add(user)
+        return user
+
     @login_manager.user_loader
     def _load_user(ident: str):
         try:
             uid, version = (int(x) for x in ident.split(":", 1))
         except ValueError:
             return None
-        user = db.session.get(User, uid, options=user_options)
+        user = _user_row(uid)
         if user is None or user.session_version != version or not user.active:
             return None
         if "roles" not in sa_inspect(user).dict:
@@ -400,6 +436,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         datetime=i18n.fmt_datetime,
         date=i18n.fmt_date,
+        list_date=i18n.list_date,
         money=i18n.fmt_money,
         number=i18n.fmt_number,
         mask_phone=i18n.mask_phone,

@@ -71,14 +71,23 @@ def search(query, user, estates, limit):
             for r in rows
         ]
     if has_permission("core.residents.view", user) and len(hits) < limit:
+        sqlite = db.session.get_bind().dialect.name == "sqlite"
         digits = "".join(ch for ch in query if ch.isdigit())
         conds = [Resident.name.like(pattern, escape="\\")]
         if len(digits) >= 3:
-            conds.append(Resident.phone.like(_like(digits), escape="\\"))
+            # Digits have no case and no wildcard: on SQLite ``instr`` finds them at a third
+            # of the cost of ``LIKE … ESCAPE``; PostgreSQL keeps ``LIKE``, which its trigram
+            # index answers (migration core_0004).
+            conds.append(func.instr(Resident.phone, digits) > 0 if sqlite
+                         else Resident.phone.like(_like(digits), escape="\\"))
         rows = db.session.execute(
+            # Only columns of ``ix_core_resident_estate_name_phone``: the scan reads that index
+            # alone. Ordered by an expression, not the bare column: with statistics (ANALYZE)
+            # SQLite would otherwise walk the whole name index to spare the sort and read
+            # every resident's row for its phone (~300 ms on 100,000 residents, not ~20).
             select(Resident.id, Resident.name, Resident.phone, Resident.estate_id)
             .where(Resident.estate_id.in_(estates), or_(*conds))
-            .order_by(Resident.name, Resident.id)
+            .order_by(Resident.name.concat(""), Resident.id)
             .limit(limit - len(hits))
         ).all()
         from core.i18n import mask_phone

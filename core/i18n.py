@@ -12,6 +12,7 @@ from babel.numbers import format_currency, format_decimal
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +255,20 @@ def fmt_date(value, fmt: str = "medium") -> str:
     if isinstance(value, datetime):
         value = to_local(value).date()
     return format_date(value, fmt)
+
+
+#: A date in a list on a phone: the date of :data:`DATETIME_FORMAT`, never broken over lines.
+SHORT_DATE_FORMAT = "yyyy-MM-dd"
+
+
+def list_date(value):
+    """A date in a list cell: the locale's date (``2026年11月19日``, ``Nov 19, 2026``) from
+    768 px on, and on a phone the short ``2026-11-19`` kept on one line (``static/css/app.css``,
+    ``.date-long`` / ``.date-short``): the whole date fits beside number, unit, state and due."""
+    if value is None:
+        return Markup("")
+    return Markup(f'<span class="date-long">{escape(fmt_date(value))}</span>'
+                  f'<span class="date-short">{escape(fmt_date(value, SHORT_DATE_FORMAT))}</span>')
 
 
 CENT = Decimal("0.01")

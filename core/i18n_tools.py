@@ -53,16 +53,22 @@ def compile_all(quiet: bool = True) -> None:
                 print(f"compiled {mo}")
 
 
+def _extract(tdir: Path, src: list[Path], pot: Path, quiet: bool = False) -> None:
+    """The msgids of ``src`` (and of the plugin's manifest) written to ``pot``."""
+    pybabel = str(Path(sys.executable).with_name("pybabel"))
+    subprocess.run([pybabel, "extract", "-F", str(BABEL_CFG), "-k", "_l", "-k", "lazy_pgettext:1c,2",
+                    "--no-location",
+                    "--sort-output", "-o", str(pot), *map(str, src)], check=True, capture_output=quiet)
+    if tdir.parent != ROOT:
+        _add_manifest_texts(pot, tdir.parent)
+
+
 def extract_all() -> None:
     pybabel = str(Path(sys.executable).with_name("pybabel"))
     for tdir, src in catalogs():
         tdir.mkdir(parents=True, exist_ok=True)
         pot = tdir / "messages.pot"
-        subprocess.run([pybabel, "extract", "-F", str(BABEL_CFG), "-k", "_l", "-k", "lazy_pgettext:1c,2",
-                        "--no-location",
-                        "--sort-output", "-o", str(pot), *map(str, src)], check=True)
-        if tdir.parent != ROOT:
-            _add_manifest_texts(pot, tdir.parent)
+        _extract(tdir, src, pot)
         for loc in LOCALES:
             po = tdir / loc / "LC_MESSAGES" / "messages.po"
             cmd = "update" if po.exists() else "init"
@@ -100,6 +106,29 @@ def untranslated() -> dict[str, list[str]]:
             if bad:
                 missing[str(po)] = bad
     return missing
+
+
+def unused(tdir: Path, src: list[Path]) -> list[str]:
+    """msgids of the catalog in ``tdir`` that its sources (``src``, see :func:`catalogs`) no
+    longer use: a translation nobody reads, left behind when a text changed."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pot = Path(tmp) / "messages.pot"
+        _extract(tdir, src, pot, quiet=True)
+        with pot.open("rb") as f:
+            used = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(f) if m.id}
+    out = []
+    for loc in LOCALES:
+        po = tdir / loc / "LC_MESSAGES" / "messages.po"
+        if not po.exists():
+            continue
+        with po.open("rb") as f:
+            for m in read_po(f):
+                msgid = m.id if isinstance(m.id, str) else (m.id[0] if m.id else "")
+                if msgid and (m.context, msgid) not in used and msgid not in out:
+                    out.append(msgid)
+    return out
 
 
 def clashes(extra: list[Path] = ()) -> list[tuple]:
@@ -181,6 +210,9 @@ if __name__ == "__main__":
         for (loc, context, msgid), first, later in clashing:
             print(f"clash ({loc}) {msgid!r}{f' [{context}]' if context else ''}: "
                   f"{first[1]!r} in {first[0]}, {later[1]!r} in {later[0]}")
+        for tdir, src in catalogs():  # reported, not failed: the test suite checks them
+            for msgid in unused(tdir, src):
+                print(f"unused in {tdir}: {msgid!r}")
         sys.exit(1 if gaps or clashing else 0)
     elif verb == "wording":
         rows = wording(sys.argv[2:])

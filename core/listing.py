@@ -259,14 +259,15 @@ class ListPage:
         cells = getattr(self, "_cells", None)
         if cells is None:
             filters = current_app.jinja_env.filters
-            by_fmt = {"money": filters["money"], "datetime": filters["datetime"], "date": filters["date"],
+            by_fmt = {"money": filters["money"], "datetime": filters["datetime"], "date": filters["list_date"],
                       "number": filters["number"], "area": lambda v: filters["number"](v, 2)}
             cells = self._cells = [(c, by_fmt.get(c.fmt), f'\n        <td class="{escape(c.css)}">')
                                    for c in self.columns]
         out = []
         for c, fmt, td in cells:
             v = c.value(row)
-            text = escape(fmt(v)) if fmt is not None else ("" if v is None else escape(v))
+            text = (fmt(v) if c.fmt == "date" else escape(fmt(v))) if fmt is not None else (
+                "" if v is None else escape(v))
             if c.link is not None:
                 text = f'<a href="{escape(c.link(row))}">{text}</a>'
             out.append(f"{td}{text}</td>\n      ")

@@ -76,13 +76,47 @@ def _sidebar(nav: list, rendered: dict, endpoint: str | None) -> Markup:
     return html
 
 
+def _topbar(ctx: dict) -> Markup:
+    """The top bar (``core/_topbar.html``: estate switcher, search box, bell, language, user),
+    rendered once per user, locale, estate view, estates and unread count — kept until users,
+    estates or the enabled set change (``core.revisions``) — with what differs per request
+    filled in here: the form token, the page to come back to and, on the search page, the
+    query. The markers are HTML comments, which no escaped text can contain."""
+    from flask import current_app, request
+    from flask_wtf.csrf import generate_csrf
+    from markupsafe import escape
+
+    from core import revisions
+    from core.i18n import select_locale
+    from core.plugins import plugins
+
+    locale = select_locale()
+    estate = ctx["current_estate"].id if ctx["current_estate"] is not None else None
+    subject = (current_user.id, locale, estate, request.script_root)
+    version = (plugins().revision, revisions.current().get(revisions.ACCESS), ctx["unread"],
+               current_user.full_name)
+    unsettled = revisions.unsettled(revisions.ACCESS)
+    html = None if unsettled else revisions.kept("topbar", subject, version)
+    if html is None:
+        template = current_app.jinja_env.get_template("core/_topbar.html")
+        html = template.render(my_estates=ctx["my_estates"], current_estate=ctx["current_estate"],
+                               unread=ctx["unread"], shell_locale=locale, full_name=current_user.full_name)
+        if not unsettled:
+            revisions.keep("topbar", subject, version, html)
+    query = request.args.get("q", "") if request.endpoint == "main.search" else ""
+    return Markup(html.replace("<!--csrf-->", str(escape(generate_csrf())))
+                  .replace("<!--next-->", str(escape(request.full_path)))
+                  .replace("<!--q-->", str(escape(query))))
+
+
 def shell_context() -> dict:
     from core.plugins import request_cache
 
     cache = request_cache()
     if "shell" in cache:
         return cache["shell"]
-    ctx: dict = {"nav": [], "my_estates": [], "current_estate": None, "unread": 0, "sidebar": _no_sidebar}
+    ctx: dict = {"nav": [], "my_estates": [], "current_estate": None, "unread": 0, "sidebar": _no_sidebar,
+                 "topbar": _no_sidebar}
     # An error page sent while the database is unusable reads nothing from it.
     if getattr(current_user, "is_authenticated", False) and not g.get("propdesk_minimal_shell"):
         from core.security import current_estate_ids, estate_choices
@@ -94,5 +128,6 @@ def shell_context() -> dict:
         estates = current_estate_ids()
         ctx["nav"], ctx["unread"], rendered = _counted(*_menu(current_user, estates))
         ctx["sidebar"] = partial(_sidebar, ctx["nav"], rendered)
+        ctx["topbar"] = partial(_topbar, ctx)
     cache["shell"] = ctx
     return ctx

@@ -35,3 +35,20 @@ def test_the_list_table_carries_the_classes_and_the_column_keys(login_as, client
     assert '<th class="code" data-col="name">' in html
     assert '<th class="" data-col="phone">' in html  # the residents list shows phones on a phone
     assert '<th class="d-none d-md-table-cell" data-col="kind">' in html
+
+
+@pytest.mark.parametrize("locale,long", [("zh_CN", "2026年11月19日"), ("en", "Nov 19, 2026")])
+def test_a_list_date_has_its_long_form_and_a_phone_s_short_one(app, locale, long):
+    """A phone shows ``2026-11-19`` on one line (static/css/app.css hides the long form below
+    768 px): the date is never broken inside itself, and it fits beside the due column."""
+    from datetime import date
+
+    from flask_babel import force_locale
+
+    from core.i18n import list_date
+
+    with app.test_request_context("/"), force_locale(locale):
+        html = str(list_date(date(2026, 11, 19)))
+        assert html == (f'<span class="date-long">{long}</span>'
+                        '<span class="date-short">2026-11-19</span>')
+        assert str(list_date(None)) == ""

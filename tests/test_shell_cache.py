@@ -180,3 +180,60 @@ def test_the_badges_are_counted_when_something_changed_not_on_every_page(client,
     assert bell(page) == "1" and 'class="sidebar-link active" href="/estates/units"' in page
     assert client.post("/notifications/read").status_code == 302  # marked read (an UPDATE statement)
     assert bell(client.get("/estates/units").get_data(as_text=True)) is None
+
+
+def test_the_user_row_is_read_once_and_again_as_soon_as_users_change(client, login_as, db, estates):
+    """The shell keeps the signed-in user's row until users, roles or grants change: a page
+    reads no ``core_user`` row, yet a rename, a deactivation or a sign-out everywhere shows
+    on the very next request."""
+    from core.models import User
+
+    uid = login_as("clerk", estates=[estates[0]]).id
+    for _ in range(2):  # the test's session keeps no user object the request could reuse
+        db.session.remove()
+        client.get("/estates/units")
+    db.session.remove()
+    sql = statements(db, lambda: client.get("/estates/units"))
+    assert not [s for s in sql if "FROM core_user " in s or "FROM core_user\n" in s], sql
+    row = db.session.get(User, uid)
+    row.full_name = "Renamed Clerk"
+    db.session.commit()
+    db.session.remove()
+    assert "Renamed Clerk" in client.get("/estates/units").get_data(as_text=True)
+    row = db.session.get(User, uid)
+    row.active = False
+    db.session.commit()
+    db.session.remove()
+    resp = client.get("/estates/units")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_the_top_bar_is_rendered_once_and_filled_in_on_every_request(app, client, login_as, db, estates,
+                                                                      monkeypatch):
+    """The top bar (switcher, search box, bell, language, user) is rendered once per user's view
+    and kept; the form token, the page to come back to and the search query are its own on
+    every request, escaped, and a switch of estate shows at once."""
+    import re
+
+    e1, e2 = estates
+    login_as("clerk", estates=[e1, e2])
+    renders = []
+    get_template = app.jinja_env.get_template
+
+    def counting(name, *a, **kw):
+        if name == "core/_topbar.html":
+            renders.append(name)
+        return get_template(name, *a, **kw)
+
+    monkeypatch.setattr(app.jinja_env, "get_template", counting)
+    first = client.get("/estates/units?page=1").get_data(as_text=True)
+    second = client.get("/search?q=%3Cb%3E1-1").get_data(as_text=True)
+    assert len(renders) == 1
+    assert 'name="next" value="/estates/units?page=1"' in first
+    assert 'name="next" value="/search?q=%3Cb%3E1-1"' in second
+    assert 'value="&lt;b&gt;1-1"' in second and "<!--" not in second.split("</nav>")[0]
+    assert 'id="global-search"' in first and 'value=""' in first.split('id="global-search"')[1][:200]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', second).group(1)
+    assert client.post("/estate", data={"estate_id": e2.id, "csrf_token": token, "next": "/"}).status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(rf'<option value="{e2.id}" selected>', page)

@@ -106,7 +106,13 @@ class Resident(EstateScopedMixin, BusinessRecord, db.Model):
     """A resident: an owner (业主), occupant (住户) or tenant business (租户)."""
 
     __tablename__ = "core_resident"
-    __table_args__ = (sa.Index("ix_core_resident_estate_phone", "estate_id", "phone"),)
+    __table_args__ = (
+        sa.Index("ix_core_resident_estate_phone", "estate_id", "phone"),
+        # The search's scan of names and phones (``core.hooks.search``) reads this index
+        # alone, not the table (migration core_0004). On PostgreSQL the migration also
+        # adds trigram indexes on name and phone when ``pg_trgm`` is available.
+        sa.Index("ix_core_resident_estate_name_phone", "estate_id", "name", "phone"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20), default="person")

@@ -296,7 +296,7 @@ def checks_page(filters: CheckFilter) -> ListPage:
         Column("number", _l("Number"), lambda c: c.number, CleanCheck.number,
                link=lambda c: url_for("cleaning.check", clean_check_id=c.id)),
         Column("day", _l("Day of the inspection"), lambda c: c.inspected_on, CleanCheck.inspected_on, fmt="date"),
-        Column("where", _l("Area"), lambda c: c.area.name, css="wrap"),
+        Column("where", _l("Area"), lambda c: c.area.name, css="wrap", show="sm"),  # a phone: number, state and due side by side
         Column("vendor", _l("Cleaned by"), lambda c: c.vendor or str(IN_HOUSE), CleanCheck.vendor),
         Column("shortcomings", _l("Shortcomings"), lambda c: c.shortcomings, CleanCheck.shortcomings, fmt="number"),
         Column("state", _l("State"), lambda c: STATE_LABELS[c.state], CleanCheck.state),

@@ -166,3 +166,54 @@ def test_the_daily_pages_fit_a_laptop_and_a_phone(page, zh_demo, shot):
             shot("daily-390" + url.replace("/", "-"))
     assert measured > 20
     assert not failures, "\n".join(map(repr, failures))
+
+
+ID_LINES = """() => {
+  const out = {};
+  for (const sel of ['.resident-facts .id-number', '.resident-facts .phone']) {
+    const el = document.querySelector(sel);
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const rects = [...range.getClientRects()].filter(r => r.width > 0);
+    const card = el.closest('.card').getBoundingClientRect();
+    out[sel] = {text: el.innerText.trim(), lines: new Set(rects.map(r => Math.round(r.top / 4))).size,
+                right: Math.round(Math.max(...rects.map(r => r.right))), card: Math.round(card.right)};
+  }
+  return {facts: out, page: document.scrollingElement.scrollWidth, viewport: window.innerWidth};
+}"""
+
+
+def test_a_resident_s_id_number_and_phone_stay_whole_on_a_phone(page, zh_demo, shot):
+    """At 390 px the ID number's last character stood alone on a line: the number and the
+    phone are never broken — beside their label when they fit, whole below it when not."""
+    from sqlalchemy import select
+
+    from core.demo import DEMO_PASSWORD
+    from core.extensions import db
+    from core.models import Occupancy, Resident
+
+    with zh_demo.app.app_context():
+        rid = db.session.scalar(select(Occupancy.resident_id).order_by(Occupancy.id).limit(1))
+        person = db.session.get(Resident, rid)
+        person.id_number, person.phone = "11010519491231002X", "13912345678"
+        db.session.commit()
+    base = zh_demo.url
+    page.goto(base + "/login")
+    page.fill("#username", "admin")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    failures = []
+    for width in (390, 1000, 1366):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{base}/residents/{rid}")
+        m = page.evaluate(ID_LINES)
+        for sel, f in m["facts"].items():
+            if f["lines"] != 1 or f["right"] > f["card"]:
+                failures.append((width, sel, f))
+        if m["page"] > m["viewport"] + 1:
+            failures.append((width, "the page scrolls sideways", m["page"]))
+        if os.environ.get("PROPDESK_SCREENSHOTS"):
+            shot(f"resident-id-{width}")
+    assert m["facts"][".resident-facts .id-number"]["text"] == "11010519491231002X"
+    assert not failures, failures

@@ -49,7 +49,19 @@ MEASURE = """(wanted) => {
     const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
     if (tops.size > 1 && tops.size >= text.length) broken.push(text);
   }
-  return {tables: out, broken, viewport: window.innerWidth};
+  // A date broken inside itself (2026年11月 / 19日, Nov 19, / 2026): a list cell's text that is a
+  // date alone, on more than one line.
+  const dates = [];
+  const DATE = /^(\\d{4}年\\d{1,2}月\\d{1,2}日|[A-Z][a-z]{2} \\d{1,2}, \\d{4}|\\d{4}-\\d{2}-\\d{2})$/;
+  for (const td of document.querySelectorAll('main table.list-table td')) {
+    const text = td.innerText.trim();
+    if (!DATE.test(text) || !td.getClientRects().length) continue;
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top / 4)));
+    if (tops.size > 1) dates.push(text);
+  }
+  return {tables: out, broken, dates, viewport: window.innerWidth};
 }"""
 
 
@@ -104,6 +116,8 @@ def test_every_list_fits_a_laptop_and_a_phone(page, demo_site, shot):
                 failures.append(("1366: last column cut off", url, t))
         if m["broken"]:
             failures.append(("1366: one character a line", url, m["broken"]))
+        if m["dates"]:
+            failures.append(("1366: a date broken over lines", url, m["dates"][:3]))
         if folder:
             shot("list-1366" + url.replace("/", "-"))
         page.set_viewport_size({"width": 390, "height": 844})
@@ -116,6 +130,8 @@ def test_every_list_fits_a_laptop_and_a_phone(page, demo_site, shot):
                 failures.append(("390: beyond the window", url, out, t))
         if m["broken"]:
             failures.append(("390: one character a line", url, m["broken"]))
+        if m["dates"]:
+            failures.append(("390: a date broken over lines", url, m["dates"][:3]))
         if folder:
             shot("list-390" + url.replace("/", "-"))
     # The lists the issue names are among those measured.
