@@ -257,14 +257,8 @@ def test_the_modules_page_shows_plugin_names_and_summaries_in_chinese(client, lo
     assert "Repair requests from residents" not in page
 
 
-#: Catalogs known to keep entries their sources no longer use (another change removes them).
-UNUSED_KNOWN = {"frontdesk"}
-
-
 @pytest.mark.parametrize("tdir,sources", [pytest.param(t, s, id=t.parent.name) for t, s in i18n_tools.catalogs()])
-def test_a_catalog_keeps_no_entry_its_sources_no_longer_use(request, tdir, sources):
+def test_a_catalog_keeps_no_entry_its_sources_no_longer_use(tdir, sources):
     """A translation left behind when its text changed is dead weight, and a wrong hint to
     whoever reuses the wording (``i18n_tools wording``)."""
-    if tdir.parent.name in UNUSED_KNOWN:
-        request.applymarker(pytest.mark.xfail(reason="entries left behind, removed elsewhere", strict=False))
     assert i18n_tools.unused(tdir, sources) == []
