@@ -113,10 +113,10 @@ def scheduled_jobs():
 
 
 @hookimpl(optionalhook=True)
-def vendors_rectification_closed(rectification):
+def vendors_rectification_closed(rectification, user, checked_on):
     from plugins.cleaning.services import on_rectification_closed
 
-    on_rectification_closed(rectification)
+    on_rectification_closed(rectification, user, checked_on)
 
 
 @hookimpl

@@ -284,24 +284,28 @@ def rectification_state(user, check: CleanCheck) -> str | None:
 
 
 
-def on_rectification_closed(rectification) -> None:
+def on_rectification_closed(rectification, user=None, checked_on: date | None = None) -> None:
     """Listener of the vendors plugin's ``vendors_rectification_closed``: the vendor's re-check
     passed, so the open inspection whose shortcomings that notice carried is verified — a
-    ``rectified`` step records who re-checked (the acting user; else the inspector) and when (the
-    day the notice closed, in the estate's time zone), and the change is audited like any other.
-    An inspection verified by hand meanwhile is left alone."""
+    ``rectified`` step records who re-checked (``user``; else the acting user, else the inspector)
+    and when (the re-check's day ``checked_on``; else the day the notice closed in the estate's
+    time zone; never before the inspection's last step), and the change is audited like any
+    other. An inspection verified by hand meanwhile is left alone."""
     from core.audit import acting_user_id
 
     rows = db.session.scalars(select(CleanCheck).where(CleanCheck.rectification_id == rectification.id,
                                                 CleanCheck.estate_id == rectification.estate_id,
                                                 CleanCheck.state == "open")).all()
     for check in rows:
-        closed_at = getattr(rectification, "closed_at", None) or utcnow()
-        day = closed_at.astimezone(ZoneInfo(check.estate.timezone or "Asia/Shanghai")).date()
+        day = checked_on
+        if day is None:
+            closed_at = getattr(rectification, "closed_at", None) or utcnow()
+            day = closed_at.astimezone(ZoneInfo(check.estate.timezone or "Asia/Shanghai")).date()
         day = max([day, check.inspected_on] + [s.happened_on for s in check.steps])
         check.state, check.verified_on = "verified", day
         db.session.add(CleanStep(estate_id=check.estate_id, check_id=check.id, kind="rectified", happened_on=day,
-                                 note=rectification.number, by_id=acting_user_id() or check.inspector_id))
+                                 note=rectification.number,
+                                 by_id=getattr(user, "id", None) or acting_user_id() or check.inspector_id))
     db.session.flush()
 
 

@@ -549,7 +549,7 @@ def recheck(user, rect: Rectification, *, checked_on: date | None, passed: bool,
         new_deadline = None
         from core.plugins import hook
 
-        hook("vendors_rectification_closed")(rectification=rect)
+        hook("vendors_rectification_closed")(rectification=rect, user=user, checked_on=checked_on)
     else:
         if not note:
             raise DomainError(_("Say what still fails."), "note")

@@ -25,14 +25,15 @@ def _sent(db, s):
     return c.id
 
 
-def _close(db, s, rect_id, passed=True):
+def _close(db, s, rect_id, passed=True, on=None, acting=None):
     from plugins.vendors import services as vendors
     from plugins.vendors.models import Rectification
 
-    with acting_as(s.manager):
+    on = on or s.today
+    with acting_as(acting or s.manager):
         rect = db.session.get(Rectification, rect_id)
-        vendors.record_response(s.manager, rect, responded_on=s.today, responder="王经理", note="已清洁")
-        vendors.recheck(s.manager, rect, checked_on=s.today, passed=passed, note="" if passed else "仍脏",
+        vendors.record_response(s.manager, rect, responded_on=on, responder="王经理", note="已清洁")
+        vendors.recheck(s.manager, rect, checked_on=on, passed=passed, note="" if passed else "仍脏",
                         new_deadline=None if passed else s.today + timedelta(days=3))
         db.session.commit()
 
@@ -55,6 +56,20 @@ def test_a_passed_recheck_at_the_vendor_verifies_the_inspection(db, client, staf
     page = client.get(f"/cleaning/checks/{cid}").get_data(as_text=True)
     assert "Re-checked at the vendor: put right" in page and "Closed" in page
     assert f'action="/cleaning/checks/{cid}/verify"' not in page  # nothing left to verify
+
+
+def test_the_rectified_step_has_the_day_of_the_recheck_and_who_made_it(db, staff, clock):
+    """A re-check made yesterday and recorded today is dated yesterday, by its recorder (not by
+    whoever else the audit happens to name)."""
+    s = staff
+    cid = _sent(db, s)
+    clock.shift(timedelta(days=2))
+    recheck_day = s.today + timedelta(days=1)
+    _close(db, s, db.session.get(CleanCheck, cid).rectification_id, on=recheck_day, acting=s.sup)
+    db.session.expire_all()
+    c = db.session.get(CleanCheck, cid)
+    assert (c.state, c.verified_on) == ("verified", recheck_day)
+    assert (c.steps[-1].kind, c.steps[-1].by_id, c.steps[-1].happened_on) == ("rectified", s.manager.id, recheck_day)
 
 
 def test_a_failed_recheck_leaves_the_inspection_open(db, staff):
