@@ -294,8 +294,21 @@ def pass_decide(pass_id, decision):
 @bp.route("/passes/<int:pass_id>/print")
 @require("frontdesk.view")
 def pass_print(pass_id):
+    """The pass handed to the applicant. An approved pass carries a QR code of the gate's page for
+    it: the guard's phone opens the gate form with the estate and the number filled in."""
     row = get_scoped_or_404(GoodsPass, pass_id)
-    return render_template("frontdesk/pass_print.html", p=row, **LABELS)
+    qr = None
+    if row.state == "approved" and row.number:
+        from core.qr import qr_svg
+
+        qr = qr_svg(gate_url(row), "pass-qr")
+    return render_template("frontdesk/pass_print.html", p=row, qr=qr, **LABELS)
+
+
+def gate_url(row: GoodsPass) -> str:
+    """The address a pass's QR code holds: the gate form for that pass (this site's own, as the
+    request reached it)."""
+    return url_for("frontdesk.gate", estate=row.estate_id, number=row.number, _external=True)
 
 
 @bp.route("/passes/<int:pass_id>/use", methods=["POST"])
@@ -326,6 +339,9 @@ def gate():
     _default_estate(form)
     if request.method == "GET":
         form.number.data = request.args.get("number", "")[:30]
+        estate = request.args.get("estate", "")
+        if estate.isdigit() and int(estate) in user_estate_ids():  # a pass's QR code names its estate
+            form.estate_id.data = int(estate)
         return _gate_page(form)
     made = {}
 

@@ -1,9 +1,7 @@
-"""QR codes of checkpoint labels (``segno``, pure Python, inline SVG).
+"""QR codes of checkpoint labels (:mod:`core.qr`, inline SVG).
 
 A label's code holds the full URL of the checkpoint's check form (``/patrol/c/<id>``): a phone's
-camera opens it, the login page comes first when needed and leads back to it. A regular QR code
-(never a Micro QR), error correction level M, a quiet zone of 2 modules; the SVG carries only the
-modules' path, so it is safe to put in the page as it is.
+camera opens it, the login page comes first when needed and leads back to it.
 """
 
 from __future__ import annotations
@@ -12,8 +10,7 @@ import segno
 from flask import url_for
 from markupsafe import Markup
 
-ERROR = "m"
-BORDER = 2
+from core.qr import qr_code, qr_svg
 
 
 def checkpoint_url(point) -> str:
@@ -22,10 +19,8 @@ def checkpoint_url(point) -> str:
 
 
 def url_qr(url: str) -> segno.QRCode:
-    return segno.make_qr(url, error=ERROR, boost_error=False)
+    return qr_code(url)
 
 
 def url_qr_svg(url: str) -> Markup:
-    svg = url_qr(url).svg_inline(scale=1, border=BORDER, omitsize=True, svgclass="patrol-qr", lineclass=None,
-                                 svgid=None)
-    return Markup(svg)  # noqa: S704 - segno's own markup, built from module positions only
+    return qr_svg(url, "patrol-qr")

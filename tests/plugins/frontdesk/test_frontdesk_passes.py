@@ -160,6 +160,36 @@ def test_the_pages_apply_approve_print_and_use_at_the_gate(client, db, staff):
     assert count(db, GoodsPassUse) == 1 and db.session.get(GoodsPass, row.id).state == "used"
 
 
+def test_an_approved_pass_prints_a_qr_code_that_opens_the_gate_form_for_it(client, db, staff, make_pass, make_user):
+    """The guard's phone reads the code on the pass: the gate form opens with the pass's estate
+    chosen and its number filled in. A pass not approved, or already used, carries no code."""
+    import re
+
+    from core.qr import qr_code, qr_svg
+
+    approved = make_pass(approve=True, estate=staff.e2)
+    applied = make_pass()
+    guard = make_user("frontdesk", [staff.e1, staff.e2], username="guard2")
+    login(client, guard)
+    sheet = client.get(f"/frontdesk/passes/{approved.id}/print").text
+    url = f"http://localhost/frontdesk/gate?estate={staff.e2.id}&number={approved.number}"
+    assert not qr_code(url).is_micro  # a phone reads a regular QR code, not a Micro QR
+    assert str(qr_svg(url, "pass-qr")) in sheet and "scan this code" in sheet
+    gate = client.get(url.removeprefix("http://localhost")).text
+    assert re.search(rf'<option selected value="{staff.e2.id}">|<option value="{staff.e2.id}" selected', gate), gate
+    assert f'value="{approved.number}"' in gate
+    # Not approved yet: no code; nor for someone else's estate in the address.
+    assert "pass-qr" not in client.get(f"/frontdesk/passes/{applied.id}/print").text
+    login(client, staff.desk)
+    gate = client.get(f"/frontdesk/gate?estate={staff.e2.id}&number={approved.number}").text
+    assert f'value="{staff.e2.id}" selected' not in gate and f'selected value="{staff.e2.id}"' not in gate
+    with acting_as(staff.desk_e2):
+        services.use_pass(staff.desk_e2, db.session.get(GoodsPass, approved.id))
+        db.session.commit()
+    login(client, guard)
+    assert "pass-qr" not in client.get(f"/frontdesk/passes/{approved.id}/print").text
+
+
 def test_a_refused_application_page_keeps_nothing(client, db, staff):
     login(client, staff.desk)
     resp = client.post("/frontdesk/passes/new", data=pass_form(staff.e1, applicant_kind="tenant"))
