@@ -7,6 +7,7 @@ import os
 
 import flask_babel
 from flask import Flask, g, render_template, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -18,6 +19,19 @@ from core.plugins import PluginManager
 
 log = logging.getLogger(__name__)
 
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except that a background request (htmx: a caller lookup
+    fired as the form is sent, a badge refresh) writes the cookie back only when it changed the
+    session itself. Its copy of the cookie may be older than the one the page's own request has
+    just set — the flash saying what was saved, a login, an estate chosen — and whichever response
+    arrives last wins the browser's cookie. Page loads still refresh the session's expiry."""
+
+    def should_set_cookie(self, app, session) -> bool:
+        if request.headers.get("HX-Request") and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(
@@ -39,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     import core.db  # noqa: F401  (engine events)
 
+    app.session_interface = SessionInterface()
     db.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -235,7 +250,8 @@ def _register_request_hooks(app: Flask, pm: PluginManager) -> None:
         if request.endpoint not in PUBLIC_ENDPOINTS and request.endpoint is not None:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-        session.permanent = True
+        if not session.permanent:  # setting it marks the session changed, on every request
+            session.permanent = True
         return None
 
     from flask import got_request_exception

@@ -12,7 +12,7 @@ from babel.numbers import format_currency, format_decimal
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 log = logging.getLogger(__name__)
 
@@ -267,8 +267,8 @@ def list_date(value):
     ``.date-long`` / ``.date-short``): the whole date fits beside number, unit, state and due."""
     if value is None:
         return Markup("")
-    return Markup(f'<span class="date-long">{escape(fmt_date(value))}</span>'
-                  f'<span class="date-short">{escape(fmt_date(value, SHORT_DATE_FORMAT))}</span>')
+    return Markup('<span class="date-long">{}</span><span class="date-short">{}</span>').format(
+        fmt_date(value), fmt_date(value, SHORT_DATE_FORMAT))
 
 
 CENT = Decimal("0.01")

@@ -356,3 +356,20 @@ def test_the_arrears_back_address_is_checked(client, login_as):
     _refused_before_the_view(client.post("/fees/arrears/notices", data={"back": "/\x00/evil.example"}))
     resp = client.post("/fees/arrears/notices", data={"back": "/fees/arrears?age=6"})
     assert resp.headers["Location"] == "/fees/arrears?age=6"
+
+
+def test_a_background_request_never_writes_back_a_session_cookie_it_did_not_change(client, login_as, estates):
+    """A caller lookup fired as the clerk sends the form travels with the cookie of before the
+    save; written back after the save's own response, it would drop the flash saying what was
+    saved (seen in the browser case). Page loads still refresh the session's expiry."""
+    login_as("clerk", estates=[estates[0]])
+    assert "session=" in client.get("/").headers.get("Set-Cookie", "")
+    lookup = client.get(f"/residents/caller?estate_id={estates[0].id}&unit_number=1-1-101&contact_phone=",
+                        headers={"HX-Request": "true"})
+    assert lookup.status_code == 200 and "resident" in lookup.get_data(as_text=True).lower()
+    assert "Set-Cookie" not in lookup.headers
+    # The flash set by a save survives a lookup answered after it.
+    with client.session_transaction() as s:
+        s["_flashes"] = [("success", "Repair BX-1 recorded.")]
+    client.get(f"/residents/caller?estate_id={estates[0].id}&unit_number=1-1-101", headers={"HX-Request": "true"})
+    assert "Repair BX-1 recorded." in client.get("/").get_data(as_text=True)
