@@ -20,7 +20,6 @@ from core.plugins import PluginManager
 log = logging.getLogger(__name__)
 
 
-
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, except that a background request (htmx: a caller lookup
     fired as the form is sent, a badge refresh) writes the cookie back only when it changed the
@@ -32,6 +31,7 @@ class SessionInterface(SecureCookieSessionInterface):
         if request.headers.get("HX-Request") and not session.modified:
             return False
         return super().should_set_cookie(app, session)
+
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(

@@ -32,6 +32,8 @@ class CleanArea(EstateScopedMixin, BusinessRecord, db.Model):
     cleans it (a vendor's name, or empty for the estate's own cleaners)."""
 
     __tablename__ = "cleaning_clean_area"
+    # The daily job's bookkeeping, not a change by staff: no audit row per area per day.
+    __audit_exclude__ = {"missed_notified_on"}
     __table_args__ = (sa.UniqueConstraint("estate_id", "name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))

@@ -38,6 +38,8 @@ class GreenArea(EstateScopedMixin, BusinessRecord, db.Model):
     looks after it (a vendor's name, or empty for the estate's own gardeners)."""
 
     __tablename__ = "greening_green_area"
+    # The daily job's bookkeeping, not a change by staff: no audit row per area per day.
+    __audit_exclude__ = {"missed_notified_on"}
     __table_args__ = (sa.UniqueConstraint("estate_id", "name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))

@@ -37,6 +37,11 @@ def test_missed_inspections_of_yesterday_are_told_once(db, staff, clock):
     assert notify_missed() == "0 missed cleaning inspections notified"  # again the same day: nothing more
     db.session.commit()
     assert _told(db) == told
+    # The job's bookkeeping is not a change by staff: the audit log has no row for it.
+    from core.models.system import AuditLog
+
+    assert not db.session.scalars(select(AuditLog).where(AuditLog.table_name == "cleaning_clean_area",
+                                                         AuditLog.action == "update")).all()
     # The 19th: E01's area inspected, E02's not; E01 asks for two a day and gets them.
     from core.settings import save_settings
 

@@ -35,6 +35,11 @@ def test_missed_inspections_of_yesterday_are_told_once(db, staff, clock):
     db.session.commit()
     told = _told(db)
     assert {u for u, t in told if "中心草坪" in t} >= {s.sup.id, s.manager.id}
+    # The job's bookkeeping is not a change by staff: the audit log has no row for it.
+    from core.models.system import AuditLog
+
+    assert not db.session.scalars(select(AuditLog).where(AuditLog.table_name == "greening_green_area",
+                                                         AuditLog.action == "update")).all()
     assert {u for u, t in told if "园区花坛" in t} == {s.sup_e2.id}
     assert all("2026-03-18" in t for _u, t in told) and not any("夏季花境" in t for _u, t in told)
     assert len(told) == len(set(told))
