@@ -160,6 +160,18 @@ def dashboard_slots(user, estates) -> list[Slot]:
     estate view and locale until anything is written to the database, the user's access
     or the enabled set changes (``core.revisions``), or the minute changes (figures such
     as "overdue" or "today" move with the clock). A page with a failed widget is not kept."""
+    return _dashboard(user, estates)[0]
+
+
+def dashboard_html(user, estates) -> Markup:
+    """The dashboard's row of widget cards (``main/_widgets.html``), rendered once with
+    :func:`dashboard_slots` and kept with them: a visit to a known dashboard renders no
+    widget markup at all."""
+    return _dashboard(user, estates)[1]
+
+
+def _dashboard(user, estates) -> tuple[list[Slot], Markup]:
+    from flask import current_app
     from flask_babel import get_locale
 
     from core import revisions
@@ -171,13 +183,15 @@ def dashboard_slots(user, estates) -> list[Slot]:
     version = (plugins().revision, revs.get(revisions.ACCESS), revs.get(revisions.DATA),
                utcnow().replace(second=0, microsecond=0))
     unsettled = revisions.unsettled(revisions.DATA) or revisions.unsettled(revisions.ACCESS)
-    slots = None if unsettled else revisions.kept("dashboard", subject, version)
-    if slots is None:
+    found = None if unsettled else revisions.kept("dashboard", subject, version)
+    if found is None:
         slots = [replace(s, title=str(s.title)) for s in render_slots("dashboard_widgets", user=user,
-                                                                       estates=estates)]
+                                                                      estates=estates)]
+        html = Markup(current_app.jinja_env.get_template("main/_widgets.html").render(widgets=slots))
+        found = (slots, html)
         if not unsettled and not any(s.failed for s in slots):
-            revisions.keep("dashboard", subject, version, slots)
-    return slots
+            revisions.keep("dashboard", subject, version, found)
+    return found
 
 
 def nav_for(user, estates, extra_counts: dict | None = None) -> list[tuple[str, list[NavItem]]]:

@@ -237,3 +237,32 @@ def test_the_top_bar_is_rendered_once_and_filled_in_on_every_request(app, client
     assert client.post("/estate", data={"estate_id": e2.id, "csrf_token": token, "next": "/"}).status_code == 302
     page = client.get("/").get_data(as_text=True)
     assert re.search(rf'<option value="{e2.id}" selected>', page)
+
+
+@pytest.mark.plugins("repairs")
+def test_a_kept_dashboard_renders_no_widget_markup_until_something_changes(app, client, login_as, db, estates,
+                                                                          monkeypatch):
+    """The row of widget cards is kept with the widgets (``core.ui.dashboard_html``): a known
+    dashboard renders none of it, a write renders it again with the new figure."""
+    asked: list[str] = []
+    get_template = app.jinja_env.get_template
+
+    def spy(name, *a, **kw):
+        asked.append(name if isinstance(name, str) else getattr(name, "name", ""))
+        return get_template(name, *a, **kw)
+
+    monkeypatch.setattr(app.jinja_env, "get_template", spy)
+    login_as("supervisor", estates=[estates[0]])
+    first = client.get("/").get_data(as_text=True)
+    assert 'data-widget="repairs' in first and "main/_widgets.html" in asked
+    asked.clear()
+    again = client.get("/").get_data(as_text=True)
+    assert "main/_widgets.html" not in asked
+    row = re.compile(r'<div class="row g-3 dashboard">.*?</div>\s*</main>', re.S)
+    assert row.search(again).group(0) == row.search(first).group(0)
+    building = building_of(db, estates[0])
+    building.name = "North tower"
+    db.session.commit()
+    asked.clear()
+    client.get("/")
+    assert "main/_widgets.html" in asked

@@ -12,7 +12,7 @@ from core.extensions import db
 from core.models import Notification, utcnow
 from core.redirects import safe_next
 from core.security import current_estate_ids, user_estate_ids
-from core.ui import dashboard_slots
+from core.ui import dashboard_html
 
 bp = Blueprint("main", __name__)
 SEARCH_LIMIT = 20
@@ -21,8 +21,8 @@ SEARCH_LIMIT = 20
 @bp.route("/")
 @login_required
 def index():
-    widgets = dashboard_slots(current_user, current_estate_ids())
-    return render_template("main/dashboard.html", widgets=widgets)
+    widgets_html = dashboard_html(current_user, current_estate_ids())
+    return render_template("main/dashboard.html", widgets_html=widgets_html)
 
 
 def run_search(query: str, limit: int = SEARCH_LIMIT, cap: bool = True):
