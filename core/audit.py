@@ -15,6 +15,7 @@ from decimal import Decimal
 from flask import has_request_context
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from core.models.base import utcnow
 from core.models.system import AuditLog
@@ -107,7 +108,14 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         if hasattr(obj, "created_by_id") and obj.created_by_id is None:
             obj.created_by_id = uid
             obj.updated_by_id = uid
+    from core.revisions import only_bookkeeping
+
     for obj in session.dirty:
+        if only_bookkeeping(obj):
+            # Written back unchanged, so the column's ``onupdate`` does not stamp it either.
+            if "updated_at" in inspect(obj).dict:
+                flag_modified(obj, "updated_at")
+            continue
         if hasattr(obj, "updated_by_id") and session.is_modified(obj, include_collections=False):
             obj.updated_by_id = uid
             if hasattr(obj, "updated_at"):

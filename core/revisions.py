@@ -128,11 +128,30 @@ def _table_of(obj) -> str | None:
     return getattr(table, "name", None)
 
 
+#: Stamps the audit sets on every edited record (``core.audit``).
+_STAMPS = frozenset({"updated_at", "updated_by_id"})
+
+
+def only_bookkeeping(obj) -> bool:
+    """Whether every change of ``obj`` is to a column its model lists in
+    ``__bookkeeping__``: what no kept page shows and no one edits (a user's last sign-in
+    time). Such a change is not an edit of the record: it moves no counter, so a sign-in
+    does not empty every user's kept menu and row, and ``core.audit`` stamps no
+    ``updated_at``/``updated_by`` for it."""
+    quiet = getattr(type(obj), "__bookkeeping__", None)
+    if not quiet:
+        return False
+    from sqlalchemy import inspect as sa_inspect
+
+    changed = {a.key for a in sa_inspect(obj).attrs if a.history.has_changes()} - _STAMPS
+    return bool(changed) and changed <= quiet
+
+
 def _after_flush(session, _flush_context) -> None:
     for obj in chain(session.new, session.deleted):
         _mark(session, _table_of(obj))
     for obj in session.dirty:
-        if session.is_modified(obj):
+        if session.is_modified(obj) and not only_bookkeeping(obj):
             _mark(session, _table_of(obj))
 
 

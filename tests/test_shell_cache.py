@@ -266,3 +266,25 @@ def test_a_kept_dashboard_renders_no_widget_markup_until_something_changes(app, 
     asked.clear()
     client.get("/")
     assert "main/_widgets.html" in asked
+
+
+def test_a_sign_in_moves_no_counter_but_a_rename_does(client, db, make_user, estates):
+    """A sign-in writes the user's last sign-in time, which no kept page shows: it must not
+    empty every user's kept menu, top bar and row. A rename still shows on the next page."""
+    from core.models import User
+
+    user = make_user("clerk", [estates[0]], username="quietclerk")
+    stamped = (user.updated_at, user.updated_by_id)
+    before = counters(db)
+    assert client.post("/login", data={"username": "quietclerk", "password": TEST_PASSWORD}).status_code == 302
+    db.session.expire_all()
+    signed_in = db.session.get(User, user.id)
+    assert signed_in.last_login_at is not None  # the sign-in was written
+    assert (signed_in.updated_at, signed_in.updated_by_id) == stamped  # and is no edit of the user
+    assert counters(db) == before
+    client.get("/estates/units")
+    row = db.session.get(User, user.id)
+    row.full_name = "Quiet Renamed"
+    db.session.commit()
+    assert counters(db)[revisions.ACCESS] == before.get(revisions.ACCESS, 0) + 1
+    assert "Quiet Renamed" in client.get("/estates/units").get_data(as_text=True)

@@ -96,6 +96,9 @@ class User(UserMixin, BusinessRecord, db.Model):
 
     __tablename__ = "core_user"
     __audit_exclude__ = {"last_login_at", "session_version"}
+    #: A sign-in's time is no edit of the user: no counter moves, no stamp
+    #: (``core.revisions.only_bookkeeping``).
+    __bookkeeping__ = {"last_login_at"}
     __audit_mask__ = {"password_hash"}
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(60), unique=True)
