@@ -92,6 +92,13 @@ class ReturnForm(Form):
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 
+class ExtendForm(Form):
+    due_at = DateTimeLocalField(_l("New return date"), format=DATETIME_FORMATS, validators=[
+        InputRequired(message=_l("Enter the new return date."))])
+    reason = StringField(_l("Why it is kept longer"), validators=[
+        InputRequired(message=_l("Say why the file is kept longer.")), Length(max=500)])
+
+
 class CheckForm(Form):
     estate_id = SelectField(_l("Estate"), coerce=int, validate_choice=False)
     planned_on = DateField(_l("Planned date"), validators=[

@@ -127,6 +127,9 @@ class ArchiveLoan(EstateScopedMixin, BusinessRecord, db.Model):
     returned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id"), nullable=True)
     return_note: Mapped[str] = mapped_column(sa.String(500), default="")
     overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: How many times the return date was moved (``services.extend``), and why the last time.
+    extensions: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    extension_note: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     file = relationship(ArchiveFile, lazy="joined", viewonly=True)
     estate = relationship("Estate", lazy="joined", viewonly=True)

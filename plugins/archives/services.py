@@ -501,6 +501,49 @@ def take_back(user, loan: ArchiveLoan, *, note: str = "", at: datetime | None = 
     return loan
 
 
+#: How far a return date may be moved at once: an extension is for a file still needed a
+#: little longer, not a loan without end.
+MAX_EXTENSION = timedelta(days=90)
+
+
+def extend(user, loan: ArchiveLoan, *, due_at: datetime | None, reason: str) -> ArchiveLoan:
+    """Move the return date of a file that is out (续借), with the office manager's agreement
+    and a reason. The new date is later than the old one and than now, and at most
+    ``MAX_EXTENSION`` from the later of the two. Conditional on the loan being out with the
+    date the form showed: of two extensions at once, one is recorded. The overdue reminder
+    is sent again if the new date passes too."""
+    _require(user, "archives.approve")
+    _check_estate(user, loan.estate_id)
+    reason = _text(reason, 500)
+    if not reason:
+        raise DomainError(_("Say why the file is kept longer."), "reason")
+    if due_at is None:
+        raise DomainError(_("Enter the new return date."), "due_at")
+    now = utcnow()
+    old = loan.due_at
+    if loan.state != "out":
+        raise DomainError(_("File %(number)s is not out: only a file that is out can be kept longer.",
+                            number=loan.file.number), "due_at")
+    if due_at <= old or due_at <= now:
+        raise DomainError(_("The new return date must be later than the current one and than now."), "due_at")
+    if due_at > max(old, now) + MAX_EXTENSION:
+        raise DomainError(_("A file can be kept at most %(days)d days longer at a time.",
+                            days=MAX_EXTENSION.days), "due_at")
+    count = (loan.extensions or 0) + 1
+    done = db.session.execute(
+        update(ArchiveLoan).where(ArchiveLoan.id == loan.id, ArchiveLoan.state == "out", ArchiveLoan.due_at == old)
+        .values(due_at=due_at, extensions=count, extension_note=reason, overdue_notified_at=None,
+                updated_at=now, updated_by_id=user.id)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise DomainError(_("The loan changed meanwhile (returned, or kept longer by someone else): "
+                            "open it again."), "due_at")
+    record_sql_change("archives_loan", loan.id, loan.estate_id, {
+        "due_at": (old, due_at), "extensions": (count - 1, count), "extension_note": (loan.extension_note, reason)})
+    db.session.expire(loan)
+    return loan
+
+
 def take_back_file(user, row: ArchiveFile, **kw) -> ArchiveLoan:
     loan = open_loan(row.id)
     if loan is None:

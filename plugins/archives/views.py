@@ -30,7 +30,7 @@ from core.actions import record_action
 from core.attachments import Attachment
 from core.estates import building_choices as _building_choices
 from core.extensions import db
-from core.i18n import to_local, today_local
+from core.i18n import fmt_datetime, to_local, today_local
 from core.listing import Column, ListPage
 from core.listing import like_pattern as _like
 from core.models import Estate, Unit, utcnow
@@ -48,6 +48,7 @@ from plugins.archives.forms import (
     CheckForm,
     DecisionForm,
     DocumentForm,
+    ExtendForm,
     FileFilter,
     FileForm,
     FollowUpForm,
@@ -226,7 +227,8 @@ def _detail(row, status=200, **forms):
         open_loan=services.open_loan(row.id), request_form=request_form, inspection_form=inspection_form,
         document_form=forms.get("document_form") or DocumentForm(prefix="doc"),
         withdraw_form=WithdrawForm(prefix="wd"), decision_form=DecisionForm(prefix="decision"),
-        return_form=ReturnForm(prefix="ret"), **LABELS), status
+        return_form=ReturnForm(prefix="ret"), extend_form=ExtendForm(prefix="ext", formdata=None),
+        **LABELS), status
 
 
 @bp.route("/<int:file_id>")
@@ -393,6 +395,23 @@ def give_back(loan_id):
                          rerender=lambda f: _refused(f, loan.file_id))
 
 
+@bp.route("/loans/<int:loan_id>/extend", methods=["POST"])
+@require("archives.approve")
+def extend(loan_id):
+    loan = get_scoped_or_404(ArchiveLoan, loan_id)
+    form = ExtendForm(prefix="ext")
+    back = _loan_back(loan)
+
+    def act():
+        services.extend(current_user, loan, due_at=local_to_utc(form.due_at.data, loan.estate),
+                        reason=form.reason.data or "")
+        return _("File %(number)s is to be returned by %(due)s.", number=loan.file.number,
+                 due=fmt_datetime(loan.due_at, tz=loan.estate.timezone or None))
+
+    return record_action(form, act, redirect_to=back, flash_unplaced=True,
+                         rerender=lambda f: _refused(f, loan.file_id))
+
+
 @bp.route("/loans/<int:loan_id>/cancel", methods=["POST"])
 @require("archives.request")
 def cancel(loan_id):
@@ -442,6 +461,7 @@ def loans():
         Column("handed_out_at", _l("Handed out at"), lambda r: r.handed_out_at, ArchiveLoan.handed_out_at,
                fmt="datetime", show="xxl"),
         Column("due", _l("Return by"), lambda r: r.due_at, ArchiveLoan.due_at, fmt="datetime"),
+        Column("extensions", _l("Times kept longer"), lambda r: r.extensions or "", ArchiveLoan.extensions, show="xxl"),
         Column("returned_at", _l("Returned at"), lambda r: r.returned_at, ArchiveLoan.returned_at, fmt="datetime",
                show="xxl"),
         Column("state", _l("State"), _loan_state, ArchiveLoan.state),

@@ -14,7 +14,7 @@ from core.audit import acting_as
 from core.models import utcnow
 from plugins.archives import services
 from plugins.archives.models import ArchiveAccess, ArchiveEntry, ArchiveFile, ArchiveLoan
-from tests.plugins.archives.conftest import local, login, unit_of
+from tests.plugins.archives.conftest import SHANGHAI, local, login, unit_of
 
 
 def count(db, model, *where):
@@ -325,3 +325,42 @@ def test_the_file_page_in_chinese(client, db, staff, make_file, login_as):
     assert "机密" in page and "访问记录" in page and "申请查阅或借阅" in page
     resp = client.post(f"/archives/{row.id}/request", data=request_data(**{"req-purpose": ""}))
     assert resp.status_code == 422 and "请说明调阅档案的用途。" in resp.get_data(as_text=True)
+
+
+def test_a_manager_keeps_a_file_out_longer_from_its_page(client, db, staff, make_file, approved):
+    row = make_file("HT-9")
+    loan = approved(row, hours=2)
+    with acting_as(staff.archivist):
+        services.hand_out(staff.archivist, loan)
+        db.session.commit()
+    login(client, staff.archivist)  # the archivist hands out and takes back, but does not extend
+    assert f"/archives/loans/{loan.id}/extend" not in client.get(f"/archives/{row.id}").get_data(as_text=True)
+    assert client.post(f"/archives/loans/{loan.id}/extend", data={"ext-reason": "x"}).status_code == 403
+    login(client, staff.manager)
+    page = client.get(f"/archives/{row.id}").get_data(as_text=True)
+    assert f'action="/archives/loans/{loan.id}/extend"' in page and "Keep longer" in page
+    old_due = db.session.get(ArchiveLoan, loan.id).due_at
+    # No reason, and a date that does not exist: refused, said, nothing saved.
+    resp = client.post(f"/archives/loans/{loan.id}/extend",
+                       data={"ext-due_at": local(utcnow() + timedelta(days=2)), "ext-reason": ""})
+    assert resp.status_code == 422 and "Say why the file is kept longer." in resp.get_data(as_text=True)
+    resp = client.post(f"/archives/loans/{loan.id}/extend", data={"ext-due_at": "2026-02-30T10:00", "ext-reason": "x"})
+    assert resp.status_code == 422
+    db.session.expire_all()
+    assert (db.session.get(ArchiveLoan, loan.id).due_at, db.session.get(ArchiveLoan, loan.id).extensions) == (old_due, 0)
+    new_due = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    resp = client.post(f"/archives/loans/{loan.id}/extend",
+                       data={"ext-due_at": local(new_due), "ext-reason": "审计仍需原件"}, follow_redirects=True)
+    text = resp.get_data(as_text=True)
+    assert resp.request.path == f"/archives/{row.id}"
+    assert "File HT-9 is to be returned by " + new_due.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") in text
+    assert "kept longer once" in text and "审计仍需原件" in text
+    db.session.expire_all()
+    kept = db.session.get(ArchiveLoan, loan.id)
+    assert (kept.due_at, kept.extensions, kept.extension_note) == (new_due, 1, "审计仍需原件")
+    assert "kept longer once" in client.get(f"/archives/loans/{loan.id}/slip").get_data(as_text=True)
+    listed = client.get("/archives/loans?state=out&export=csv").get_data(as_text=True)
+    assert "Times kept longer" in listed and "HT-9" in listed
+    login(client, staff.manager_e2)
+    assert client.post(f"/archives/loans/{loan.id}/extend",
+                       data={"ext-due_at": local(new_due + timedelta(days=1)), "ext-reason": "x"}).status_code == 404

@@ -447,3 +447,79 @@ def test_dates_are_aware(db, staff, make_file, approved):
     refused("A hand-out cannot be recorded in the future.", services.hand_out, staff.archivist, loan,
             at=now + timedelta(hours=1))
     assert isinstance(loan.requested_at, datetime) and loan.requested_at.tzinfo is not None
+
+
+# -- keeping a file longer (续借) -------------------------------------------------------------
+def test_a_file_out_is_kept_longer_with_the_managers_agreement_and_a_reason(db, staff, make_file, approved, clock):
+    from core.models import AuditLog, Notification
+    from plugins.archives.jobs import notify_overdue
+
+    row = make_file("A-1")
+    loan = approved(row, hours=2)
+    refused("File A-1 is not out: only a file that is out can be kept longer.", services.extend, staff.manager,
+            loan, due_at=utcnow() + timedelta(days=3), reason="还要用")
+    with acting_as(staff.archivist):
+        services.hand_out(staff.archivist, loan)
+        db.session.commit()
+    clock.shift(timedelta(hours=3))  # overdue, and told so
+    assert notify_overdue() == "1 overdue files notified"
+    db.session.commit()
+    old_due = db.session.get(ArchiveLoan, loan.id).due_at
+    new_due = utcnow() + timedelta(days=3)
+    refused("Your role may not do this.", services.extend, staff.archivist, loan, due_at=new_due, reason="还要用")
+    refused("Your role may not do this.", services.extend, staff.clerk, loan, due_at=new_due, reason="还要用")
+    refused("Say why the file is kept longer.", services.extend, staff.manager, loan, due_at=new_due, reason="  ")
+    refused("Enter the new return date.", services.extend, staff.manager, loan, due_at=None, reason="还要用")
+    refused("The new return date must be later than the current one and than now.", services.extend,
+            staff.manager, loan, due_at=utcnow() - timedelta(minutes=5), reason="还要用")
+    refused("A file can be kept at most 90 days longer at a time.", services.extend, staff.manager, loan,
+            due_at=utcnow() + timedelta(days=91), reason="还要用")
+    refused("Choose one of your estates.", services.extend, staff.manager_e2, loan, due_at=new_due, reason="还要用")
+    db.session.expire_all()
+    same = db.session.get(ArchiveLoan, loan.id)
+    assert (same.due_at, same.extensions, same.extension_note) == (old_due, 0, "")  # nothing saved
+    with acting_as(staff.manager):
+        services.extend(staff.manager, same, due_at=new_due, reason="诉讼仍需原件")
+        db.session.commit()
+    db.session.expire_all()
+    kept = db.session.get(ArchiveLoan, loan.id)
+    assert (kept.state, kept.due_at, kept.extensions, kept.extension_note) == ("out", new_due, 1, "诉讼仍需原件")
+    assert not kept.is_overdue() and services.overdue_count([staff.e1.id]) == 0
+    audit = db.session.scalars(select(AuditLog).where(AuditLog.table_name == "archives_loan",
+                                                      AuditLog.record_id == str(loan.id))).all()
+    changed = [a.changes for a in audit if a.action == "update" and "extensions" in a.changes]
+    assert len(changed) == 1 and changed[0]["extensions"] == [0, 1] and audit[-1].user_id == staff.manager.id
+    # Past the new date, the reminder goes out again.
+    before = db.session.scalar(select(func.count()).select_from(Notification))
+    clock.shift(timedelta(days=4))
+    assert notify_overdue() == "1 overdue files notified"
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Notification)) > before
+    with acting_as(staff.manager2):
+        services.extend(staff.manager2, kept, due_at=utcnow() + timedelta(days=1), reason="再延一天")
+        db.session.commit()
+    assert db.session.get(ArchiveLoan, loan.id).extensions == 2
+
+
+def test_two_extensions_at_once_one_is_recorded(db, staff, make_file, approved):
+    row = make_file("A-1")
+    loan = approved(row, hours=2)
+    with acting_as(staff.archivist):
+        services.hand_out(staff.archivist, loan)
+        db.session.commit()
+    stale = db.session.get(ArchiveLoan, loan.id)
+    shown = stale.due_at
+    with acting_as(staff.manager):
+        services.extend(staff.manager, stale, due_at=shown + timedelta(days=1), reason="第一次")
+        db.session.commit()
+    # The second manager's page still showed the old date.
+    db.session.expire_all()
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    other = db.session.get(ArchiveLoan, loan.id)
+    set_committed_value(other, "due_at", shown)  # as their page knew it
+    refused("The loan changed meanwhile", services.extend, staff.manager2, other,
+            due_at=shown + timedelta(days=2), reason="第二次")
+    db.session.expire_all()
+    final = db.session.get(ArchiveLoan, loan.id)
+    assert (final.due_at, final.extensions, final.extension_note) == (shown + timedelta(days=1), 1, "第一次")
