@@ -151,6 +151,11 @@ def _stamp(at: datetime, last: datetime, user_id: int | None) -> dict:
 
 
 # -- repairs --------------------------------------------------------------------
+def _zh(text):
+    """The Chinese of a demo text given as (English, Chinese): the bench data is Chinese."""
+    return text[1] if isinstance(text, tuple) else text
+
+
 def _repair_row(rng, fates, ctx, estate_id, when, now, numbers) -> tuple[dict, dict | None]:
     from plugins.repairs.demo import COMMON_PLACES, PROBLEMS, WORK
 
@@ -160,7 +165,7 @@ def _repair_row(rng, fates, ctx, estate_id, when, now, numbers) -> tuple[dict, d
     unit_id = resident_id = None
     address = ""
     if common or not places:
-        address = rng.choice(COMMON_PLACES).format(b=rng.randint(1, 40))
+        address = _zh(rng.choice(COMMON_PLACES)).format(b=rng.randint(1, 40))
         contact, phone = "巡查员", "0755-88880001"
     else:
         unit_id, _number, resident_id, contact, phone = places[rng.randrange(len(places))]
@@ -174,7 +179,7 @@ def _repair_row(rng, fates, ctx, estate_id, when, now, numbers) -> tuple[dict, d
     row = {
         "number": numbers.next("BX", estate_id, when), "estate_id": estate_id, "unit_id": unit_id,
         "address": address, "resident_id": resident_id, "contact_name": contact, "contact_phone": phone,
-        "category": category, "description": rng.choice(PROBLEMS[category]),
+        "category": category, "description": _zh(rng.choice(PROBLEMS[category])),
         "channel": "patrol" if common and rng.random() < 0.6 else rng.choice(_CHANNELS),
         "appointment_at": None if common else when + timedelta(hours=rng.choice((1, 2, 3))),
         "area": "common" if common else "private", "paid": not common and rng.random() < 0.35,
@@ -206,8 +211,8 @@ def _repair_row(rng, fates, ctx, estate_id, when, now, numbers) -> tuple[dict, d
             done = max(when + timedelta(hours=hours), row["started_at"] + timedelta(minutes=30))
             done = min(now - timedelta(minutes=5), done)
             fee = Decimal(rng.choice(("30.00", "50.00", "80.00", "120.00", "260.00"))) if row["paid"] else None
-            order.update(state="completed", completed_at=done, work_done=WORK[category][0],
-                         materials=WORK[category][1], minutes_spent=rng.choice((20, 30, 45, 60, 90, 120)),
+            order.update(state="completed", completed_at=done, work_done=_zh(WORK[category][0]),
+                         materials=_zh(WORK[category][1]), minutes_spent=rng.choice((20, 30, 45, 60, 90, 120)),
                          fee=fee, updated_at=done)
             row.update(completed_at=done, fee=fee)
             last = done
@@ -277,15 +282,16 @@ def _complaint_row(rng, fates, ctx, estate_id, when, now, numbers) -> dict:
     severity = rng.choices(("minor", "normal", "serious"), weights=(3, 6, 1))[0]
     forward_h = {"minor": 4, "normal": 2, "serious": 1}[severity]
     reply_h = {"minor": 48, "normal": 24, "serious": 12}[severity]
-    content, answer = next(((c[4], c[5]) for c in CASES if c[0] == category), (CASES[0][4], CASES[0][5]))
+    content, answer = next(((_zh(c[4]), _zh(c[5])) for c in CASES if c[0] == category),
+                           (_zh(CASES[0][4]), _zh(CASES[0][5])))
     places = ctx["places"][estate_id]
     unit_id = resident_id = None
     if places and rng.random() < 0.85:
         unit_id, _number, resident_id, contact, phone = places[rng.randrange(len(places))]
         if resident_id is None:
-            contact, phone = rng.choice(NAMES), f"139{rng.randrange(10**8):08d}"
+            contact, phone = _zh(rng.choice(NAMES)), f"139{rng.randrange(10**8):08d}"
     else:
-        contact, phone = rng.choice(NAMES), f"139{rng.randrange(10**8):08d}"
+        contact, phone = _zh(rng.choice(NAMES)), f"139{rng.randrange(10**8):08d}"
     state = fates.draw(rng, (now - when).total_seconds() / 86400)
     u = ctx["users"]
     clerk, handler, manager = u.get("clerk"), u.get("supervisor"), u.get("manager")
