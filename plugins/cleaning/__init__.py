@@ -107,7 +107,7 @@ def scheduled_jobs():
 
     return [Job("cleaning.notify_overdue", _l("Warn about cleaning shortcomings not put right by their deadline"),
                 timedelta(hours=1), notify_overdue),
-            Job("cleaning.notify_missed", _l("Warn once about the cleaning inspections due yesterday and not done"),
+            Job("cleaning.notify_missed", _l("Warn once about the cleaning inspections due and not done, up to a week back"),
                 timedelta(hours=1), notify_missed)]
 
 

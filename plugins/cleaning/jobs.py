@@ -1,13 +1,20 @@
-"""Scheduled job: inspections whose shortcomings are not verified as put right by their deadline,
-each reported once per deadline to the estate's cleaning inspectors and the inspector."""
+"""Scheduled jobs: inspections whose shortcomings are not verified as put right by their deadline,
+each reported once per deadline to the estate's cleaning inspectors and the inspector; areas whose
+inspections were missed, each day reported once (catching up on days the job did not run, up to
+:data:`CATCH_UP_DAYS` back)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
 
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
+from core.daystats import local_midnight
 from core.extensions import db
 from core.notify import notify_each
 from core.security import users_with_permission
@@ -36,37 +43,103 @@ def notify_overdue(now=None) -> str:
     return f"{done} overdue cleaning inspections notified"
 
 
+#: How far back the missed-inspection job looks: yesterday and the six days before. Days missed
+#: while the job did not run are caught up within this window; older ones are not told any more.
+CATCH_UP_DAYS = 7
+
+
+def first_whole_day(moment: datetime, tz: str) -> date:
+    """The first local day that ``moment`` (a UTC time) precedes entirely: the day itself when it
+    is local midnight, else the next one. An area (or its plan) made during a day was not due
+    that day — an area added in the evening is not reported missed for that evening."""
+    day = moment.astimezone(ZoneInfo(tz)).date()
+    return day if moment <= local_midnight(day, tz) else day + timedelta(days=1)
+
+
 def notify_missed(now=None) -> str:
-    """Each active area with a plan that got fewer inspections yesterday (the estate's local day)
-    than the estate's ``checks_per_day`` is reported once to the estate's cleaning inspectors;
-    ``missed_notified_on`` remembers the day told, so running again (every hour) tells nothing new.
-    An area added after that day was not due."""
-    from core.daystats import local_midnight
+    """Each active area with a work plan that got fewer inspections than the estate's
+    ``checks_per_day`` on a day is reported to the estate's cleaning inspectors — one notice per
+    area listing its missed days (the estate's local days), so that an inspector coming back after
+    days the job did not run reads one notice per area, not one per area and day.
 
-    areas = db.session.scalars(select(CleanArea).where(CleanArea.active.is_(True)).order_by(CleanArea.estate_id, CleanArea.id)).all()
-    inspectors: dict[int, list] = {}
+    The days looked at run from the day after the area's ``missed_notified_on`` (the last day
+    told) up to yesterday, within the last :data:`CATCH_UP_DAYS` days, and never a day the area or
+    its plan did not exist for whole (:func:`first_whole_day`); every area's mark then moves to
+    yesterday (a retired one's too, so that days it was retired are not told once it is back),
+    so running again tells nothing new. Per estate one grouped statement reads the inspections
+    per area and day, and one the areas' plans."""
+    from itertools import groupby
+
+    areas = db.session.scalars(select(CleanArea).order_by(CleanArea.estate_id, CleanArea.id)).all()
     told = 0
-    for a in areas:
-        day = estate_today(a.estate) - timedelta(days=1)
-        if a.missed_notified_on is not None and a.missed_notified_on >= day:
+    for estate_id, group in groupby(areas, key=lambda a: a.estate_id):
+        group = list(group)
+        estate = group[0].estate
+        tz = estate.timezone or "Asia/Shanghai"
+        yesterday = estate_today(estate) - timedelta(days=1)
+        oldest = yesterday - timedelta(days=CATCH_UP_DAYS - 1)
+        starts = {}
+        for a in group:
+            told_up_to = a.missed_notified_on
+            if told_up_to is not None and told_up_to >= yesterday:
+                continue
+            a.missed_notified_on = yesterday
+            if not a.active:
+                continue
+            start = max(oldest, first_whole_day(a.created_at, tz))
+            if told_up_to is not None:
+                start = max(start, told_up_to + timedelta(days=1))
+            if start <= yesterday:
+                starts[a.id] = start
+        if not starts:
             continue
-        a.missed_notified_on = day
-        if a.created_at >= local_midnight(day + timedelta(days=1), a.estate.timezone or "Asia/Shanghai"):
-            continue
-        if not db.session.scalar(select(CleanTask.id).where(CleanTask.area_id == a.id, CleanTask.active.is_(True)).limit(1)):
-            continue
-        due = checks_per_day(a.estate_id)
-        done = db.session.scalar(select(func.count()).select_from(CleanCheck).where(CleanCheck.area_id == a.id,
-                                                                           CleanCheck.inspected_on == day))
-        if done >= due:
-            continue
-        if a.estate_id not in inspectors:
-            inspectors[a.estate_id] = users_with_permission(a.estate_id, "cleaning.inspect")
-
-        def message(a=a, day=day, done=done, due=due):
-            return (_("Cleaning inspection of %(area)s missed on %(day)s", area=a.name, day=day.isoformat()),
-                    _("%(done)d of %(due)d inspections were recorded that day.", done=done, due=due))
-
-        notify_each(inspectors[a.estate_id], message, f"/cleaning/areas/{a.id}", a.estate_id)
-        told += 1
+        plans = _plans(estate_id, list(starts))
+        counts = {(area_id, day): n for area_id, day, n in db.session.execute(
+            select(CleanCheck.area_id, CleanCheck.inspected_on, func.count())
+            .where(CleanCheck.estate_id == estate_id, CleanCheck.area_id.in_(list(starts)),
+                   CleanCheck.inspected_on >= min(starts.values()), CleanCheck.inspected_on <= yesterday)
+            .group_by(CleanCheck.area_id, CleanCheck.inspected_on))}
+        due = checks_per_day(estate_id)
+        inspectors = None
+        for a in group:
+            if a.id not in starts or a.id not in plans:
+                continue
+            day, missed = max(starts[a.id], first_whole_day(plans[a.id], tz)), []
+            while day <= yesterday:
+                done = counts.get((a.id, day), 0)
+                if done < due:
+                    missed.append((day, done))
+                day += timedelta(days=1)
+            if not missed:
+                continue
+            if inspectors is None:
+                inspectors = users_with_permission(estate_id, "cleaning.inspect")
+            notify_each(inspectors, partial(_missed_message, a.name, missed, due), f"/cleaning/areas/{a.id}",
+                        estate_id)
+            told += 1
     return f"{told} missed cleaning inspections notified"
+
+
+def _plans(estate_id: int, area_ids: list[int]) -> dict[int, datetime]:
+    """``{area id: when its plan began}`` (its first task's creation, retired tasks included) of
+    the areas that have an active task — one grouped statement."""
+    plans: dict[int, datetime] = {}
+    for area_id, since in db.session.execute(
+            select(CleanTask.area_id, func.min(CleanTask.created_at))
+            .where(CleanTask.estate_id == estate_id, CleanTask.area_id.in_(area_ids))
+            .group_by(CleanTask.area_id)
+            .having(func.max(case((CleanTask.active.is_(True), 1), else_=0)) == 1)):
+        plans[area_id] = since
+    return plans
+
+
+def _missed_message(area: str, missed: list[tuple[date, int]], due: int):
+    """The notice of an area's missed days, in the recipient's language (called under it)."""
+    if len(missed) == 1:
+        (day, done), = missed
+        return (_("Cleaning inspection of %(area)s missed on %(day)s", area=area, day=day.isoformat()),
+                _("%(done)d of %(due)d inspections were recorded that day.", done=done, due=due))
+    days = format_list([_("%(day)s: %(done)d of %(due)d", day=day.isoformat(), done=done, due=due)
+                        for day, done in missed], locale=get_locale())
+    return (_("Cleaning inspections of %(area)s missed on %(num)d days", area=area, num=len(missed)),
+            _("Inspections recorded of those due, each day: %(days)s.", days=days))

@@ -327,9 +327,10 @@ def _check_page(c, form=None, status=200):
     if form is None:
         form = VerifyForm(formdata=None)
         form.verified_on.data = today_local()
+    notice = services.vendor_notice(current_user, c)
     return render_template("cleaning/check.html", c=c, form=form, photos=attachments_of(c),
-                           notice_state=services.rectification_state(current_user, c),
-                           vendors_on=is_enabled("vendors"), today=today_local(), **LABELS), status
+                           notice=notice, at_vendor=services.notice_pending(notice),
+                           today=today_local(), **LABELS), status
 
 
 @bp.route("/checks/<int:clean_check_id>")
@@ -358,7 +359,7 @@ def verify(clean_check_id):
 
     return record_action(form, act, redirect_to=page(clean_check_id),
                          rerender=lambda f: _check_page(_get(CleanCheck, clean_check_id), f, 422),
-                         once=Once("cleaning_clean_check", clean_check_id, page, row.estate_id))
+                         once=Once("cleaning_clean_check", clean_check_id, page, row.estate_id), flash_unplaced=True)
 
 
 @bp.route("/checks/<int:clean_check_id>/print")

@@ -107,7 +107,7 @@ def scheduled_jobs():
 
     return [Job("greening.notify_overdue", _l("Warn about greening shortcomings not put right by their deadline"),
                 timedelta(hours=1), notify_overdue),
-            Job("greening.notify_missed", _l("Warn once about the greening inspections due yesterday and not done"),
+            Job("greening.notify_missed", _l("Warn once about the greening inspections due and not done, up to a week back"),
                 timedelta(hours=1), notify_missed)]
 
 

@@ -7,7 +7,8 @@ on a day not in the future, every item OK or a shortcoming (a shortcoming needs 
 shortcomings need a remedy — rework by the gardeners or, with the vendors plugin enabled, a
 rectification notice to the vendor (:func:`plugins.vendors.services.raise_rectification`) — and a
 deadline after the inspection day; the inspection then stays open until verified (not before the
-inspection, not in the future; failed again: a new deadline after the verification). The
+inspection, not in the future; failed again: a new deadline after the verification; while the
+vendor's notice is open, only its re-check at the vendor verifies it). The
 items of an inspection are the plan's tasks of the inspection day's season (and those of all year).
 An indoor plant service ends on or after its start; its visits fall within it and not in the future.
 """
@@ -243,11 +244,16 @@ def record_inspection(user, area: GreenArea, *, inspected_on: date | None, resul
 def verify(user, check: GreenCheck, *, verified_on: date | None, passed: bool, note: str = "",
            new_deadline: date | None = None) -> GreenStep:
     """Verify that the shortcomings were put right: passed closes the inspection (``verified``);
-    still failing needs what fails and a new deadline after the verification."""
+    still failing needs what fails and a new deadline after the verification. Refused while the
+    shortcomings are in the vendor's hands (:func:`awaits_vendor`): the vendor's re-check closes
+    the inspection then (:func:`on_rectification_closed`)."""
     _require(user, "greening.inspect")
     _check_estate(user, check.estate_id)
     if check.state != "open":
         raise DomainError(_("This inspection has nothing waiting for verification."))
+    if awaits_vendor(user, check):
+        raise DomainError(_("Rectification notice %(number)s is still open at the vendor: the inspection is "
+                            "verified when the vendor's re-check closes it.", number=check.rectification_number))
     if verified_on is None:
         raise DomainError(_("Enter the day of the verification."), "verified_on")
     if verified_on > estate_today(check.estate):
@@ -273,9 +279,15 @@ def verify(user, check: GreenCheck, *, verified_on: date | None, passed: bool, n
     return step
 
 
-def rectification_state(user, check: GreenCheck) -> str | None:
-    """The vendor's notice's state label, read through the vendors plugin's documented
-    ``rectification_states`` when it is enabled (``None`` when it is not, or not the user's)."""
+#: The vendors notice's states in which the vendor still has to act (the notice's own flow closes
+#: the inspection; see :func:`awaits_vendor`).
+VENDOR_PENDING = ("open", "responded")
+
+
+def vendor_notice(user, check: GreenCheck):
+    """The inspection's rectification notice as the vendors plugin's documented
+    ``rectification_states`` reads it (a ``RectificationState``), or ``None`` when vendors is
+    disabled, there is no notice, or it is not the inspection's estate's (nor the user's)."""
     from core.plugins import is_enabled
 
     if not check.rectification_id or not is_enabled("vendors"):
@@ -285,8 +297,27 @@ def rectification_state(user, check: GreenCheck) -> str | None:
     state = rectification_states(user, [check.rectification_id]).get(check.rectification_id)
     if state is None or state.estate_id != check.estate_id:
         return None
-    return state.label
+    return state
 
+
+def awaits_vendor(user, check: GreenCheck) -> bool:
+    """Whether the inspection's shortcomings wait for the vendor: vendors is enabled and the
+    notice is still open or answered (not closed). Then the inspection is verified by the
+    vendor's re-check (``vendors_rectification_closed``), not by hand. With vendors disabled, or a
+    notice no longer in the vendor's hands (closed, or any state but open / responded), the
+    inspection is verified by hand as any other."""
+    return notice_pending(vendor_notice(user, check))
+
+
+def notice_pending(notice) -> bool:
+    """Whether a notice read by :func:`vendor_notice` is still in the vendor's hands."""
+    return notice is not None and notice.state in VENDOR_PENDING
+
+
+def rectification_state(user, check: GreenCheck) -> str | None:
+    """The vendor's notice's state label (see :func:`vendor_notice`; ``None`` when there is none)."""
+    notice = vendor_notice(user, check)
+    return notice.label if notice is not None else None
 
 
 def on_rectification_closed(rectification, user=None, checked_on: date | None = None) -> None:

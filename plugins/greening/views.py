@@ -333,9 +333,10 @@ def _check_page(c, form=None, status=200):
     if form is None:
         form = VerifyForm(formdata=None)
         form.verified_on.data = today_local()
+    notice = services.vendor_notice(current_user, c)
     return render_template("greening/check.html", c=c, form=form, photos=attachments_of(c),
-                           notice_state=services.rectification_state(current_user, c),
-                           vendors_on=is_enabled("vendors"), today=today_local(), **LABELS), status
+                           notice=notice, at_vendor=services.notice_pending(notice),
+                           today=today_local(), **LABELS), status
 
 
 @bp.route("/checks/<int:green_check_id>")
@@ -364,7 +365,7 @@ def verify(green_check_id):
 
     return record_action(form, act, redirect_to=page(green_check_id),
                          rerender=lambda f: _check_page(_get(GreenCheck, green_check_id), f, 422),
-                         once=Once("greening_green_check", green_check_id, page, row.estate_id))
+                         once=Once("greening_green_check", green_check_id, page, row.estate_id), flash_unplaced=True)
 
 
 @bp.route("/checks/<int:green_check_id>/print")

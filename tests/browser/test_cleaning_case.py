@@ -1,7 +1,8 @@
 """A cleaning inspection on a phone, in Chinese (issue 13): the cleaning supervisor opens the day's
 board at 390 px, inspects the lobby, marks one item as a shortcoming with a photo and sends it to
 the vendor → the vendors plugin's rectification notice is issued (its number on the inspection) →
-the supervisor verifies the shortcoming put right. Nothing scrolls sideways.
+the inspection's page sends to the notice instead of offering to verify by hand → the vendor's
+response and a passed re-check there verify the inspection. Nothing scrolls sideways.
 
 The days are the server's own today and the day after, so the case does not depend on the real date."""
 
@@ -64,7 +65,7 @@ def phone(chromium):
     assert not errors, f"JavaScript errors: {errors}"
 
 
-def test_a_shortcoming_goes_to_the_vendor_and_is_verified_on_a_phone(phone, site, area, db, tmp_path):
+def test_a_shortcoming_goes_to_the_vendor_and_its_recheck_verifies_it_on_a_phone(phone, site, area, db, tmp_path):
     from plugins.cleaning.models import CleanCheck
     from plugins.vendors.models import Rectification
 
@@ -105,18 +106,34 @@ def test_a_shortcoming_goes_to_the_vendor_and_is_verified_on_a_phone(phone, site
     assert (check.rectification_number, notice.source, notice.source_ref) == (notice.number, "cleaning", check.number)
     assert "擦拭信报箱: 信报箱表面积灰" in notice.detail
 
-    # -- 2. the inspection's page: the notice and its state, the photo; then the verification --
+    # -- 2. the inspection's page: the notice and its state, the photo; no verification by hand while
+    # the notice is open: the page sends to the notice --
     expect(page.locator(".check-notice")).to_contain_text(notice.number)
     expect(page.locator(".notice-state")).to_have_text("待外包方整改")
     expect(page.locator(".check-photo")).to_have_count(1)
     expect(page.locator(".check-state")).to_have_text("待验证")
+    expect(page.locator(".at-vendor")).to_contain_text("在外包方处关闭整改通知书")
+    expect(page.locator("#verified_on")).to_have_count(0)
     assert page.evaluate(WIDE)
-    page.select_option("#result", label="已整改")
-    page.fill("#verified_on", area["today"])
-    page.get_by_role("button", name="登记验证结果").click()
-    expect(page.locator(".flash")).to_contain_text("不合格项已整改到位")
+    page.locator(".at-vendor a").click()
+
+    # -- 3. at the vendor's notice: the response, then the re-check passes --
+    expect(page.locator("h1")).to_contain_text(notice.number)
+    page.fill("#resp-responded_on", area["today"])
+    page.fill("#resp-responder", "现场领班 李师傅")
+    page.fill("#resp-note", "已清洁信报箱")
+    page.get_by_role("button", name="记录").click()
+    expect(page.locator(".flash")).to_contain_text("外包方的回复已登记。")
+    page.fill("#chk-checked_on", area["today"])
+    page.select_option("#chk-result", label="合格")
+    page.get_by_role("button", name="登记复查").click()
+    expect(page.locator(".flash")).to_contain_text("复查合格，整改通知已关闭。")
+
+    # -- 4. back on the inspection: verified by the re-check --
+    page.goto(f"{site.url}/cleaning/checks/{check.id}")
     expect(page.locator(".check-state")).to_have_text("已整改，已验证")
-    expect(page.locator(".check-steps")).to_contain_text("验证：已整改到位")
+    expect(page.locator(".check-steps")).to_contain_text("外包方复查：已整改到位")
+    expect(page.locator(".notice-state")).to_have_text("已关闭")
     assert page.evaluate(WIDE)
     page.goto(site.url + "/cleaning/")
     expect(page.locator('.cleaning-board [data-area="1栋大堂"] .board-count')).to_have_text("1 / 1")

@@ -1,61 +1,126 @@
-"""The daily job: an area inspected fewer times yesterday (the estate's day) than the estate's
-``checks_per_day`` is reported once to the estate's cleaning inspectors — never twice, never
-for an area added after that day, never to another estate's people."""
+"""The daily job: an area inspected fewer times on a day (the estate's day) than the estate's
+``checks_per_day`` is reported to the estate's cleaning inspectors — one notice per area listing
+its missed days, catching up on days the job did not run (up to seven days back), each day told
+once; never a day the area or its plan did not exist for whole, never to another estate's people.
+
+The fixture's areas and plans are made on 2026-03-18 at 10:00 (Shanghai): the 19th is their first
+day due."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from core.audit import acting_as
 from core.models import Notification
 from plugins.cleaning import services
 from plugins.cleaning.jobs import notify_missed
+from plugins.cleaning.models import CleanArea
 from tests.plugins.cleaning.conftest import SHANGHAI, all_ok
 
 
 def _told(db):
-    return [(n.user_id, n.title) for n in db.session.scalars(select(Notification).order_by(Notification.id))]
+    return [(n.user_id, n.title, n.body) for n in db.session.scalars(select(Notification).order_by(Notification.id))]
 
 
-def test_missed_inspections_of_yesterday_are_told_once(db, staff, clock):
-    s = staff
-    notify_missed()  # the areas were added today: nothing was due yesterday
+def _run(db, clock, when):
+    clock.move_to(when)
+    db.session.expire_all()
+    result = notify_missed()
     db.session.commit()
+    return result
+
+
+def _inspect(db, s, area, tasks, day):
+    with acting_as(s.sup if area.estate_id == s.e1.id else s.sup_e2):
+        services.record_inspection(s.sup if area.estate_id == s.e1.id else s.sup_e2, area, inspected_on=day,
+                                   results=all_ok(*tasks))
+        db.session.commit()
+
+
+def at(day: int, hour: int = 9) -> datetime:
+    """``hour`` o'clock in Shanghai on the ``day``-th of March 2026 (32 is 1 April…)."""
+    return datetime(2026, 3, 1, hour, 0, tzinfo=SHANGHAI) + timedelta(days=day - 1)
+
+
+def test_the_day_an_area_is_added_is_not_due(db, staff, clock):
+    assert _run(db, clock, at(19, 0)) == "0 missed cleaning inspections notified"  # added on the 18th at 10:00
     assert _told(db) == []
-    # The next day (just after midnight in Shanghai): yesterday's inspection of both areas was missed.
-    clock.move_to(datetime(2026, 3, 19, 0, 30, tzinfo=SHANGHAI))
-    assert notify_missed() == "2 missed cleaning inspections notified"
-    db.session.commit()
+    assert {a.missed_notified_on.isoformat() for a in db.session.scalars(select(CleanArea))} == {"2026-03-18"}
+
+
+def test_missed_days_are_caught_up_in_one_notice_per_area_and_told_once(db, staff, clock):
+    s = staff
+    _run(db, clock, at(19, 0))
+    clock.move_to(at(19, 15))
+    _inspect(db, s, s.area, (s.t1, s.t2, s.t3), s.today + timedelta(days=1))  # E01 inspected on the 19th only
+    # The job did not run on the 20th, 21st, 22nd: on the 23rd it catches up.
+    assert _run(db, clock, at(23)) == "2 missed cleaning inspections notified"
     told = _told(db)
-    e1 = {u for u, t in told if "1栋大堂" in t}
-    assert {s.sup.id, s.manager.id} <= e1 and s.sup_e2.id not in e1 and all("2026-03-18" in t for _u, t in told)
-    assert {u for u, t in told if "园区道路" in t} == {s.sup_e2.id}
-    assert s.clerk.id not in {u for u, _t in told}
-    clock.move_to(datetime(2026, 3, 19, 18, 0, tzinfo=SHANGHAI))
-    assert notify_missed() == "0 missed cleaning inspections notified"  # again the same day: nothing more
-    db.session.commit()
+    e1 = [(u, t, b) for u, t, b in told if "1栋大堂" in t]
+    users = [u for u, _t, _b in e1]
+    assert {s.sup.id, s.manager.id} <= set(users) and len(users) == len(set(users))  # one each, not one a day
+    assert s.clerk.id not in {u for u, _t, _b in told}
+    _u, title, body = e1[0]
+    assert title == "Cleaning inspections of 1栋大堂 missed on 3 days"
+    assert "2026-03-20: 0 of 1" in body and "2026-03-21: 0 of 1" in body and "2026-03-22: 0 of 1" in body
+    assert "2026-03-19" not in body
+    e2 = [(u, t, b) for u, t, b in told if "园区道路" in t]
+    assert [u for u, _t, _b in e2] == [s.sup_e2.id]
+    assert e2[0][1] == "Cleaning inspections of 园区道路 missed on 4 days" and "2026-03-19: 0 of 1" in e2[0][2]
+    # Run again (the job runs hourly): nothing new.
+    assert _run(db, clock, at(23, 18)) == "0 missed cleaning inspections notified"
     assert _told(db) == told
+    # The next day only the 23rd is told, in the one-day wording.
+    _run(db, clock, at(24))
+    new = _told(db)[len(told):]
+    assert {t for _u, t, _b in new} == {"Cleaning inspection of 1栋大堂 missed on 2026-03-23",
+                                        "Cleaning inspection of 园区道路 missed on 2026-03-23"}
+    assert all(b == "0 of 1 inspections were recorded that day." for _u, _t, b in new)
     # The job's bookkeeping is not a change by staff: the audit log has no row for it.
     from core.models.system import AuditLog
 
     assert not db.session.scalars(select(AuditLog).where(AuditLog.table_name == "cleaning_clean_area",
                                                          AuditLog.action == "update")).all()
-    # The 19th: E01's area inspected, E02's not; E01 asks for two a day and gets them.
-    from core.settings import save_settings
 
-    save_settings("cleaning", {"checks_per_day": 2}, s.e1.id)
+
+def test_more_than_seven_days_back_is_not_told(db, staff, clock):
+    s = staff
+    # The job never ran since the areas were added: on 1 April it tells the last seven days only.
+    _run(db, clock, at(32))
+    rows = db.session.scalars(select(Notification).where(Notification.user_id == s.sup.id)).all()
+    assert len(rows) == 1 and rows[0].title == "Cleaning inspections of 1栋大堂 missed on 7 days"
+    assert "2026-03-25: 0 of 1" in rows[0].body and "2026-03-31: 0 of 1" in rows[0].body
+    assert "2026-03-24" not in rows[0].body and "2026-03-19" not in rows[0].body
+    _run(db, clock, at(33))
+    rows = db.session.scalars(select(Notification).where(Notification.user_id == s.sup.id)).all()
+    assert [r.title for r in rows[1:]] == ["Cleaning inspection of 1栋大堂 missed on 2026-04-01"]
+
+
+def test_an_area_added_or_planned_yesterday_evening_was_not_due_yesterday(db, staff, clock):
+    s = staff
+    clock.move_to(at(19, 21))
     with acting_as(s.sup):
-        for _i in range(2):
-            services.record_inspection(s.sup, s.area, inspected_on=s.today + timedelta(days=1),
-                                       results=all_ok(s.t1, s.t2, s.t3))
+        evening = services.add_area(s.sup, estate_id=s.e1.id, name="地下车库")
+        db.session.flush()
+        services.add_task(s.sup, evening, frequency="daily", title="车库清扫")
+        unplanned = services.add_area(s.sup, estate_id=s.e1.id, name="2栋大堂")
         db.session.commit()
-    clock.move_to(datetime(2026, 3, 20, 9, 0, tzinfo=SHANGHAI))
-    notify_missed()
-    db.session.commit()
-    new = _told(db)[len(told):]
-    assert new and all("园区道路" in t and "2026-03-19" in t for _u, t in new)
+    clock.move_to(at(20, 8))
+    with acting_as(s.sup):
+        services.add_task(s.sup, db.session.get(CleanArea, unplanned.id), frequency="daily", title="地面湿拖")
+        db.session.commit()
+    _run(db, clock, at(20, 9))
+    titles = {t for u, t, _b in _told(db) if u == s.sup.id}
+    assert titles == {"Cleaning inspection of 1栋大堂 missed on 2026-03-19"}
+    _run(db, clock, at(22))
+    titles = {t for u, t, _b in _told(db) if u == s.sup.id} - titles
+    # The evening area is due from the 20th; the one planned on the 20th at 08:00 from the 21st.
+    assert titles == {"Cleaning inspections of 1栋大堂 missed on 2 days",
+                      "Cleaning inspections of 地下车库 missed on 2 days",
+                      "Cleaning inspection of 2栋大堂 missed on 2026-03-21"}
 
 
 def test_one_of_two_done_is_still_missed(db, staff, clock):
@@ -63,16 +128,11 @@ def test_one_of_two_done_is_still_missed(db, staff, clock):
 
     s = staff
     save_settings("cleaning", {"checks_per_day": 2}, s.e1.id)
-    clock.move_to(datetime(2026, 3, 19, 10, 0, tzinfo=SHANGHAI))
-    with acting_as(s.sup):
-        services.record_inspection(s.sup, s.area, inspected_on=s.today + timedelta(days=1),
-                                   results=all_ok(s.t1, s.t2, s.t3))
-        db.session.commit()
-    clock.move_to(datetime(2026, 3, 20, 10, 0, tzinfo=SHANGHAI))
-    notify_missed()
-    db.session.commit()
+    clock.move_to(at(19, 10))
+    _inspect(db, s, s.area, (s.t1, s.t2, s.t3), s.today + timedelta(days=1))
+    _run(db, clock, at(20, 10))
     n = db.session.scalars(select(Notification).where(Notification.user_id == s.sup.id)).all()
-    assert len(n) == 1 and "2026-03-19" in n[0].title and "1 of 2" in n[0].body
+    assert len(n) == 1 and "2026-03-19" in n[0].title and n[0].body.startswith("1 of 2")
 
 
 def test_a_retired_area_or_one_without_a_plan_is_not_due(db, staff, clock):
@@ -81,10 +141,42 @@ def test_a_retired_area_or_one_without_a_plan_is_not_due(db, staff, clock):
         services.update_area(s.sup, s.area, location="", vendor="", note="", active=False)
         services.add_area(s.sup, estate_id=s.e1.id, name="空区域")
         db.session.commit()
-    clock.move_to(datetime(2026, 3, 20, 10, 0, tzinfo=SHANGHAI))
-    notify_missed()
-    db.session.commit()
-    assert {u for u, _t in _told(db)} == {s.sup_e2.id}
+    _run(db, clock, at(21))
+    assert {u for u, _t, _b in _told(db)} == {s.sup_e2.id}
+    # Back in service on the 21st: the days it was retired are not told.
+    clock.move_to(at(21, 10))
+    with acting_as(s.sup):
+        services.update_area(s.sup, db.session.get(CleanArea, s.area.id), location="", vendor="", note="",
+                             active=True)
+        db.session.commit()
+    _run(db, clock, at(22))
+    assert [t for u, t, _b in _told(db) if u == s.sup.id] == ["Cleaning inspection of 1栋大堂 missed on 2026-03-21"]
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_the_counts_are_one_grouped_statement_per_estate(db, staff, clock, extra):
+    """The inspections per area and day come from one statement per estate, however many areas."""
+    s = staff
+    with acting_as(s.sup):
+        for n in range(extra):
+            a = services.add_area(s.sup, estate_id=s.e1.id, name=f"区域{n}")
+            db.session.flush()
+            services.add_task(s.sup, a, frequency="daily", title="清扫")
+        db.session.commit()
+    statements = []
+
+    def seen(conn, cursor, statement, params, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert _run(db, clock, at(23)) == f"{2 + extra} missed cleaning inspections notified"
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    on_checks = [st for st in statements if "FROM cleaning_clean_check" in st]
+    on_tasks = [st for st in statements if "FROM cleaning_clean_task" in st]
+    assert len(on_checks) == 2 and len(on_tasks) == 2  # one each for E01 and for E02
 
 
 def test_the_job_is_registered(app):

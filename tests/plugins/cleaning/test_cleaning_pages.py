@@ -37,7 +37,7 @@ def _form(s, **changes):
     return data
 
 
-def test_an_inspection_with_a_shortcoming_to_the_vendor_once_then_verified(client, db, staff):
+def test_an_inspection_with_a_shortcoming_to_the_vendor_once_then_verified_with_vendors_off(client, db, staff):
     s = staff
     login(client, s.sup)
     page = client.get(f"/cleaning/areas/{s.area.id}/inspect").get_data(as_text=True)
@@ -59,6 +59,15 @@ def test_an_inspection_with_a_shortcoming_to_the_vendor_once_then_verified(clien
     assert c.rectification_number in page and "Waiting for the vendor" in page and "check-photo" in page
     printed = client.get(f"/cleaning/checks/{c.id}/print").get_data(as_text=True)
     assert c.number in printed and "地面有水渍" in printed and c.rectification_number in printed
+    # While the notice is open at the vendor, the page sends there instead of offering the form.
+    assert f'action="/cleaning/checks/{c.id}/verify"' not in page and "verified when the notice is closed at the vendor" in page
+    assert f'href="/vendors/rectifications/{c.rectification_id}"' in page
+    resp = client.post(f"/cleaning/checks/{c.id}/verify", data={"once_key": new_once_key(), "verified_on": "2026-03-18",
+                                                                "result": "passed"})
+    assert resp.status_code == 422 and "is still open at the vendor" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(CleanCheck, c.id).state == "open"
+    set_vendors(False)  # vendors off: verified by hand
     resp = client.post(f"/cleaning/checks/{c.id}/verify", data={"once_key": new_once_key(), "verified_on": "2026-03-17",
                                                                 "result": "passed"})
     assert resp.status_code == 422 and "The verification cannot be before 2026-03-18." in resp.get_data(as_text=True)

@@ -29,7 +29,7 @@ def _form(s, **changes):
     return data
 
 
-def test_an_inspection_to_the_vendor_once_then_verified(client, db, staff):
+def test_an_inspection_to_the_vendor_once_then_verified_with_vendors_off(client, db, staff):
     s = staff
     login(client, s.sup)
     page = client.get(f"/greening/areas/{s.area.id}/inspect").get_data(as_text=True)
@@ -50,6 +50,15 @@ def test_an_inspection_to_the_vendor_once_then_verified(client, db, staff):
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert c.rectification_number in page and "Waiting for the vendor" in page
     assert c.number in client.get(f"/greening/checks/{c.id}/print").get_data(as_text=True)
+    # While the notice is open at the vendor, the page sends there instead of offering the form.
+    assert f'action="/greening/checks/{c.id}/verify"' not in page and "verified when the notice is closed at the vendor" in page
+    assert f'href="/vendors/rectifications/{c.rectification_id}"' in page
+    resp = client.post(f"/greening/checks/{c.id}/verify", data={"once_key": new_once_key(), "verified_on": "2026-03-18",
+                                                                "result": "passed"})
+    assert resp.status_code == 422 and "is still open at the vendor" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(GreenCheck, c.id).state == "open"
+    set_vendors(False)  # vendors off: verified by hand
     resp = client.post(f"/greening/checks/{c.id}/verify", data={"once_key": new_once_key(), "verified_on": "2026-03-18",
                                                                 "result": "passed"})
     assert resp.status_code == 302
