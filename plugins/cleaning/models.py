@@ -34,6 +34,8 @@ class CleanArea(EstateScopedMixin, BusinessRecord, db.Model):
     __tablename__ = "cleaning_clean_area"
     # The daily job's bookkeeping, not a change by staff: no audit row per area per day.
     __audit_exclude__ = {"missed_notified_on"}
+    #: The job's "told on" day is no edit of the area: no updated stamp, no cache counter.
+    __bookkeeping__ = {"missed_notified_on"}
     __table_args__ = (sa.UniqueConstraint("estate_id", "name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))

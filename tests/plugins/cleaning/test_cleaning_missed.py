@@ -183,3 +183,24 @@ def test_the_job_is_registered(app):
     from core.jobs import all_jobs
 
     assert "cleaning.notify_missed" in {j.code for j in all_jobs()}
+
+
+def test_the_jobs_day_mark_is_no_edit_of_the_area(db, staff, clock):
+    """The mark the job leaves on each area stamps no "updated at / by" and moves no cache
+    counter (`__bookkeeping__`): the kept dashboards and menus stay."""
+    from core import revisions
+    from core.models import Revision
+
+    def stamps():
+        db.session.expire_all()
+        return {a.id: (a.updated_at, a.updated_by_id, a.missed_notified_on) for a in db.session.scalars(select(CleanArea))}
+
+    def data():
+        return db.session.scalar(select(Revision.value).where(Revision.name == revisions.DATA))
+
+    before, data_before = stamps(), data()
+    _run(db, clock, at(23))
+    after = stamps()
+    assert all(after[i][2] is not None for i in after)  # the job marked every area
+    assert {i: v[:2] for i, v in after.items()} == {i: v[:2] for i, v in before.items()}
+    assert data() == data_before
