@@ -1,4 +1,5 @@
-"""Demo shifts: an estate's three shifts and a lunch cover, two posts, this month's schedule
+"""Demo shifts: an estate's three shifts and a lunch cover, two posts (everyone on shift posted to
+one, each post staffed as it needs), this month's schedule
 published (with attendance marked for the days gone by and this month's report prepared), next
 month's schedule published and re-published as version 2 after an approved swap (version 1
 withdrawn), a change request and a leave request waiting for the supervisor.
@@ -46,6 +47,22 @@ def _rotation(people, pats, first, last, skip_past=None):
     return cells
 
 
+def _posting(cells, pats, front_desk, hotline):
+    """Where each person on shift works: the front desk takes the day shifts' pairs (it needs
+    two), the hotline the night, the lunch cover and whoever is alone on a day shift — so the
+    published schedule has every post staffed as it needs."""
+    on: dict[tuple, list[int]] = {}
+    for (uid, day), pid in cells.items():
+        if pid is not None:
+            on.setdefault((day, pid), []).append(uid)
+    posting = {}
+    for (day, pid), uids in on.items():
+        desk = pid in (pats[0].id, pats[1].id) and len(uids) >= front_desk.staff_needed
+        for uid in uids:
+            posting[(uid, day)] = front_desk.id if desk else hotline.id
+    return posting
+
+
 def load(estate, users) -> None:
     if db.session.scalar(select(ShiftPattern.id).where(ShiftPattern.estate_id == estate.id).limit(1)):
         return
@@ -56,15 +73,16 @@ def load(estate, users) -> None:
     with acting_as(sup):
         pats = [services.add_pattern(sup, estate_id=estate.id, code=code, name=demo_text(*name), starts=s, ends=e)
                 for code, name, s, e in PATTERNS]
-        for name, needed in POSTS:
-            services.add_post(sup, estate_id=estate.id, name=demo_text(*name), staff_needed=needed)
+        front_desk, hotline = (services.add_post(sup, estate_id=estate.id, name=demo_text(*name), staff_needed=needed)
+                               for name, needed in POSTS)
         people = sorted((u for u in services.staff_of(estate.id) if u.id != sup.id), key=lambda u: u.id)[:8]
         if len(people) < 2:
             return
         today = services.estate_today(estate)
         # This month: published, marks for the days gone by.
         this = services.create_roster(sup, estate_id=estate.id, first_day=today)
-        services.set_cells(sup, this, _rotation(people, pats, this.first_day, this.last_day))
+        cells = _rotation(people, pats, this.first_day, this.last_day)
+        services.set_cells(sup, this, cells, _posting(cells, pats, front_desk, hotline))
         services.publish(sup, this, note=demo_text("Monthly schedule", "月度排班"))
         for e in services.entries(this):
             if e.day >= today:
@@ -77,7 +95,8 @@ def load(estate, users) -> None:
         services.prepare_report(estate, today)
         # Next month: published, then a swap approved → version 2, version 1 withdrawn.
         nxt = services.create_roster(sup, estate_id=estate.id, first_day=services.next_month(today))
-        services.set_cells(sup, nxt, _rotation(people, pats, nxt.first_day, nxt.last_day))
+        cells = _rotation(people, pats, nxt.first_day, nxt.last_day)
+        services.set_cells(sup, nxt, cells, _posting(cells, pats, front_desk, hotline))
         services.publish(sup, nxt, note=demo_text("Monthly schedule", "月度排班"))
     a, b = people[0], people[1]
     day = nxt.first_day + timedelta(days=4)

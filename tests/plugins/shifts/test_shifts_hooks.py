@@ -109,6 +109,8 @@ def test_demo_a_month_of_shifts_with_version_2_after_a_swap(app, make_user, cloc
     d1 = make_estate("D01", "Demo Garden")
     users = {r: make_user(r, [d1], username=f"d{r}") for r in ("supervisor", "manager", "clerk", "frontdesk",
                                                               "cashier")}
+    for i in range(3):  # a front desk team: enough people for the desk's pairs
+        make_user("frontdesk", [d1], username=f"dfd{i}")
     demo.load(d1, users)
     db.session.commit()
     rows = db.session.scalars(select(Roster).where(Roster.estate_id == d1.id)
@@ -120,6 +122,12 @@ def test_demo_a_month_of_shifts_with_version_2_after_a_swap(app, make_user, cloc
     assert db.session.scalar(select(func.count()).select_from(LeaveRequest)) == 1
     assert db.session.scalar(select(AttendanceReport.state)) == "prepared"
     assert services.patterns(d1.id)[0].name == "早班"
+    # Everyone on shift is posted somewhere, and every post is staffed as it needs.
+    for roster in (r for r in rows if r.state == "published"):
+        on_shift = [e for e in services.entries(roster) if e.pattern_id is not None]
+        assert on_shift and all(e.post_id is not None for e in on_shift)
+        assert {e.post_id for e in on_shift} == {p.id for p in services.posts(d1.id)}
+        assert services.understaffed(roster) == []
     demo.load(d1, users)  # loading again adds nothing
     assert db.session.scalar(select(func.count()).select_from(Roster)) == 3
 
