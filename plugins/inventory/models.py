@@ -30,20 +30,23 @@ COUNT_STATES = ("open", "posted", "cancelled")
 
 
 class Scaled(sa.types.TypeDecorator):
-    """An exact ``Decimal`` with a fixed number of decimal places, stored as a whole number of
-    its smallest unit (``BIGINT``): a quantity in thousandths, money in cents.
+    """An exact ``Decimal`` with a fixed number of decimal places: a quantity (3) or money (2).
 
-    ``Numeric`` is exact on PostgreSQL but a float on SQLite (``0.1 + 0.2``), and turning each
-    float back into a ``Decimal`` is SQLAlchemy's slowest result processing. Here both dialects
-    hold integers: sums and comparisons in SQL are exact, and Python gets ``Decimal`` at the
-    column's scale (``Decimal("2.500")``). A value with more decimal places than the column keeps
-    is refused, never rounded (the services check places first, with a translated message).
+    - **SQLite** stores it as a whole number of its smallest unit (``BIGINT``: thousandths,
+      cents). SQLite keeps ``NUMERIC`` as a float (``0.1 + 0.2``): sums in SQL were not exact,
+      and SQLAlchemy formats each float at the column's scale to make a ``Decimal``, the slowest
+      part of reading the stock. An integer becomes a ``Decimal`` with one C multiplication.
+    - **PostgreSQL** keeps ``NUMERIC(14, places)``: exact there, and psycopg makes the
+      ``Decimal`` in C. (Stored as BIGINT it cost the service as much and made the bare driver
+      return ints, so the Decimals moved from the driver into the service; see bench/README.)
 
-    In SQL the column is in its smallest unit: a plain number compared with it, added to it or
-    taken from it is scaled the same way (``on_hand < 5``, ``min_stock + 1``); a number it is
-    multiplied or divided by is not (``on_hand * 2``). ``SUM`` of the column reads back as a
-    ``Decimal``; other arithmetic in SQL reads back in the smallest unit (a ``BIGINT``), and a
-    ratio of two columns needs them in the same unit."""
+    Python sees the same on both: ``Decimal("2.500")`` at the column's scale. A float, or a value
+    with more decimal places than the column keeps, is refused (never rounded; the services check
+    places first, with a translated message). From Python, SQL expressions mean the same on both:
+    a plain number compared with the column, added to it or taken from it is bound in the
+    column's unit (``on_hand < 5``, ``min_stock + 1``); a multiplier is not (``on_hand * 2`` —
+    thousandths on SQLite); ``SUM`` reads back as ``Decimal``. SQL written by hand sees whole
+    thousandths and cents on SQLite and decimals on PostgreSQL."""
 
     impl = sa.BigInteger
     cache_ok = True
@@ -56,6 +59,15 @@ class Scaled(sa.types.TypeDecorator):
         self.not_null = not_null
         self.unit = Decimal(1).scaleb(-places)  # Decimal("0.001"): one thousandth
 
+    @staticmethod
+    def _numeric(dialect) -> bool:
+        return dialect is not None and dialect.name == "postgresql"
+
+    def load_dialect_impl(self, dialect):
+        if self._numeric(dialect):
+            return dialect.type_descriptor(sa.Numeric(14, self.places, asdecimal=True))
+        return dialect.type_descriptor(sa.BigInteger())
+
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
@@ -66,9 +78,11 @@ class Scaled(sa.types.TypeDecorator):
         whole = int(scaled)
         if whole != scaled:
             raise ValueError(f"{value} has more than {self.places} decimal places")
-        return whole
+        return value if self._numeric(dialect) else whole
 
     def result_processor(self, dialect, coltype):
+        if self._numeric(dialect):
+            return None  # psycopg's Decimal, at the column's scale
         # The whole number times 0.001 (or 0.01): exact under the default 28 digits of precision
         # (a BIGINT has 19), the column's scale kept, and one C multiplication per value — the
         # cheapest way from an int to a Decimal (process_result_value would add two Python calls).
@@ -89,12 +103,12 @@ class Scaled(sa.types.TypeDecorator):
 
 def Quantity(**kw):  # noqa: N802 - reads like a type in model definitions
     """A quantity: up to 3 decimal places, returned as ``Decimal`` (metres of cable, litres of
-    paint), stored as whole thousandths (:class:`Scaled`)."""
+    paint); whole thousandths on SQLite (:class:`Scaled`)."""
     return mapped_column(Scaled(3), **kw)
 
 
 def StockMoney(**kw):  # noqa: N802
-    """Money of the store room: returned as ``Decimal``, stored as whole cents (:class:`Scaled`)."""
+    """Money of the store room: returned as ``Decimal``; whole cents on SQLite (:class:`Scaled`)."""
     return mapped_column(Scaled(2), **kw)
 
 

@@ -1,7 +1,8 @@
-"""Quantities and money of the store room are exact on both databases: stored as whole thousandths
-and cents (``Scaled``), so on hand and value equal the sums of the movements to the thousandth and
-the cent after any run of receipts and issues at odd costs, SQL sums included; the migration that
-brought them there converts existing rows and keeps the rule "stock never negative"."""
+"""Quantities and money of the store room are exact on both databases (``Scaled``: whole
+thousandths and cents on SQLite, NUMERIC on PostgreSQL), so on hand and value equal the sums of
+the movements to the thousandth and the cent after any run of receipts and issues at odd costs,
+SQL sums included; the migration that brought SQLite there converts existing rows and keeps the
+rule "stock never negative"."""
 
 from __future__ import annotations
 
@@ -64,11 +65,13 @@ def test_on_hand_and_value_are_the_sums_of_the_movements_to_the_thousandth_and_t
     assert item.stock_value >= 0 and (item.on_hand > 0 or item.stock_value == 0)
     row = next(r for r in services.stock_on_hand(room.id) if r.id == it.id)
     assert (row.on_hand, row.stock_value) == (on_hand, value)
-    # What the database holds: whole thousandths and cents.
+    # What the database holds: whole thousandths and cents on SQLite, NUMERIC on PostgreSQL.
     raw = db.session.execute(text("SELECT on_hand, stock_value FROM inventory_item WHERE id = :i"),
                              {"i": it.id}).one()
-    assert tuple(raw) == (int(on_hand * 1000), int(value * 100))
-    assert all(type(v) is int for v in raw)
+    if db.engine.dialect.name == "sqlite":
+        assert tuple(raw) == (int(on_hand * 1000), int(value * 100)) and all(type(v) is int for v in raw)
+    else:
+        assert tuple(raw) == (on_hand, value)
     db.session.rollback()
 
 
@@ -89,7 +92,8 @@ def test_a_scaled_column_refuses_floats_and_extra_places_rather_than_rounding(db
     db.session.execute(Item.__table__.update().where(Item.id == it.id).values(min_stock=D("2.5")))
     assert db.session.scalar(select(func.count()).where(Item.id == it.id, Item.min_stock > 2)) == 1
     assert db.session.scalar(select(func.count()).where(Item.id == it.id, Item.min_stock > 3)) == 0
-    assert db.session.scalar(select(Item.min_stock * 2).where(Item.id == it.id)) == 5000  # thousandths
+    doubled = db.session.scalar(select(Item.min_stock * 2).where(Item.id == it.id))
+    assert doubled == (5000 if db.engine.dialect.name == "sqlite" else D("5.000"))  # SQLite: thousandths
     db.session.rollback()
 
 
@@ -104,7 +108,8 @@ def test_the_database_still_refuses_a_negative_stock(db, staff, store, item):
 
 def test_the_migration_converts_numeric_rows_to_whole_thousandths_and_cents(app, db, staff, store, item):
     """Back to inventory_0001 (NUMERIC columns: floats on SQLite), rows written as the old code
-    wrote them, then forward again: exact values, constraints kept, a later issue exact."""
+    wrote them, then forward again: exact values, constraints kept, a later issue exact. (On
+    PostgreSQL the revision changes nothing, and the same holds.)"""
     from flask_migrate import downgrade
 
     from core.site import MIGRATIONS_DIR, upgrade_branch
@@ -144,3 +149,18 @@ def test_the_migration_converts_numeric_rows_to_whole_thousandths_and_cents(app,
     finally:
         db.session.remove()
         upgrade_branch("inventory")
+
+
+def test_the_low_stock_widget_still_lists_the_emptiest_items_first(db, staff, store, item):
+    """Its order is on hand / (minimum + 1), computed in SQL on whole thousandths: a true ratio
+    (an integer division would make every low item 0 and fall back to the code)."""
+    from plugins.inventory import dashboard_widgets
+
+    room = store()
+    item(room, code="A1", on_hand=4, min_stock=5)  # 4 / 6
+    item(room, code="M1", on_hand="0.5", min_stock=1)  # 0.5 / 2
+    item(room, code="Z1", on_hand=1, min_stock=10)  # 1 / 11
+    item(room, code="B1", on_hand=8, min_stock=5)  # not low
+    (widget,) = dashboard_widgets(user=staff.sup, estates=[staff.e1.id])
+    assert widget.context["low"] == 3
+    assert [i.code for i in widget.context["rows"]] == ["Z1", "M1", "A1"]
