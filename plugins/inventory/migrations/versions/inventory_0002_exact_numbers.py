@@ -38,7 +38,9 @@ def _convert_sqlite(scale_up: bool):
     its own (skipped when it already has the new type, so a run cut short can be run again),
     ``foreign_key_check``, foreign keys on again."""
     conn = op.get_bind()
-    conn.exec_driver_sql('COMMIT')
+    began = conn.connection.dbapi_connection.in_transaction
+    if began:
+        conn.exec_driver_sql('COMMIT')
     conn.exec_driver_sql('PRAGMA foreign_keys = OFF')
     try:
         for table, columns in COLUMNS.items():
@@ -64,7 +66,8 @@ def _convert_sqlite(scale_up: bool):
             conn.exec_driver_sql('COMMIT')
     finally:
         conn.exec_driver_sql('PRAGMA foreign_keys = ON')
-        conn.exec_driver_sql('BEGIN')
+        if began:  # Alembic goes on in the transaction it had begun
+            conn.exec_driver_sql('BEGIN')
 
 
 def _convert(scale_up: bool):
