@@ -10,14 +10,17 @@ starts and refuses to post a difference for an item that moved since.
 
 from __future__ import annotations
 
+import operator
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import operators
 
 from core.extensions import db
-from core.models import BusinessRecord, EstateScopedMixin, Money, UTCDateTime, utcnow
+from core.models import BusinessRecord, EstateScopedMixin, UTCDateTime, utcnow
 
 KINDS = ("material", "tool", "equipment")
 #: What a movement is. Receipts, returns, transfers in and positive adjustments add stock; issues,
@@ -26,9 +29,87 @@ MOVEMENT_KINDS = ("receipt", "issue", "return", "transfer_out", "transfer_in", "
 COUNT_STATES = ("open", "posted", "cancelled")
 
 
+class Scaled(sa.types.TypeDecorator):
+    """An exact ``Decimal`` with a fixed number of decimal places: a quantity (3) or money (2).
+
+    - **SQLite** stores it as a whole number of its smallest unit (``BIGINT``: thousandths,
+      cents). SQLite keeps ``NUMERIC`` as a float (``0.1 + 0.2``): sums in SQL were not exact,
+      and SQLAlchemy formats each float at the column's scale to make a ``Decimal``, the slowest
+      part of reading the stock. An integer becomes a ``Decimal`` with one C multiplication.
+    - **PostgreSQL** keeps ``NUMERIC(14, places)``: exact there, and psycopg makes the
+      ``Decimal`` in C. (Stored as BIGINT it cost the service as much and made the bare driver
+      return ints, so the Decimals moved from the driver into the service; see bench/README.)
+
+    Python sees the same on both: ``Decimal("2.500")`` at the column's scale. A float, or a value
+    with more decimal places than the column keeps, is refused (never rounded; the services check
+    places first, with a translated message). From Python, SQL expressions mean the same on both:
+    a plain number compared with the column, added to it or taken from it is bound in the
+    column's unit (``on_hand < 5``, ``min_stock + 1``); a multiplier is not (``on_hand * 2`` —
+    thousandths on SQLite); ``SUM`` reads back as ``Decimal``. SQL written by hand sees whole
+    thousandths and cents on SQLite and decimals on PostgreSQL."""
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def __init__(self, places: int, not_null: bool = False):
+        super().__init__()
+        self.places = places
+        #: Read a value that cannot be NULL (a NOT NULL column selected as it is) without
+        #: checking for None: a NULL would raise TypeError. For hot statements only.
+        self.not_null = not_null
+        self.unit = Decimal(1).scaleb(-places)  # Decimal("0.001"): one thousandth
+
+    @staticmethod
+    def _numeric(dialect) -> bool:
+        return dialect is not None and dialect.name == "postgresql"
+
+    def load_dialect_impl(self, dialect):
+        if self._numeric(dialect):
+            return dialect.type_descriptor(sa.Numeric(14, self.places, asdecimal=True))
+        return dialect.type_descriptor(sa.BigInteger())
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, float | bool) or not isinstance(value, Decimal | int):
+            raise TypeError(f"a {type(value).__name__} for a column of {self.places} decimal places: "
+                            "give a Decimal or an int")
+        scaled = Decimal(value).scaleb(self.places)
+        whole = int(scaled)
+        if whole != scaled:
+            raise ValueError(f"{value} has more than {self.places} decimal places")
+        return value if self._numeric(dialect) else whole
+
+    def result_processor(self, dialect, coltype):
+        if self._numeric(dialect):
+            return None  # psycopg's Decimal, at the column's scale
+        # The whole number times 0.001 (or 0.01): exact under the default 28 digits of precision
+        # (a BIGINT has 19), the column's scale kept, and one C multiplication per value — the
+        # cheapest way from an int to a Decimal (process_result_value would add two Python calls).
+        if self.not_null:
+            return partial(operator.mul, self.unit)  # C only: 0.001 × 2500 = Decimal("2.500")
+        mul = self.unit.__mul__
+
+        def process(value):
+            return None if value is None else mul(value)
+
+        return process
+
+    def coerce_compared_value(self, op, value):
+        if op in (operators.mul, operators.truediv, operators.floordiv, operators.mod):
+            return sa.Integer() if isinstance(value, int) else sa.Numeric()
+        return self
+
+
 def Quantity(**kw):  # noqa: N802 - reads like a type in model definitions
-    """A quantity: Numeric(14, 3) returned as ``Decimal`` (metres of cable, litres of paint)."""
-    return mapped_column(sa.Numeric(14, 3, asdecimal=True), **kw)
+    """A quantity: up to 3 decimal places, returned as ``Decimal`` (metres of cable, litres of
+    paint); whole thousandths on SQLite (:class:`Scaled`)."""
+    return mapped_column(Scaled(3), **kw)
+
+
+def StockMoney(**kw):  # noqa: N802
+    """Money of the store room: returned as ``Decimal``; whole cents on SQLite (:class:`Scaled`)."""
+    return mapped_column(Scaled(2), **kw)
 
 
 class StoreRoom(EstateScopedMixin, BusinessRecord, db.Model):
@@ -67,9 +148,9 @@ class Item(EstateScopedMixin, BusinessRecord, db.Model):
     spec: Mapped[str] = mapped_column(sa.String(100), default="")
     min_stock: Mapped[Decimal] = Quantity(default=Decimal("0"))
     on_hand: Mapped[Decimal] = Quantity(default=Decimal("0"))
-    stock_value: Mapped[Decimal] = Money(default=Decimal("0.00"))
+    stock_value: Mapped[Decimal] = StockMoney(default=Decimal("0.00"))
     #: The unit cost of the latest receipt: what a suggestion to buy and an empty item's return cost.
-    last_cost: Mapped[Decimal | None] = Money(nullable=True)
+    last_cost: Mapped[Decimal | None] = StockMoney(nullable=True)
     #: How many movements the item has had (bumped with each): a count's guard.
     moves: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
@@ -103,8 +184,8 @@ class Movement(EstateScopedMixin, BusinessRecord, db.Model):
     #: Signed: what the movement adds to (or takes from) the item's stock.
     quantity: Mapped[Decimal] = Quantity()
     #: Signed: what it adds to (or takes from) the stock's value.
-    value: Mapped[Decimal] = Money()
-    unit_cost: Mapped[Decimal] = Money()
+    value: Mapped[Decimal] = StockMoney()
+    unit_cost: Mapped[Decimal] = StockMoney()
     on_hand_after: Mapped[Decimal] = Quantity()
     moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     moved_by_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id"))

@@ -29,7 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import record_sql_change
@@ -39,7 +39,7 @@ from core.models import Department, Estate, utcnow
 from core.numbering import next_number
 from core.permissions import has_permission
 from core.security import user_estate_ids
-from plugins.inventory.models import KINDS, CountLine, Item, Movement, StockCount, StoreRoom
+from plugins.inventory.models import KINDS, CountLine, Item, Movement, Scaled, StockCount, StoreRoom
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -531,7 +531,10 @@ def purchase_plan(estate_ids) -> list[dict]:
 @cache
 def _stock_stmt():
     t = Item.__table__.c
-    return (select(t.id, t.code, t.name, t.kind, t.unit, t.spec, t.min_stock, t.on_hand, t.stock_value)
+    # The three numbers are NOT NULL columns: read without a check for None (a C call per value).
+    numbers = [type_coerce(t[name], Scaled(places, not_null=True)).label(name)
+               for name, places in (("min_stock", 3), ("on_hand", 3), ("stock_value", 2))]
+    return (select(t.id, t.code, t.name, t.kind, t.unit, t.spec, *numbers)
             .where(t.store_id == bindparam("store_id"), t.active.is_(True)).order_by(t.code))
 
 

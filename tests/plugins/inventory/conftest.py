@@ -114,7 +114,8 @@ def work_order(db, estate, sup, tech) -> tuple[str, int]:
 
 
 def ledger_matches(db) -> bool:
-    """On hand = the sum of the item's movements, and value = the sum of their values, for every item."""
+    """On hand = the sum of the item's movements, and value = the sum of their values, for every
+    item — exactly: both are whole thousandths and cents in the database (``Scaled``)."""
     from sqlalchemy import func
 
     from plugins.inventory.models import Item, Movement
@@ -122,8 +123,6 @@ def ledger_matches(db) -> bool:
     sums = dict(db.session.execute(select(Movement.item_id, func.sum(Movement.quantity)).group_by(Movement.item_id)).all())
     values = dict(db.session.execute(select(Movement.item_id, func.sum(Movement.value)).group_by(Movement.item_id)).all())
     for it in db.session.scalars(select(Item)):
-        if Decimal(str(sums.get(it.id, 0))).quantize(Decimal("0.001")) != it.on_hand.quantize(Decimal("0.001")):
-            return False
-        if Decimal(str(values.get(it.id, 0))).quantize(Decimal("0.01")) != it.stock_value:
+        if sums.get(it.id, Decimal(0)) != it.on_hand or values.get(it.id, Decimal(0)) != it.stock_value:
             return False
     return True
