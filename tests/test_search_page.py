@@ -131,3 +131,35 @@ def test_the_resident_search_reads_its_index_not_every_row(app, db, estates, mak
             assert "ix_core_resident_estate_name_phone" in indexes
             if conn.scalar(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")):
                 assert {"ix_core_resident_name_trgm", "ix_core_resident_phone_trgm"} <= indexes
+
+
+def test_search_records_reads_ids_first_and_records_only_for_hits(app, db, estates):
+    """``core.ui.search_records`` (issue 15, speed): a plugin's search statement finds the ids
+    alone — one light statement when nothing matches — then loads the hits' records in the
+    statement's order."""
+    from sqlalchemy import event
+
+    from core.ui import search_records
+
+    e1, _e2 = estates
+    for n in ("9-1-101", "9-1-102", "9-1-103"):
+        _unit(db, e1, n)
+    db.session.commit()
+    seen = []
+
+    def log(_conn, _cur, statement, *_a):
+        if statement != "BEGIN":
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        none = search_records(select(Unit).where(Unit.number == "nothing").order_by(Unit.id).limit(5))
+        assert none == [] and len(seen) == 1
+        assert "core_unit.number," not in seen[0]  # the id alone, not the row
+        seen.clear()
+        rows = search_records(select(Unit).where(Unit.estate_id == e1.id, Unit.number.like("9-1-%"))
+                              .order_by(Unit.number.desc()).limit(2))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+    assert [u.number for u in rows] == ["9-1-103", "9-1-102"]
+    assert all(isinstance(u, Unit) for u in rows) and len(seen) == 2
