@@ -145,6 +145,7 @@ def test_search_records_reads_ids_first_and_records_only_for_hits(app, db, estat
     for n in ("9-1-101", "9-1-102", "9-1-103"):
         _unit(db, e1, n)
     db.session.commit()
+    e1_id = e1.id
     seen = []
 
     def log(_conn, _cur, statement, *_a):
@@ -157,10 +158,10 @@ def test_search_records_reads_ids_first_and_records_only_for_hits(app, db, estat
         assert none == [] and len(seen) == 1
         assert "core_unit.number," not in seen[0]  # the id alone, not the row
         seen.clear()
-        rows = search_records(select(Unit).where(Unit.estate_id == e1.id, Unit.number.like("9-1-%"))
+        rows = search_records(select(Unit).where(Unit.estate_id == e1_id, Unit.number.like("9-1-%"))
                               .order_by(Unit.number.desc()).limit(2))
     finally:
         event.remove(db.engine, "before_cursor_execute", log)
     assert [u.number for u in rows] == ["9-1-103", "9-1-102"]
-    assert all(isinstance(u, Unit) for u in rows)
+    assert all(isinstance(u, Unit) for u in rows) and len(seen) == 2
     assert seen[0].startswith("SELECT core_unit.id \nFROM core_unit") and "core_unit.id IN" in seen[1]
