@@ -165,3 +165,33 @@ def test_search_records_reads_ids_first_and_records_only_for_hits(app, db, estat
     assert [u.number for u in rows] == ["9-1-103", "9-1-102"]
     assert all(isinstance(u, Unit) for u in rows) and len(seen) == 2
     assert seen[0].startswith("SELECT core_unit.id \nFROM core_unit") and "core_unit.id IN" in seen[1]
+
+
+def test_the_core_search_finds_the_same_units_and_residents_by_any_spelling(app, db, estates, make_user):
+    """Issue 15 (speed): on SQLite a query without ASCII letters is matched with ``instr``
+    (LIKE folds only ASCII case, so the rows are the same), and a query of three or more digits
+    and no letter searches phones only. What staff type still finds what it found before."""
+    e1, e2 = estates
+    _unit(db, e1, "A-7701")
+    _unit(db, e1, "3-2-7701")
+    _unit(db, e1, "5_1%01")  # wildcards in a number are matched as typed
+    _unit(db, e1, "51101")
+    wang = _resident(db, e1, "Wang Fang", "13811101999", "1-1-101")
+    chen = _resident(db, e2, "陈建华", "13900002222")
+    _resident(db, e1, "Tenant 42", "13700000000")  # digits in a name: found by a short query
+    user = make_user("manager", [e1, e2])
+
+    def found(q):
+        hits, _sql = _resident_search_sql(app, db, user, [e1, e2], q)
+        return [(str(h.kind), h.title) for h in hits]
+
+    assert found("a-77") == [("Unit", "A-7701")]  # letters: LIKE, any case
+    assert found("7701") == [("Unit", "A-7701"), ("Unit", "3-2-7701")]
+    assert found("5_1%") == [("Unit", "5_1%01")]
+    assert ("Resident", "Wang Fang") in found("1-1-101")  # by the digits of her phone
+    assert found("111-01") == [("Resident", "Wang Fang")]
+    assert found("WANG") == [("Resident", "Wang Fang")]
+    assert found("建华") == [("Resident", "陈建华")]
+    assert found("42") == [("Resident", "Tenant 42")]
+    assert found("Tenant 4") == [("Resident", "Tenant 42")]
+    assert wang.id and chen.id
