@@ -159,3 +159,18 @@ def test_search_reads_numbers_only_with_their_prefix_and_still_finds_each_record
         finally:
             event.remove(sadb.engine, "before_cursor_execute", count)
     assert len(statements) == 3  # one plain statement per kind of record, nothing loaded
+
+
+def test_the_searched_columns_are_indexed(db):
+    """Migration frontdesk_0002: the tracking number and a pass's plate, which the search
+    looks up exactly on every query, are indexed per estate (numbers are unique already)."""
+    from sqlalchemy import inspect
+
+    with db.engine.connect() as conn:
+        insp = inspect(conn)
+        parcel = {tuple(i["column_names"]) for i in insp.get_indexes("frontdesk_parcel")}
+        goods = {tuple(i["column_names"]) for i in insp.get_indexes("frontdesk_pass")}
+        vehicle = {tuple(i["column_names"]) for i in insp.get_indexes("frontdesk_vehicle_pass")}
+    assert ("estate_id", "tracking_number") in parcel
+    assert ("estate_id", "vehicle_plate") in goods
+    assert ("estate_id", "plate") in vehicle
