@@ -46,6 +46,9 @@ def create_app(config: dict | None = None) -> Flask:
     from core.inputs import BoundedIntConverter, PropdeskRequest
 
     app.request_class = PropdeskRequest
+    from core.routing import LazyRule
+
+    app.url_rule_class = LazyRule  # URL builders compiled on first url_for, not at start-up
     app.url_map.converters["int"] = BoundedIntConverter
     app.config.update(default_config())
     if config:

@@ -131,3 +131,71 @@ def test_the_resident_search_reads_its_index_not_every_row(app, db, estates, mak
             assert "ix_core_resident_estate_name_phone" in indexes
             if conn.scalar(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")):
                 assert {"ix_core_resident_name_trgm", "ix_core_resident_phone_trgm"} <= indexes
+
+
+def test_search_records_reads_ids_first_and_records_only_for_hits(app, db, estates):
+    """``core.ui.search_records`` (issue 15, speed): a plugin's search statement finds the ids
+    alone — one light statement when nothing matches — then loads the hits' records in the
+    statement's order."""
+    from sqlalchemy import event
+
+    from core.ui import search_records
+
+    e1, _e2 = estates
+    for n in ("9-1-101", "9-1-102", "9-1-103"):
+        _unit(db, e1, n)
+    db.session.commit()
+    e1_id = e1.id
+    seen = []
+
+    def log(_conn, _cur, statement, *_a):
+        if statement != "BEGIN":
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        none = search_records(select(Unit).where(Unit.number == "nothing").order_by(Unit.id).limit(5))
+        assert none == [] and len(seen) == 1
+        assert "core_unit.number," not in seen[0]  # the id alone, not the row
+        seen.clear()
+        rows = search_records(select(Unit).where(Unit.estate_id == e1_id, Unit.number.like("9-1-%"))
+                              .order_by(Unit.number.desc()).limit(2))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+    assert [u.number for u in rows] == ["9-1-103", "9-1-102"]
+    assert all(isinstance(u, Unit) for u in rows) and len(seen) == 2
+    assert seen[0].startswith("SELECT core_unit.id \nFROM core_unit") and "core_unit.id IN" in seen[1]
+
+
+def test_the_core_search_finds_the_same_units_and_residents_by_any_spelling(app, db, estates, make_user):
+    """Issue 15 (speed): on SQLite a query without ASCII letters is matched with ``instr``
+    (LIKE folds only ASCII case, so the rows are the same), and a query of three or more digits
+    and no letter searches phones only. What staff type still finds what it found before."""
+    e1, e2 = estates
+    _unit(db, e1, "A-7701")
+    _unit(db, e1, "3-2-7701")
+    _unit(db, e1, "5_1%01")  # wildcards in a number are matched as typed
+    _unit(db, e1, "51101")
+    wang = _resident(db, e1, "Wang Fang", "13811101999", "1-1-101")
+    chen = _resident(db, e2, "陈建华", "13900002222")
+    _resident(db, e1, "Tenant 42", "13700000000")  # digits in a name: found by a short query
+    user = make_user("manager", [e1, e2])
+
+    def found(q):
+        hits, _sql = _resident_search_sql(app, db, user, [e1, e2], q)
+        return [(str(h.kind), h.title) for h in hits]
+
+    assert found("A-77") == [("Unit", "A-7701")]
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's LIKE keeps case, as it did
+        assert found("a-77") == [("Unit", "A-7701")]  # letters: LIKE, any case
+    assert found("7701") == [("Unit", "A-7701"), ("Unit", "3-2-7701")]
+    assert found("5_1%") == [("Unit", "5_1%01")]
+    assert ("Resident", "Wang Fang") in found("1-1-101")  # by the digits of her phone
+    assert found("111-01") == [("Resident", "Wang Fang")]
+    assert found("Wang") == [("Resident", "Wang Fang")]
+    if db.engine.dialect.name == "sqlite":
+        assert found("WANG") == [("Resident", "Wang Fang")]
+    assert found("建华") == [("Resident", "陈建华")]
+    assert found("42") == [("Resident", "Tenant 42")]
+    assert found("Tenant 4") == [("Resident", "Tenant 42")]
+    assert wang.id and chen.id

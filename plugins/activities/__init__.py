@@ -69,18 +69,18 @@ def search(query, user, estates, limit):
     from flask import url_for
     from sqlalchemy import or_, select
 
-    from core.extensions import db
     from core.i18n import fmt_datetime
     from core.listing import like_pattern
     from core.permissions import has_permission
+    from core.ui import search_records
     from plugins.activities.models import Activity
 
     if not estates or not has_permission("activities.view", user):
         return []
     pat = like_pattern(query)
-    rows = db.session.scalars(select(Activity).where(
+    rows = search_records(select(Activity).where(
         Activity.estate_id.in_(estates), or_(Activity.theme.like(pat, escape="\\"), Activity.number == query))
-        .order_by(Activity.starts_at.desc()).limit(limit)).all()
+        .order_by(Activity.starts_at.desc()).limit(limit))
     return [SearchHit(_l("Community activity"), f"{a.number} {a.theme}",
                       url_for("activities.detail", activity_id=a.id),
                       " · ".join((fmt_datetime(a.starts_at), a.place)), a.estate_id) for a in rows]

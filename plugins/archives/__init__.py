@@ -89,18 +89,18 @@ def search(query, user, estates, limit):
     from flask import url_for
     from sqlalchemy import or_, select
 
-    from core.extensions import db
     from core.permissions import has_permission
+    from core.ui import search_records
     from plugins.archives.forms import KIND_LABELS
     from plugins.archives.models import ArchiveFile
 
     if not estates or not has_permission("archives.view", user):
         return []
-    rows = db.session.scalars(select(ArchiveFile).where(
+    rows = search_records(select(ArchiveFile).where(
         ArchiveFile.estate_id.in_(estates),
         or_(ArchiveFile.number == query, ArchiveFile.number.startswith(query, autoescape=True),
             ArchiveFile.title.contains(query, autoescape=True)))
-        .order_by(ArchiveFile.number).limit(limit)).all()
+        .order_by(ArchiveFile.number).limit(limit))
     return [SearchHit(_l("Archive file"), f"{f.number} {f.title}", url_for("archives.detail", file_id=f.id),
                       " · ".join(str(x) for x in (KIND_LABELS.get(f.kind, f.kind), f.location) if x), f.estate_id)
             for f in rows]

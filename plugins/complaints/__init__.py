@@ -111,26 +111,26 @@ def unit_panels(unit, user):
 def search(query, user, estates, limit):
     from sqlalchemy import select
 
-    from core.extensions import db
     from core.i18n import mask_phone
     from core.permissions import has_permission
+    from core.ui import search_records
     from plugins.complaints import labels
     from plugins.complaints.models import Complaint, Suggestion
     from plugins.complaints.views import _search_filter, like
 
     if not estates or not has_permission("complaints.view", user):
         return []
-    rows = db.session.scalars(select(Complaint).where(Complaint.estate_id.in_(estates), _search_filter(query))
-                              .order_by(Complaint.received_at.desc()).limit(limit)).all()
+    rows = search_records(select(Complaint).where(Complaint.estate_id.in_(estates), _search_filter(query))
+                              .order_by(Complaint.received_at.desc()).limit(limit))
     hits = [SearchHit(_l("Complaint"), f"{c.number} {c.contact_name}",
                       url_for("complaints.detail", complaint_id=c.id),
                       " · ".join(filter(None, [c.unit.number if c.unit else "", mask_phone(c.contact_phone),
                                                str(labels.STATE_LABELS.get(c.state, c.state))])), c.estate_id)
             for c in rows]
     if len(hits) < limit:
-        found = db.session.scalars(select(Suggestion).where(
+        found = search_records(select(Suggestion).where(
             Suggestion.estate_id.in_(estates), Suggestion.number.like(like(query), escape="\\"))
-            .limit(limit - len(hits))).all()
+            .limit(limit - len(hits)))
         hits += [SearchHit(_l("Suggestion"), f"{s.number} {s.suggester_name}",
                            url_for("complaints.suggestion", suggestion_id=s.id), "", s.estate_id) for s in found]
     return hits

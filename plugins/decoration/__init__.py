@@ -125,17 +125,17 @@ def search(query, user, estates, limit):
     from flask import url_for
     from sqlalchemy import select
 
-    from core.extensions import db
     from core.permissions import has_permission
+    from core.ui import search_records
     from plugins.decoration.labels import STATE_LABELS
     from plugins.decoration.models import Application
     from plugins.decoration.views import search_filter
 
     if not estates or len(query) < 2 or not has_permission("decoration.view", user):
         return []
-    rows = db.session.scalars(select(Application).where(Application.estate_id.in_(estates),
+    rows = search_records(select(Application).where(Application.estate_id.in_(estates),
                                                         search_filter(query, estates))
-                              .order_by(Application.id.desc()).limit(limit)).all()
+                              .order_by(Application.id.desc()).limit(limit))
     return [SearchHit(_l("Decoration"), f"{a.number} {a.unit.number}", url_for("decoration.detail", app_id=a.id),
                       " · ".join(x for x in (a.permit_number, a.contractor, str(STATE_LABELS.get(a.state, a.state)))
                                  if x), a.estate_id) for a in rows]

@@ -117,38 +117,60 @@ def resident_panels(resident, user):
 
 @hookimpl
 def search(query, user, estates, limit):
+    """Pass, parcel and vehicle-pass numbers, a parcel's tracking number, a plate: exact
+    matches on indexed columns. A number is looked up only when the query has that record's
+    prefix (``FX-``, ``KD-``, ``CZ-``, as ``next_number`` writes them), and rows are read as
+    plain columns (with the unit's number), not as records with their four joined relations:
+    the search page calls every plugin on every query, so this costs well under a millisecond."""
     from flask import url_for
-    from sqlalchemy import select
+    from sqlalchemy import and_, false, or_, select
 
     from core.extensions import db
+    from core.models import Unit
     from core.permissions import has_permission
     from plugins.frontdesk.models import GoodsPass, Parcel, VehiclePass
 
-    if not estates or not has_permission("frontdesk.view", user):
-        return []
     text = query.strip()
+    if not estates or not text or not has_permission("frontdesk.view", user):
+        return []
     upper = text.upper()
-    hits = []
-    for p in db.session.scalars(select(GoodsPass).where(GoodsPass.estate_id.in_(estates), GoodsPass.number == upper)
-                                .limit(limit)).all():
-        hits.append(SearchHit(_l("Goods-out pass"), p.number, url_for("frontdesk.pass_detail", pass_id=p.id),
-                              f"{p.unit.number} · {p.applicant_name}", p.estate_id))
-    for p in db.session.scalars(select(Parcel).where(Parcel.estate_id.in_(estates),
-                                                     (Parcel.number == upper) | (Parcel.tracking_number == text))
-                                .limit(limit)).all():
-        hits.append(SearchHit(_l("Parcel"), p.number, url_for("frontdesk.parcel_detail", parcel_id=p.id),
-                              f"{p.unit.number} · {p.recipient_name}", p.estate_id))
     plate = upper.replace(" ", "")
-    for v in db.session.scalars(select(VehiclePass).where(VehiclePass.estate_id.in_(estates),
-                                                          (VehiclePass.plate == plate) | (VehiclePass.number == upper))
-                                .order_by(VehiclePass.issued_on.desc()).limit(limit)).all():
-        hits.append(SearchHit(_l("Vehicle pass"), f"{v.plate} {v.number}", url_for("frontdesk.vehicles", q=v.plate,
-                                                                                   scope="all"),
-                              f"{v.unit.number} · {v.holder_name}", v.estate_id))
-    for p in db.session.scalars(select(GoodsPass).where(GoodsPass.estate_id.in_(estates), GoodsPass.vehicle_plate == plate,
-                                                        GoodsPass.number.is_not(None)).limit(limit)).all():
-        hits.append(SearchHit(_l("Goods-out pass"), p.number, url_for("frontdesk.pass_detail", pass_id=p.id),
-                              f"{p.vehicle_plate} · {p.unit.number}", p.estate_id))
+
+    def number_is(column, prefix):
+        return column == upper if upper.startswith(prefix + "-") else false()
+
+    hits = []
+    rows = db.session.execute(
+        select(GoodsPass.id, GoodsPass.number, GoodsPass.applicant_name, GoodsPass.vehicle_plate,
+               GoodsPass.estate_id, Unit.number.label("unit"))
+        .join(Unit, Unit.id == GoodsPass.unit_id)
+        .where(GoodsPass.estate_id.in_(estates),
+               or_(number_is(GoodsPass.number, "FX"),
+                   and_(GoodsPass.vehicle_plate == plate, GoodsPass.number.is_not(None))))
+        .order_by(GoodsPass.id).limit(limit)).all()
+    by_number = [r for r in rows if r.number == upper]
+    by_plate = [r for r in rows if r.number != upper]
+    hits += [SearchHit(_l("Goods-out pass"), p.number, url_for("frontdesk.pass_detail", pass_id=p.id),
+                       f"{p.unit} · {p.applicant_name}", p.estate_id) for p in by_number]
+    rows = db.session.execute(
+        select(Parcel.id, Parcel.number, Parcel.recipient_name, Parcel.estate_id, Unit.number.label("unit"))
+        .join(Unit, Unit.id == Parcel.unit_id)
+        .where(Parcel.estate_id.in_(estates), or_(number_is(Parcel.number, "KD"), Parcel.tracking_number == text))
+        .order_by(Parcel.id).limit(limit)).all()
+    hits += [SearchHit(_l("Parcel"), p.number, url_for("frontdesk.parcel_detail", parcel_id=p.id),
+                       f"{p.unit} · {p.recipient_name}", p.estate_id) for p in rows]
+    rows = db.session.execute(
+        select(VehiclePass.plate, VehiclePass.number, VehiclePass.holder_name, VehiclePass.estate_id,
+               Unit.number.label("unit"))
+        .join(Unit, Unit.id == VehiclePass.unit_id)
+        .where(VehiclePass.estate_id.in_(estates),
+               or_(VehiclePass.plate == plate, number_is(VehiclePass.number, "CZ")))
+        .order_by(VehiclePass.issued_on.desc()).limit(limit)).all()
+    hits += [SearchHit(_l("Vehicle pass"), f"{v.plate} {v.number}",
+                     url_for("frontdesk.vehicles", q=v.plate, scope="all"),
+                     f"{v.unit} · {v.holder_name}", v.estate_id) for v in rows]
+    hits += [SearchHit(_l("Goods-out pass"), p.number, url_for("frontdesk.pass_detail", pass_id=p.id),
+                       f"{p.vehicle_plate} · {p.unit}", p.estate_id) for p in by_plate]
     return hits[:limit]
 
 

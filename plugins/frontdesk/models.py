@@ -32,7 +32,8 @@ class GoodsPass(EstateScopedMixin, BusinessRecord, db.Model):
     printed, and marked used by the guard at the gate — once."""
 
     __tablename__ = "frontdesk_pass"
-    __table_args__ = (sa.Index("ix_frontdesk_pass_estate_state", "estate_id", "state"),)
+    __table_args__ = (sa.Index("ix_frontdesk_pass_estate_state", "estate_id", "state"),
+                      sa.Index("ix_frontdesk_pass_estate_plate", "estate_id", "vehicle_plate"))
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(sa.String(30), unique=True, nullable=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("core_unit.id"), index=True)
@@ -103,7 +104,8 @@ class Parcel(EstateScopedMixin, BusinessRecord, db.Model):
     """Mail or a parcel received for a resident (KD-…), notified, collected with a signature."""
 
     __tablename__ = "frontdesk_parcel"
-    __table_args__ = (sa.Index("ix_frontdesk_parcel_estate_open", "estate_id", "collected_at", "received_at"),)
+    __table_args__ = (sa.Index("ix_frontdesk_parcel_estate_open", "estate_id", "collected_at", "received_at"),
+                      sa.Index("ix_frontdesk_parcel_estate_tracking", "estate_id", "tracking_number"))
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(30), unique=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("core_unit.id"), index=True)

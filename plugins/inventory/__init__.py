@@ -64,18 +64,18 @@ def search(query, user, estates, limit):
     from flask import url_for
     from sqlalchemy import or_, select
 
-    from core.extensions import db
     from core.listing import like_pattern
     from core.permissions import has_permission
+    from core.ui import search_records
     from plugins.inventory.models import Item
     from plugins.inventory.services import fmt_qty
 
     if not estates or not has_permission("inventory.view", user):
         return []
-    rows = db.session.scalars(select(Item).where(
+    rows = search_records(select(Item).where(
         Item.estate_id.in_(estates), or_(Item.code == query, Item.code.startswith(query, autoescape=True),
                                          Item.name.like(like_pattern(query), escape="\\")))
-        .order_by(Item.code).limit(limit)).all()
+        .order_by(Item.code).limit(limit))
     return [SearchHit(_l("Store item"), f"{i.code} {i.name}", url_for("inventory.item", item_id=i.id),
                       f"{i.store.name} · {fmt_qty(i.on_hand)} {i.unit}", i.estate_id) for i in rows]
 

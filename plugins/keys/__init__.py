@@ -77,9 +77,9 @@ def search(query, user, estates, limit):
     from flask import url_for
     from sqlalchemy import or_, select
 
-    from core.extensions import db
     from core.models import Unit
     from core.permissions import has_permission
+    from core.ui import search_records
     from plugins.keys.forms import KIND_LABELS
     from plugins.keys.models import Key
     from plugins.keys.views import where
@@ -87,10 +87,10 @@ def search(query, user, estates, limit):
     if not estates or not has_permission("keys.view", user):
         return []
     units = select(Unit.id).where(Unit.estate_id.in_(estates), Unit.number == query)
-    rows = db.session.scalars(select(Key).where(
+    rows = search_records(select(Key).where(
         Key.estate_id.in_(estates), or_(Key.tag == query, Key.tag.startswith(query, autoescape=True),
                                         Key.unit_id.in_(units)))
-        .order_by(Key.tag).limit(limit)).all()
+        .order_by(Key.tag).limit(limit))
     return [SearchHit(_l("Key"), f"{k.tag} {KIND_LABELS.get(k.kind, k.kind)}", url_for("keys.detail", key_id=k.id),
                       " · ".join(x for x in (where(k), k.position) if x), k.estate_id) for k in rows]
 

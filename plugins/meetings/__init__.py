@@ -75,25 +75,25 @@ def search(query, user, estates, limit):
     from flask import url_for
     from sqlalchemy import or_, select
 
-    from core.extensions import db
     from core.listing import like_pattern
     from core.permissions import has_permission
+    from core.ui import search_records
     from plugins.meetings.models import Meeting, ShiftHandover
 
     if not estates or not has_permission("meetings.view", user):
         return []
     hits = []
-    rows = db.session.scalars(select(ShiftHandover).where(
+    rows = search_records(select(ShiftHandover).where(
         ShiftHandover.estate_id.in_(estates), or_(ShiftHandover.number == query,
                                                   ShiftHandover.number.startswith(query, autoescape=True)))
-        .order_by(ShiftHandover.id.desc()).limit(limit)).all()
+        .order_by(ShiftHandover.id.desc()).limit(limit))
     hits += [SearchHit(_l("Shift handover"), h.number, url_for("meetings.handover", shift_handover_id=h.id),
                        h.outgoing.full_name + " → " + h.incoming.full_name, h.estate_id) for h in rows]
     pat = like_pattern(query)
-    rows = db.session.scalars(select(Meeting).where(
+    rows = search_records(select(Meeting).where(
         Meeting.estate_id.in_(estates), or_(Meeting.number == query, Meeting.number.startswith(query, autoescape=True),
                                             Meeting.title.like(pat, escape="\\")))
-        .order_by(Meeting.starts_at.desc()).limit(limit)).all()
+        .order_by(Meeting.starts_at.desc()).limit(limit))
     hits += [SearchHit(_l("Meeting"), f"{m.number} {m.title}", url_for("meetings.meeting", meeting_id=m.id),
                        m.estate.name, m.estate_id) for m in rows]
     return hits[:limit]

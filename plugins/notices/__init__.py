@@ -63,19 +63,19 @@ def unit_panels(unit, user):
 def search(query, user, estates, limit):
     from sqlalchemy import select
 
-    from core.extensions import db
     from core.hooks import _like
     from core.permissions import has_permission
+    from core.ui import search_records
     from plugins.notices.models import Notice
 
     if not estates or not has_permission("notices.view", user):
         return []
     pat = _like(query)
-    rows = db.session.scalars(
+    rows = search_records(
         select(Notice).where(Notice.estate_id.in_(estates),
                              Notice.number.like(pat, escape="\\") | Notice.title.like(pat, escape="\\"))
         .order_by(Notice.id.desc()).limit(limit)
-    ).all()
+    )
     return [SearchHit(_l("Notice"), f"{n.number or '—'} {n.title}",
                       url_for("notices.detail", notice_id=n.id), "", n.estate_id) for n in rows]
 

@@ -54,19 +54,19 @@ def search(query, user, estates, limit):
     from flask import url_for
     from sqlalchemy import or_, select
 
-    from core.extensions import db
     from core.listing import like_pattern
     from core.permissions import has_permission
+    from core.ui import search_records
     from plugins.patrol.models import PatrolCheckpoint
 
     if not estates or not has_permission("patrol.view", user):
         return []
     pat = like_pattern(query)
-    rows = db.session.scalars(select(PatrolCheckpoint).where(
+    rows = search_records(select(PatrolCheckpoint).where(
         PatrolCheckpoint.estate_id.in_(estates),
         or_(PatrolCheckpoint.code == query, PatrolCheckpoint.code.startswith(query, autoescape=True),
             PatrolCheckpoint.name.like(pat, escape="\\")))
-        .order_by(PatrolCheckpoint.code).limit(limit)).all()
+        .order_by(PatrolCheckpoint.code).limit(limit))
     return [SearchHit(_l("Checkpoint"), f"{c.code} {c.name}", url_for("patrol.checkpoint", checkpoint_id=c.id),
                       c.route.name, c.estate_id) for c in rows]
 

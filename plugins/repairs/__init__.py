@@ -125,12 +125,12 @@ def unit_panels(unit, user):
 def search(query, user, estates, limit):
     from sqlalchemy import or_, select
 
-    from core.extensions import db
     from core.hooks import _like
     from core.i18n import mask_phone
     from core.models import Unit
     from core.permissions import has_permission
     from core.security import scoped
+    from core.ui import search_records
     from plugins.repairs.labels import STATE_LABELS
     from plugins.repairs.models import Repair
 
@@ -143,8 +143,8 @@ def search(query, user, estates, limit):
     digits = "".join(ch for ch in query if ch.isdigit())
     if len(digits) >= 4 and digits == query.replace(" ", "").replace("-", ""):
         conds.append(Repair.contact_phone.like(_like(digits), escape="\\"))
-    rows = db.session.scalars(
-        scoped(Repair, user, estate_ids=estates).where(or_(*conds)).order_by(Repair.id.desc()).limit(limit)).all()
+    rows = search_records(
+        scoped(Repair, user, estate_ids=estates).where(or_(*conds)).order_by(Repair.id.desc()).limit(limit))
     private = has_permission("core.residents.private", user)
     return [SearchHit(_l("Repair"), f"{r.number} {r.place} · {STATE_LABELS.get(r.state, r.state)}",
                       url_for("repairs.detail", repair_id=r.id),

@@ -82,16 +82,16 @@ def search(query, user, estates, limit):
     from flask import url_for
     from sqlalchemy import select
 
-    from core.extensions import db
     from core.permissions import has_permission
+    from core.ui import search_records
     from plugins.shifts.models import ShiftPattern
 
     if not estates or not has_permission("shifts.view", user):
         return []
-    rows = db.session.scalars(select(ShiftPattern).where(
+    rows = search_records(select(ShiftPattern).where(
         ShiftPattern.estate_id.in_(estates),
         (ShiftPattern.code == query) | ShiftPattern.name.contains(query, autoescape=True))
-        .order_by(ShiftPattern.estate_id, ShiftPattern.starts).limit(limit)).all()
+        .order_by(ShiftPattern.estate_id, ShiftPattern.starts).limit(limit))
     hits = [SearchHit(_l("Shift"), f"{p.code} {p.name}", url_for("shifts.today", estate_id=p.estate_id),
                       f"{p.starts:%H:%M}–{p.ends:%H:%M}", p.estate_id) for p in rows]
     # A member of staff by name: their shift today (who is on duty).
@@ -101,9 +101,9 @@ def search(query, user, estates, limit):
 
     published = select(Roster.id).where(Roster.estate_id.in_(estates), Roster.state == "published")
     people = select(User.id).where(User.full_name.contains(query, autoescape=True))
-    cells = db.session.scalars(select(RosterEntry).where(
+    cells = search_records(select(RosterEntry).where(
         RosterEntry.estate_id.in_(estates), RosterEntry.day == today_local(), RosterEntry.roster_id.in_(published),
-        RosterEntry.user_id.in_(people)).order_by(RosterEntry.starts_at).limit(limit)).all()
+        RosterEntry.user_id.in_(people)).order_by(RosterEntry.starts_at).limit(limit))
     hits += [SearchHit(_l("On duty today"), f"{e.user.full_name} · {e.pattern.code} {e.pattern.name}",
                        url_for("shifts.today", estate_id=e.estate_id),
                        f"{e.pattern.starts:%H:%M}–{e.pattern.ends:%H:%M}", e.estate_id) for e in cells]

@@ -71,25 +71,25 @@ def unit_panels(unit, user):
 def search(query, user, estates, limit):
     from sqlalchemy import or_, select
 
-    from core.extensions import db
     from core.hooks import _like
     from core.models import Unit
     from core.permissions import has_permission
+    from core.ui import search_records
     from plugins.surveys.models import Response, Survey
 
     if not estates or not has_permission("surveys.view", user):
         return []
     pat = _like(query)
-    surveys = db.session.scalars(select(Survey).where(
+    surveys = search_records(select(Survey).where(
         Survey.estate_id.in_(estates), or_(Survey.title.like(pat, escape="\\"), Survey.period.like(pat, escape="\\")))
-        .order_by(Survey.start_date.desc()).limit(limit)).all()
+        .order_by(Survey.start_date.desc()).limit(limit))
     hits = [SearchHit(_l("Satisfaction survey"), f"{s.period} {s.title}",
                       url_for("surveys.detail", survey_id=s.id), "", s.estate_id) for s in surveys]
     units = select(Unit.id).where(Unit.estate_id.in_(estates), Unit.number == query)
-    responses = db.session.scalars(select(Response).where(
+    responses = search_records(select(Response).where(
         Response.estate_id.in_(estates), Response.voided_at.is_(None),
         or_(Response.unit_id.in_(units), Response.respondent == query))
-        .order_by(Response.answered_on.desc()).limit(max(0, limit - len(hits)))).all()
+        .order_by(Response.answered_on.desc()).limit(max(0, limit - len(hits))))
     hits += [SearchHit(_l("Survey response"), f"{r.survey.period} · {r.unit.number if r.unit else r.respondent}",
                        url_for("surveys.responses", survey_id=r.survey_id), r.respondent, r.estate_id)
              for r in responses]

@@ -86,10 +86,10 @@ def unit_panels(unit, user):
 def search(query, user, estates, limit):
     from sqlalchemy import or_, select
 
-    from core.extensions import db
     from core.hooks import _like
     from core.models import Unit
     from core.permissions import has_permission
+    from core.ui import search_records
     from plugins.visits.models import ReturnVisit
     from plugins.visits.rules import KIND_LABELS
 
@@ -103,8 +103,8 @@ def search(query, user, estates, limit):
     digits = "".join(ch for ch in query if ch.isdigit())
     if len(digits) >= 3 and len(digits) == len(query.replace("-", "").replace(" ", "")):
         conds.append(ReturnVisit.contact_phone.like(_like(digits), escape="\\"))
-    rows = db.session.scalars(select(ReturnVisit).where(ReturnVisit.estate_id.in_(estates), or_(*conds))
-                              .order_by(ReturnVisit.id.desc()).limit(limit)).all()
+    rows = search_records(select(ReturnVisit).where(ReturnVisit.estate_id.in_(estates), or_(*conds))
+                              .order_by(ReturnVisit.id.desc()).limit(limit))
     return [SearchHit(_l("Return visit"),
                       f"{v.number} {KIND_LABELS.get(v.source_type, v.source_type)} {v.contact_name}",
                       url_for("visits.detail", visit_id=v.id),

@@ -117,3 +117,60 @@ def test_the_demo_desk_has_parcels_and_passes(app, db, estates, make_user):
     assert db.session.scalar(select(func.count()).select_from(Enquiry)) == 4
     load(e1, users)  # twice: nothing more
     assert db.session.scalar(select(func.count()).select_from(GoodsPass)) == 5
+
+
+def test_search_reads_numbers_only_with_their_prefix_and_still_finds_each_record(app, client, db, staff, make_pass):
+    """Issue 15 (speed): the hook looks a number up only when the query has that record's
+    prefix, and reads plain columns; every kind of hit is still found, typed in any case."""
+    from core.extensions import db as sadb
+    from core.security import user_estate_ids
+    from plugins.frontdesk import search
+
+    mine = make_pass(approve=True, vehicle_plate="沪A12345")
+    parcel = _parcel(db, staff.desk, staff.e1, tracking_number="KD-LOOKALIKE-1")
+    with acting_as(staff.desk):
+        vehicle = services.issue_vehicle_pass(staff.desk, estate_id=staff.e1.id, unit_number="1-1-101",
+                                              holder_name="陈建华", plate="沪C55555",
+                                              valid_until=today_local() + timedelta(days=30))
+        db.session.commit()
+    assert mine.number.startswith("FX-") and parcel.number.startswith("KD-") and vehicle.number.startswith("CZ-")
+    login(client, staff.clerk)
+    for q, url, detail in [
+        (mine.number.lower(), f"/frontdesk/passes/{mine.id}", "1-1-101"),   # the number in lower case
+        ("沪a 12345", f"/frontdesk/passes/{mine.id}", "沪A12345 · 1-1-101"),  # the plate, as typed
+        (parcel.number.lower(), f"/frontdesk/parcels/{parcel.id}", "1-1-101 · 陈建华"),
+        ("KD-LOOKALIKE-1", f"/frontdesk/parcels/{parcel.id}", "1-1-101 · 陈建华"),  # a tracking number
+        (vehicle.number, "/frontdesk/vehicles?q=", "沪C55555"),
+    ]:
+        page = client.get(f"/search?q={q}").text
+        assert url in page and detail in page, q
+
+    statements = []
+    from sqlalchemy import event
+
+    def count(*_a):
+        statements.append(1)
+
+    with app.test_request_context("/search"):
+        event.listen(sadb.engine, "before_cursor_execute", count)
+        try:
+            estates = sorted(user_estate_ids(staff.clerk))
+            assert search("1201", staff.clerk, estates, 20) == []
+        finally:
+            event.remove(sadb.engine, "before_cursor_execute", count)
+    assert len(statements) == 3  # one plain statement per kind of record, nothing loaded
+
+
+def test_the_searched_columns_are_indexed(db):
+    """Migration frontdesk_0002: the tracking number and a pass's plate, which the search
+    looks up exactly on every query, are indexed per estate (numbers are unique already)."""
+    from sqlalchemy import inspect
+
+    with db.engine.connect() as conn:
+        insp = inspect(conn)
+        parcel = {tuple(i["column_names"]) for i in insp.get_indexes("frontdesk_parcel")}
+        goods = {tuple(i["column_names"]) for i in insp.get_indexes("frontdesk_pass")}
+        vehicle = {tuple(i["column_names"]) for i in insp.get_indexes("frontdesk_vehicle_pass")}
+    assert ("estate_id", "tracking_number") in parcel
+    assert ("estate_id", "vehicle_plate") in goods
+    assert ("estate_id", "plate") in vehicle
