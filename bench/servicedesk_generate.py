@@ -390,7 +390,8 @@ def vacuum_analyze(db_url: str) -> float:
 def refresh_day_stats(db_url: str, say=print) -> dict:
     """What the ``repairs.day_stats`` and ``complaints.day_stats`` jobs do every 5 minutes on
     a running site: store the figures of the days that are over and not stored yet (all of
-    them after generating; on a later run, the days that ended since)."""
+    them after generating; on a later run, the days that ended since); and
+    ``complaints.month_figures``, those of the months over per category and department."""
     from core import create_app
     from core.db import immediate
     from core.extensions import db
@@ -400,7 +401,10 @@ def refresh_day_stats(db_url: str, say=print) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": db_url})
     out = {}
     with app.app_context():
-        for label, mod in (("repairs", repair_days), ("complaints", complaint_days)):
+        from plugins.complaints import breakdown as complaint_months
+
+        for label, mod in (("repairs", repair_days), ("complaints", complaint_days),
+                           ("complaint months", complaint_months)):
             t0 = time.perf_counter()
             with immediate():
                 done = mod.refresh()

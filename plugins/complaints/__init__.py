@@ -139,13 +139,17 @@ def search(query, user, estates, limit):
 @hookimpl
 def scheduled_jobs():
     from core.jobs import Job
+    from plugins.complaints.breakdown import job as month_figures
     from plugins.complaints.daystats import job as day_stats
     from plugins.complaints.jobs import notify_overdue
 
     return [Job("complaints.overdue", _l("Tell the supervisors about complaints past their deadline"),
                 timedelta(minutes=15), notify_overdue),
             Job("complaints.day_stats", _l("Compute the complaint figures of days that are over"),
-                timedelta(minutes=5), day_stats)]
+                timedelta(minutes=5), day_stats),
+            Job("complaints.month_figures",
+                _l("Compute the complaint figures per category and department of months that are over"),
+                timedelta(minutes=30), month_figures)]
 
 
 @hookimpl

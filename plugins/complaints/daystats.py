@@ -213,6 +213,8 @@ def _by_estate(conn, estate_ids, firsts, tz, over, stored_q, closed_q, received_
 _CLOSED_FIGURES = ("closed_at", "reply_at", "reply_due_at", "satisfied", "received_at", "estate_id")
 #: A change of these touches the day it was received on (old and new).
 _RECEIVED_FIGURES = ("received_at", "estate_id")
+#: A change of these moves a complaint between the month figures' groups (``breakdown``).
+_GROUPS = ("category", "department_id")
 
 
 def _current(conn, state, target, attr: str, inserted: bool) -> list:
@@ -226,6 +228,8 @@ def _current(conn, state, target, attr: str, inserted: bool) -> list:
 def touched(conn, target, inserted: bool) -> None:
     """After a complaint was inserted or updated (in the flush): delete the stored days
     whose figures it changes."""
+    from plugins.complaints import breakdown
+
     state = sa.inspect(target)
     changed = lambda attrs: inserted or any(state.attrs[a].history.has_changes() for a in attrs)  # noqa: E731
     times = []
@@ -233,7 +237,12 @@ def touched(conn, target, inserted: bool) -> None:
         times += _current(conn, state, target, "closed_at", inserted)
     if changed(_RECEIVED_FIGURES):
         times += _current(conn, state, target, "received_at", inserted)
-    if not times:
+    # The month figures (``breakdown``) also split by category and department.
+    months = times if not changed(_GROUPS) else (_current(conn, state, target, "closed_at", inserted)
+                                                 + _current(conn, state, target, "received_at", inserted))
+    if not times and not months:
         return
     estates = set(_current(conn, state, target, "estate_id", inserted))
-    STORE.forget(conn, estates, times)
+    if times:
+        STORE.forget(conn, estates, times)
+    breakdown.forget(conn, estates, months)

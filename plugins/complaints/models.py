@@ -213,6 +213,29 @@ class ComplaintDayStat(db.Model):
     reply_hours_n: Mapped[int] = mapped_column(default=0)
 
 
+class ComplaintMonthFigure(db.Model):
+    """The statistics page's figures of one estate's complaints in one local month that is
+    over, per category and department (``department`` 0: not forwarded yet): received that
+    month, and the closed figures of those closed in it. A row with category ``""`` marks the
+    month as computed (also when it had no complaint). Written by the
+    ``complaints.month_figures`` job, deleted whenever a complaint of that month changes (see
+    ``breakdown``)."""
+
+    __tablename__ = "complaints_month_figure"
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("core_estate.id"), primary_key=True)
+    tz: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    month: Mapped[int] = mapped_column(primary_key=True)  # yyyymm
+    category: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
+    department: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    received: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)
+    effective: Mapped[int] = mapped_column(default=0)
+    reply_hours_sum: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    reply_hours_n: Mapped[int] = mapped_column(default=0)
+
+
 class ComplaintStatRevision(db.Model):
     """One row, bumped (row-locked) by every change that deletes day figures and locked
     by whoever computes them (see ``daystats``)."""

@@ -9,7 +9,7 @@ SQL, in the estate's time zone, so the report stays fast on large tables.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -164,17 +164,30 @@ def _breakdown(estate_ids, start: datetime, end: datetime) -> list:
     ).all()
 
 
-def breakdown(estate_ids, start: datetime, end: datetime) -> tuple[list[Figures], list[Figures]]:
+def breakdown(estate_ids, start: datetime, end: datetime, tz: str | None = None) -> tuple[list[Figures], list[Figures]]:
     """The figures per category (every category, in order) and per department (those with
-    complaints, by name; "not forwarded yet" last) for [start, end): one statement."""
+    complaints, by name; "not forwarded yet" last) for [start, end): one statement — or, given
+    the time zone ``tz`` in which ``start`` and ``end`` are the first instants of months, the
+    stored months that are over (``breakdown``) and one statement for the rest."""
     from flask_babel import gettext as _
 
     from core.models import Department
+    from plugins.complaints import breakdown as stored
     from plugins.complaints.labels import CATEGORY_LABELS
 
     cats: dict = {code: [Figures(key=code, label=str(CATEGORY_LABELS[code])), 0.0, 0] for code in CATEGORIES}
     depts: dict = {}
-    rows = _breakdown(estate_ids, start, end) if estate_ids else []
+    first = last = None
+    if tz is not None:
+        first, last = (t.astimezone(ZoneInfo(tz)) for t in (start, end))
+        months = first.day == last.day == 1 and first.time() == last.time() == time(0)
+        first, last = (first.date(), last.date()) if months else (None, None)
+    if not estate_ids:
+        rows = []
+    elif first is not None:
+        rows = stored.rows(estate_ids, first, last, tz)
+    else:
+        rows = _breakdown(estate_ids, start, end)
     for category, dept, received, closed, on_time, satisfied, effective, h_sum, h_n in rows:
         for acc in (cats.setdefault(category, [Figures(key=category, label=category), 0.0, 0]),
                     depts.setdefault(dept, [Figures(key=dept), 0.0, 0])):

@@ -39,7 +39,7 @@ def report_data():
     months = [(year, m) for m in range(1, 13)]
     start, end = stats.month_start(year, 1, tz), stats.month_start(year + 1, 1, tz)
     monthly = stats.monthly(ids, months, tz)
-    categories, departments = stats.breakdown(ids, start, end)
+    categories, departments = stats.breakdown(ids, start, end, tz)
     totals = stats.total(monthly)
     totals.label = _("Total")
     return {
