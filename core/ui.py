@@ -175,22 +175,13 @@ def render_slots(hook: str, **kwargs) -> list[Slot]:
     return [s for _seq, s in slots]
 
 
-def dashboard_slots(user, estates) -> list[Slot]:
-    """The dashboard's widgets (``render_slots("dashboard_widgets")``), kept per user,
-    estate view and locale until anything is written to the database, the user's access
-    or the enabled set changes (``core.revisions``), or the minute changes (figures such
-    as "overdue" or "today" move with the clock). A page with a failed widget is not kept."""
-    return _dashboard(user, estates)[0]
-
-
 def dashboard_html(user, estates) -> Markup:
-    """The dashboard's row of widget cards (``main/_widgets.html``), rendered once with
-    :func:`dashboard_slots` and kept with them: a visit to a known dashboard renders no
-    widget markup at all."""
-    return _dashboard(user, estates)[1]
-
-
-def _dashboard(user, estates) -> tuple[list[Slot], Markup]:
+    """The dashboard's row of widget cards (``main/_widgets.html``): the widgets
+    (``render_slots("dashboard_widgets")``) rendered into it once and kept per user, estate
+    view and locale until anything is written to the database, the user's access or the
+    enabled set changes (``core.revisions``), or the minute changes (figures such as
+    "overdue" or "today" move with the clock). A visit to a known dashboard renders no widget
+    markup at all; a page with a failed widget is not kept."""
     from flask import current_app
     from flask_babel import get_locale
 
@@ -207,8 +198,7 @@ def _dashboard(user, estates) -> tuple[list[Slot], Markup]:
     if found is None:
         slots = [replace(s, title=str(s.title)) for s in render_slots("dashboard_widgets", user=user,
                                                                       estates=estates)]
-        html = Markup(current_app.jinja_env.get_template("main/_widgets.html").render(widgets=slots))
-        found = (slots, html)
+        found = Markup(current_app.jinja_env.get_template("main/_widgets.html").render(widgets=slots))
         if not unsettled and not any(s.failed for s in slots):
             revisions.keep("dashboard", subject, version, found)
     return found

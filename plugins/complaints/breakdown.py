@@ -138,10 +138,10 @@ def rows(estate_ids, start_month: date, end_month: date, tz: str, now: datetime 
     estate_ids = sorted(set(estate_ids))
     conn = db.session.connection()
     over = last_day_over(tz, now)
-    wanted = [m for m in _months(start_month, end_month - timedelta(days=1))]
     stored_upto = start_month
     found: dict[tuple, list] = {}
-    candidates = [m for m in wanted if next_month(m) - timedelta(days=1) <= over]
+    candidates = [m for m in _months(start_month, end_month - timedelta(days=1))
+                  if next_month(m) - timedelta(days=1) <= over]
     if candidates:
         marks = defaultdict(int)
         for m, n in conn.execute(select(MONTH.c.month, func.count()).where(
